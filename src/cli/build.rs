@@ -1,0 +1,119 @@
+//! `kiln build`: compile into the output directory; `--check` compares instead.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::{print_json, report, Cli, Format};
+use crate::compile::{compile, Until};
+use crate::diagnostic;
+use crate::emit::{self, Comparison, WriteOutcome};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Write nothing; exit 1 and list the missing, stale and extra files when the
+    /// output directory differs from what would be built
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    let c = compile(&cli.workspace, Until::Check)?;
+    let failed = report(cli, &c, "build");
+    let (Some(tree), Some(ws), false) = (c.tree(), c.workspace.as_ref(), failed) else {
+        if cli.format == Format::Json {
+            let mut v = diagnostic::render_json(&c.diagnostics.sorted());
+            v["ok"] = false.into();
+            print_json(&v);
+        }
+        return Ok(ExitCode::from(1));
+    };
+    let out_dir = cli.workspace.join(&ws.settings.output_dir);
+    let shown = ws.settings.output_dir.trim_end_matches('/').to_string() + "/";
+    if args.check {
+        let cmp = emit::compare(&out_dir, &tree)?;
+        let stale = !cmp.is_clean();
+        match cli.format {
+            Format::Json => {
+                let mut v = changes_json(&cmp);
+                v["ok"] = (!stale).into();
+                v["diagnostics"] = json!(c.diagnostics.sorted());
+                print_json(&v);
+            }
+            Format::Text => {
+                let mut stdout = std::io::stdout().lock();
+                for (label, list) in [
+                    ("missing", &cmp.missing),
+                    ("stale", &cmp.stale),
+                    ("extra", &cmp.extra),
+                ] {
+                    for p in list {
+                        let _ = writeln!(stdout, "{label:<8} {shown}{p}");
+                    }
+                }
+                let mut stderr = std::io::stderr().lock();
+                if stale {
+                    let _ = writeln!(
+                        stderr,
+                        "{shown} is out of date: {} missing, {} stale, {} extra; run `kiln build`",
+                        cmp.missing.len(),
+                        cmp.stale.len(),
+                        cmp.extra.len()
+                    );
+                } else {
+                    let _ = writeln!(
+                        stderr,
+                        "{shown} is up to date ({} files)",
+                        cmp.unchanged.len()
+                    );
+                }
+            }
+        }
+        return Ok(if stale {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let outcome = emit::apply(&out_dir, &tree)?;
+    match cli.format {
+        Format::Json => {
+            let mut v = match &outcome {
+                WriteOutcome::Unchanged => {
+                    json!({"written": [], "removed": [], "unchanged": tree.files.len()})
+                }
+                WriteOutcome::Written(cmp) => changes_json(cmp),
+            };
+            v["ok"] = true.into();
+            v["diagnostics"] = json!(c.diagnostics.sorted());
+            print_json(&v);
+        }
+        Format::Text => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = match &outcome {
+                WriteOutcome::Unchanged => {
+                    writeln!(stderr, "{shown} is up to date ({} files)", tree.files.len())
+                }
+                WriteOutcome::Written(cmp) => writeln!(
+                    stderr,
+                    "wrote {shown}: {} new, {} changed, {} removed, {} unchanged",
+                    cmp.missing.len(),
+                    cmp.stale.len(),
+                    cmp.extra.len(),
+                    cmp.unchanged.len()
+                ),
+            };
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn changes_json(cmp: &Comparison) -> serde_json::Value {
+    json!({
+        "missing": cmp.missing,
+        "stale": cmp.stale,
+        "extra": cmp.extra,
+        "unchanged": cmp.unchanged.len(),
+    })
+}

@@ -1,0 +1,369 @@
+//! `kiln explain`: where a tenant's value, or a service's being on or off, comes from.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use serde_json::{json, Value as Json};
+
+use super::{print_json, report, Cli, Format};
+use crate::compile::{compile, Until};
+use crate::diagnostic::Diagnostic;
+use crate::plan::merge::KEYED_LISTS;
+use crate::plan::{MNode, MValue, Reason, TenantPlan};
+use crate::suggest;
+use crate::yaml::node::{escape_token, pointer_tokens};
+use crate::yaml::{Node, Value};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The tenant (its file name in tenants/, without .yaml)
+    pub tenant: String,
+    /// JSON pointer into the tenant's merged values, e.g. /services/trino/replicas;
+    /// without it, every value with its origin
+    pub pointer: Option<String>,
+    /// List every catalog service as on or off, with what decided it
+    #[arg(long, conflicts_with = "pointer")]
+    pub services: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    let c = compile(&cli.workspace, Until::Plan)?;
+    if report(cli, &c, "explain") {
+        return Ok(ExitCode::from(1));
+    }
+    let Some(plan) = c.plans.iter().find(|p| p.name == args.tenant) else {
+        let names: Vec<&str> = c.plans.iter().map(|p| p.name.as_str()).collect();
+        let hint =
+            suggest::did_you_mean(&args.tenant, names.iter().copied()).unwrap_or_else(|| {
+                format!(
+                    "the tenants are {}",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+        return fail(
+            cli,
+            Diagnostic::error(format!("no tenant `{}`", args.tenant)).hint(hint),
+        );
+    };
+    if args.services {
+        return services(cli, plan);
+    }
+    match &args.pointer {
+        Some(p) => value(cli, plan, p),
+        None => all_values(cli, plan),
+    }
+}
+
+fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<ExitCode> {
+    match cli.format {
+        Format::Json => print_json(&crate::diagnostic::render_json(&[d])),
+        Format::Text => {
+            let _ = write!(
+                std::io::stderr(),
+                "{}",
+                crate::diagnostic::render_human(&[d], &Default::default())
+            );
+        }
+    }
+    Ok(ExitCode::from(1))
+}
+
+fn location(plan: &TenantPlan, layer: usize, line: u32) -> (String, String) {
+    let l = plan.layers.get(layer);
+    let file = l.map(|l| l.file.clone()).unwrap_or_default();
+    let label = l.map(|l| l.label.clone()).unwrap_or_default();
+    (format!("{file}:{line}"), label)
+}
+
+fn services(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
+    let mut rows = Vec::new();
+    for (name, d) in &plan.services {
+        let (why, at, layer) = match &d.reason {
+            Reason::Always { span } => {
+                let file = plan
+                    .layers
+                    .first()
+                    .map(|l| l.file.clone())
+                    .unwrap_or_default();
+                (
+                    "always on (no flag)".to_string(),
+                    format!("{file}:{}", span.line),
+                    "catalog".to_string(),
+                )
+            }
+            Reason::Flag { flag, origin } => {
+                let (at, label) = location(plan, origin.layer, origin.span.line);
+                (
+                    format!("flag `{flag}` is {}", if d.on { "on" } else { "off" }),
+                    at,
+                    label,
+                )
+            }
+        };
+        rows.push((name.clone(), d.on, why, at, layer));
+    }
+    match cli.format {
+        Format::Json => print_json(&json!({
+            "tenant": plan.name,
+            "services": rows.iter().map(|(n, on, why, at, layer)| json!({
+                "service": n, "on": on, "reason": why, "at": at, "layer": layer,
+            })).collect::<Vec<_>>(),
+        })),
+        Format::Text => {
+            let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+            let why_width = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for (n, on, why, at, layer) in &rows {
+                let state = if *on { "on " } else { "off" };
+                let _ = writeln!(
+                    out,
+                    "{n:<width$}  {state}  {why:<why_width$}  {at} ({layer})"
+                );
+            }
+            let _ = write!(std::io::stdout(), "{out}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Rewrites a pointer so that steps into keyed lists use the item's name, which is
+/// how every layer can be searched for the same item.
+fn normalize(merged: &MNode, pointer: &str) -> Option<Vec<String>> {
+    let mut node = merged;
+    let mut out = Vec::new();
+    let mut parent_key: Option<String> = None;
+    for token in pointer_tokens(pointer) {
+        match &node.value {
+            MValue::Map(m) => {
+                node = m.get(&token)?;
+                out.push(token.clone());
+                parent_key = Some(token);
+            }
+            MValue::List(items) => {
+                let keyed = parent_key
+                    .as_deref()
+                    .is_some_and(|k| KEYED_LISTS.contains(&k));
+                let item = match token.parse::<usize>() {
+                    Ok(i) => items.get(i)?,
+                    Err(_) if keyed => items.iter().find(|i| name_of(i) == Some(token.as_str()))?,
+                    Err(_) => return None,
+                };
+                out.push(if keyed {
+                    name_of(item)?.to_string()
+                } else {
+                    token
+                });
+                node = item;
+                parent_key = None;
+            }
+            MValue::Leaf(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+fn name_of(n: &MNode) -> Option<&str> {
+    match n.get("name").map(|v| &v.value) {
+        Some(MValue::Leaf(Json::String(s))) => Some(s),
+        _ => None,
+    }
+}
+
+/// The node at `tokens` in one layer, treating keyed lists by name.
+fn in_layer<'a>(root: &'a Node, tokens: &[String]) -> Option<&'a Node> {
+    let mut node = root;
+    let mut parent_key: Option<&str> = None;
+    for token in tokens {
+        node = match &node.value {
+            Value::Map(_) => {
+                let n = node.get(token)?;
+                parent_key = Some(token);
+                n
+            }
+            Value::Seq(items) => {
+                let keyed = parent_key.is_some_and(|k| KEYED_LISTS.contains(&k));
+                parent_key = None;
+                if keyed {
+                    items
+                        .iter()
+                        .find(|i| i.get("name").and_then(Node::as_str) == Some(token.as_str()))?
+                } else {
+                    items.get(token.parse::<usize>().ok()?)?
+                }
+            }
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode> {
+    let pointer = if pointer == "/" { "" } else { pointer };
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return fail(
+            cli,
+            Diagnostic::error(format!("`{pointer}` is not a JSON pointer")).hint(format!(
+                "start it with `/`, e.g. `/{}`",
+                pointer.replace('.', "/")
+            )),
+        );
+    }
+    let merged = plan.merged.at(pointer);
+    let tokens = match normalize(&plan.merged, pointer) {
+        Some(t) => t,
+        None => pointer_tokens(pointer).collect(),
+    };
+    let mut chain = Vec::new();
+    for (i, layer) in plan.layers.iter().enumerate() {
+        if let Some(node) = in_layer(&layer.root, &tokens) {
+            let line = node.span.line;
+            let (at, label) = location(plan, i, line);
+            chain.push(json!({
+                "layer": label,
+                "at": at,
+                "pointer": layer.file_pointer(&tokens.iter().map(|t| format!("/{}", escape_token(t))).collect::<String>()),
+                "value": node.to_json(),
+            }));
+        }
+    }
+    if merged.is_none() && chain.is_empty() {
+        let parent = pointer.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+        let keys: Vec<String> = match plan.merged.at(parent).map(|n| &n.value) {
+            Some(MValue::Map(m)) => m.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let last = pointer.rsplit('/').next().unwrap_or("");
+        let hint = suggest::did_you_mean(last, keys.iter().map(String::as_str))
+            .unwrap_or_else(|| format!("`kiln explain {}` lists every value", plan.name));
+        return fail(
+            cli,
+            Diagnostic::error(format!(
+                "tenant `{}` has no value at `{pointer}`",
+                plan.name
+            ))
+            .hint(hint),
+        );
+    }
+    let final_value = merged.map(MNode::to_json);
+    match cli.format {
+        Format::Json => print_json(&json!({
+            "tenant": plan.name,
+            "pointer": pointer,
+            "value": final_value,
+            "set": merged.map(|m| location(plan, m.origin.layer, m.origin.span.line).0),
+            "chain": chain,
+        })),
+        Format::Text => {
+            let mut out = String::new();
+            match &final_value {
+                Some(v) if v.is_object() || v.is_array() => {
+                    let _ = writeln!(out, "{pointer} =");
+                    for line in crate::yaml::to_string(v).lines() {
+                        let _ = writeln!(out, "  {line}");
+                    }
+                }
+                Some(v) => {
+                    let _ = writeln!(out, "{pointer} = {}", inline(v));
+                }
+                None => {
+                    let _ = writeln!(out, "{pointer} is not set (removed by a `null`)");
+                }
+            }
+            let _ = writeln!(out);
+            let label_width = chain
+                .iter()
+                .map(|c| c["layer"].as_str().unwrap_or("").len())
+                .max()
+                .unwrap_or(0);
+            let at_width = chain
+                .iter()
+                .map(|c| c["at"].as_str().unwrap_or("").len())
+                .max()
+                .unwrap_or(0);
+            let last = chain.len().saturating_sub(1);
+            for (i, c) in chain.iter().enumerate() {
+                let v = &c["value"];
+                let shown = if v.is_null() {
+                    "null (removes the value)".to_string()
+                } else {
+                    inline(v)
+                };
+                let verb = if i == 0 { "set" } else { "overridden" };
+                let mark = if i == last && final_value.is_some() {
+                    "  ← final"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<label_width$}  {:<at_width$}  {verb:<10}  {shown}{mark}",
+                    c["layer"].as_str().unwrap_or(""),
+                    c["at"].as_str().unwrap_or(""),
+                );
+            }
+            let _ = write!(std::io::stdout(), "{out}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A value on one line: scalars as YAML would show them, collections as compact JSON.
+fn inline(v: &Json) -> String {
+    match v {
+        Json::Object(_) | Json::Array(_) => {
+            let s = v.to_string();
+            if s.chars().count() > 80 {
+                format!("{}…", s.chars().take(80).collect::<String>())
+            } else {
+                s
+            }
+        }
+        other => crate::yaml::to_string(other).trim_end().to_string(),
+    }
+}
+
+fn all_values(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
+    let mut leaves = Vec::new();
+    collect(&plan.merged, String::new(), &mut leaves);
+    match cli.format {
+        Format::Json => print_json(&json!({
+            "tenant": plan.name,
+            "values": leaves.iter().map(|(p, n)| json!({
+                "pointer": p,
+                "value": n.to_json(),
+                "at": location(plan, n.origin.layer, n.origin.span.line).0,
+                "layer": location(plan, n.origin.layer, n.origin.span.line).1,
+            })).collect::<Vec<_>>(),
+        })),
+        Format::Text => {
+            let mut out = String::new();
+            for (p, n) in &leaves {
+                let (at, label) = location(plan, n.origin.layer, n.origin.span.line);
+                let _ = writeln!(out, "{p} = {}  # {at} ({label})", inline(&n.to_json()));
+            }
+            let _ = write!(std::io::stdout(), "{out}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn collect<'a>(node: &'a MNode, pointer: String, out: &mut Vec<(String, &'a MNode)>) {
+    match &node.value {
+        MValue::Map(m) if !m.is_empty() => {
+            for (k, v) in m {
+                collect(v, format!("{pointer}/{}", escape_token(k)), out);
+            }
+        }
+        MValue::List(items) if !items.is_empty() => {
+            for (i, v) in items.iter().enumerate() {
+                collect(v, format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => out.push((pointer, node)),
+    }
+}

@@ -1,0 +1,119 @@
+//! The command line: argument parsing and dispatch. Each subcommand lives in its own
+//! file; they share the way they report diagnostics.
+
+mod build;
+mod check;
+mod explain;
+mod schema;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::compile::Compilation;
+use crate::diagnostic;
+
+/// kiln compiles tenant specs and pipeline blueprints into validated, deterministic
+/// Kubernetes and Argo CD manifests.
+#[derive(Debug, Parser)]
+#[command(name = "kiln", version, about, long_about = None)]
+pub struct Cli {
+    /// The workspace to work on (the directory holding kiln.yaml)
+    #[arg(
+        short = 'C',
+        long,
+        global = true,
+        default_value = ".",
+        value_name = "DIR"
+    )]
+    pub workspace: PathBuf,
+
+    /// Output format: `text` for people (on stderr), `json` for machines (on stdout)
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Number of threads (default: one per core); output is the same for any number
+    #[arg(short = 'j', long, global = true, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the workspace and everything it compiles to; write nothing
+    Check,
+    /// Compile the workspace into the output directory
+    Build(build::Args),
+    /// Show where a value or a service of a tenant comes from
+    Explain(explain::Args),
+    /// Print the JSON Schema of an input kind
+    Schema(schema::Args),
+}
+
+/// Exit codes: 0 ok, 1 problems in the input (or a difference found where asked),
+/// 2 kiln itself failed.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(n) = cli.jobs {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
+    }
+    let result = match &cli.command {
+        Command::Check => check::run(&cli),
+        Command::Build(args) => build::run(&cli, args),
+        Command::Explain(args) => explain::run(&cli, args),
+        Command::Schema(args) => schema::run(&cli, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {e}");
+            for cause in e.chain().skip(1) {
+                let _ = writeln!(stderr, "  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints a compilation's diagnostics (text on stderr). Returns whether it had errors.
+fn report(cli: &Cli, c: &Compilation, verb: &str) -> bool {
+    let diags = c.diagnostics.sorted();
+    let errors = c.diagnostics.error_count();
+    if cli.format == Format::Text && !diags.is_empty() {
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(
+            stderr,
+            "{}",
+            diagnostic::render_human(&diags, &c.sources.texts())
+        );
+        let summary = diagnostic::summary(errors, c.diagnostics.warning_count());
+        if errors > 0 {
+            let _ = writeln!(stderr, "{verb} failed: {summary}");
+        } else {
+            let _ = writeln!(stderr, "{summary}");
+        }
+    }
+    errors > 0
+}
+
+fn print_json(value: &serde_json::Value) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(
+        stdout,
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}

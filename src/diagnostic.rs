@@ -1,0 +1,274 @@
+//! Problems in the user's input, as data: collected so that one run reports all of them,
+//! rendered for humans (stderr) or as JSON (stdout).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::yaml::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem, located as precisely as kiln knows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Workspace-relative path, with `/` separators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    #[serde(skip)]
+    pub len: u32,
+    /// JSON pointer to the value inside the file (or inside the rendered object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// Further places that explain the problem (for example the input that fed a template).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            file: None,
+            line: None,
+            column: None,
+            len: 0,
+            pointer: None,
+            message: message.into(),
+            hint: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn warning(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
+    }
+
+    pub fn in_file(mut self, file: impl Into<String>) -> Diagnostic {
+        self.file = Some(file.into());
+        self
+    }
+
+    pub fn at(mut self, span: Span) -> Diagnostic {
+        if span.line > 0 {
+            self.line = Some(span.line);
+            self.column = Some(span.col);
+            self.len = span.len;
+        }
+        self
+    }
+
+    pub fn pointer(mut self, pointer: impl Into<String>) -> Diagnostic {
+        let p = pointer.into();
+        self.pointer = Some(if p.is_empty() { "/".to_string() } else { p });
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn hint_opt(mut self, hint: Option<String>) -> Diagnostic {
+        self.hint = hint;
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    fn sort_key(&self) -> (Option<&String>, u32, u32, &String) {
+        (
+            self.file.as_ref(),
+            self.line.unwrap_or(0),
+            self.column.unwrap_or(0),
+            &self.message,
+        )
+    }
+}
+
+/// The diagnostics of one run.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(ds);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Sorted by file, position and message, without repeats, so output is stable.
+    pub fn sorted(&self) -> Vec<Diagnostic> {
+        let mut items = self.items.clone();
+        items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        items.dedup();
+        items
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.items
+    }
+}
+
+/// Renders diagnostics for a human, with the offending source line when it is known.
+/// `sources` maps workspace-relative paths to their text.
+pub fn render_human(diagnostics: &[Diagnostic], sources: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let label = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(out, "{label}: {}", d.message);
+        if let Some(file) = &d.file {
+            match (d.line, d.column) {
+                (Some(line), Some(col)) => {
+                    let _ = writeln!(out, "  --> {file}:{line}:{col}");
+                    if let Some(text) = sources
+                        .get(file)
+                        .and_then(|s| s.lines().nth(line as usize - 1))
+                    {
+                        let number = line.to_string();
+                        let gutter = " ".repeat(number.len());
+                        let width = (d.len.max(1)) as usize;
+                        let _ = writeln!(out, "{gutter} |");
+                        let _ = writeln!(out, "{number} | {text}");
+                        let caret_pad: String = text
+                            .chars()
+                            .take(col as usize - 1)
+                            .map(|c| if c == '\t' { '\t' } else { ' ' })
+                            .collect();
+                        let _ = writeln!(out, "{gutter} | {caret_pad}{}", "^".repeat(width));
+                    }
+                }
+                _ => {
+                    let _ = writeln!(out, "  --> {file}");
+                }
+            }
+        }
+        if let Some(p) = &d.pointer {
+            let _ = writeln!(out, "  = at: {p}");
+        }
+        for n in &d.notes {
+            let _ = writeln!(out, "  = note: {n}");
+        }
+        if let Some(h) = &d.hint {
+            let _ = writeln!(out, "  = hint: {h}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The closing line of a run that found problems.
+pub fn summary(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, w) => format!("{} found", plural(w, "warning")),
+        (e, 0) => format!("{} found", plural(e, "error")),
+        (e, w) => format!("{} and {} found", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// The JSON form of a run's diagnostics.
+pub fn render_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    serde_json::json!({
+        "diagnostics": diagnostics,
+        "errors": errors,
+        "warnings": diagnostics.len() - errors,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_rendering_shows_the_line_and_a_caret() {
+        let d = Diagnostic::error("unknown key `replica`")
+            .in_file("tenants/acme.yaml")
+            .at(Span {
+                line: 2,
+                col: 3,
+                len: 7,
+            })
+            .pointer("/services/replica")
+            .hint("did you mean `replicas`?");
+        let mut sources = BTreeMap::new();
+        sources.insert(
+            "tenants/acme.yaml".to_string(),
+            "services:\n  replica: 3\n".to_string(),
+        );
+        assert_eq!(
+            render_human(&[d], &sources),
+            "error: unknown key `replica`\n  --> tenants/acme.yaml:2:3\n  |\n2 |   replica: 3\n  |   ^^^^^^^\n  = at: /services/replica\n  = hint: did you mean `replicas`?\n\n"
+        );
+    }
+
+    #[test]
+    fn summary_counts() {
+        assert_eq!(summary(1, 0), "1 error found");
+        assert_eq!(summary(2, 1), "2 errors and 1 warning found");
+        assert_eq!(summary(0, 3), "3 warnings found");
+    }
+
+    #[test]
+    fn sorted_removes_repeats() {
+        let mut ds = Diagnostics::new();
+        ds.push(Diagnostic::error("b").in_file("b"));
+        ds.push(Diagnostic::error("a").in_file("a"));
+        ds.push(Diagnostic::error("b").in_file("b"));
+        let sorted = ds.sorted();
+        assert_eq!(sorted.len(), 2);
+        assert_eq!(sorted[0].message, "a");
+    }
+}

@@ -1,0 +1,21 @@
+//! kiln: a static compiler for GitOps.
+//!
+//! The pipeline, one module per stage: [`load`] → [`parse`] → [`validate`] → [`plan`] →
+//! [`render`] → [`check`] → [`emit`]; [`compile`] runs it. I/O happens only in `load`
+//! and `emit`.
+
+pub mod check;
+pub mod cli;
+pub mod compile;
+pub mod diagnostic;
+pub mod emit;
+pub mod load;
+pub mod model;
+pub mod names;
+pub mod parse;
+pub mod plan;
+pub mod render;
+pub mod schema;
+pub mod suggest;
+pub mod validate;
+pub mod yaml;

@@ -1,0 +1,187 @@
+//! The platform catalog (`templates/catalog.yaml`): which services exist and how they run.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Catalog {
+    pub platform: String,
+    pub stages: Vec<String>,
+    #[serde(default)]
+    pub flags: BTreeMap<String, Flag>,
+    #[serde(default)]
+    pub priority_classes: BTreeMap<String, PriorityClass>,
+    /// Kept as a value layer; see `plan`.
+    #[serde(default)]
+    pub defaults: serde_json::Value,
+    #[serde(default)]
+    pub workload_defaults: serde_json::Value,
+    pub services: BTreeMap<String, Service>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Flag {
+    #[serde(default)]
+    pub default: bool,
+    pub description: String,
+    #[serde(default)]
+    pub requires: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PriorityClass {
+    pub value: i64,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preemption_policy: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    Job,
+    CronJob,
+}
+
+impl WorkloadKind {
+    /// Long-lived services versus run-to-completion jobs; they start from different
+    /// `workloadDefaults`.
+    pub fn class(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet => "service",
+            WorkloadKind::Job | WorkloadKind::CronJob => "job",
+        }
+    }
+
+    pub fn is_long_lived(self) -> bool {
+        self.class() == "service"
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Service {
+    pub description: String,
+    pub kind: WorkloadKind,
+    pub image: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+    pub stage: String,
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    #[serde(default)]
+    pub external: Vec<String>,
+    #[serde(default)]
+    pub command: Vec<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub ports: Vec<Port>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probes: Option<Probes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_port: Option<String>,
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
+    #[serde(default)]
+    pub gateway: bool,
+    #[serde(default)]
+    pub per_namespace: bool,
+    #[serde(default = "yes")]
+    pub autoscaling: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_replicas: Option<u32>,
+    #[serde(default)]
+    pub reads: Vec<String>,
+    #[serde(default)]
+    pub reads_flags: bool,
+    #[serde(default)]
+    pub database: bool,
+    #[serde(default)]
+    pub object_storage: bool,
+    #[serde(default)]
+    pub credentials: Vec<Credential>,
+    #[serde(default)]
+    pub rbac: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub writable_paths: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hook: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes_path: Option<String>,
+    #[serde(default)]
+    pub defaults: serde_json::Value,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Port {
+    pub name: String,
+    pub port: u16,
+    #[serde(default = "tcp")]
+    pub protocol: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_protocol: Option<String>,
+}
+
+fn tcp() -> String {
+    "TCP".into()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Probes {
+    pub path: String,
+    pub port: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_delay_seconds: Option<u32>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Route {
+    pub prefix: String,
+    pub port: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Endpoint {
+    pub port: String,
+    #[serde(default = "http")]
+    pub scheme: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+fn http() -> String {
+    "http".into()
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Credential {
+    pub env: String,
+    pub credential: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
+}

@@ -1,0 +1,61 @@
+//! `kiln.yaml`: the workspace settings.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Settings {
+    pub kubernetes_version: String,
+    #[serde(default = "default_output_dir")]
+    pub output_dir: String,
+    #[serde(rename = "repoURL")]
+    pub repo_url: String,
+    #[serde(default = "default_revision")]
+    pub target_revision: String,
+    #[serde(default)]
+    pub argocd: ArgoCd,
+    pub environments: BTreeMap<String, Environment>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArgoCd {
+    #[serde(default = "default_argocd_namespace")]
+    pub namespace: String,
+    #[serde(default = "default_server")]
+    pub server: String,
+}
+
+impl Default for ArgoCd {
+    fn default() -> Self {
+        ArgoCd {
+            namespace: default_argocd_namespace(),
+            server: default_server(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Environment {
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+fn default_output_dir() -> String {
+    "out".into()
+}
+
+fn default_revision() -> String {
+    "main".into()
+}
+
+fn default_argocd_namespace() -> String {
+    "argocd".into()
+}
+
+fn default_server() -> String {
+    "https://kubernetes.default.svc".into()
+}

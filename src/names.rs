@@ -1,0 +1,108 @@
+//! Kubernetes name rules (as the API server enforces them) and cleaning of names.
+
+/// Longest DNS-1123 label (namespace names, most object names, label values).
+pub const MAX_LABEL: usize = 63;
+
+/// DNS-1123 label: lower-case alphanumerics and `-`, starting and ending alphanumeric,
+/// at most 63 characters.
+pub fn is_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= MAX_LABEL
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+/// DNS-1035 label (Service names): a DNS-1123 label that starts with a letter.
+pub fn is_dns1035_label(s: &str) -> bool {
+    is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()
+}
+
+/// Turns any string into a DNS-1123 label candidate: lower case, every run of other
+/// characters becomes one `-`, trimmed of `-`, cut to 63 characters.
+pub fn clean(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed: String = out.trim_matches('-').chars().take(MAX_LABEL).collect();
+    trimmed.trim_end_matches('-').to_string()
+}
+
+/// Why `s` is not a DNS-1123 label, for messages.
+pub fn label_problem(s: &str) -> Option<String> {
+    if s.is_empty() {
+        return Some("it is empty".into());
+    }
+    if s.len() > MAX_LABEL {
+        return Some(format!(
+            "it is {} characters long, over the limit of {MAX_LABEL}",
+            s.len()
+        ));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Some(format!(
+            "it contains `{c}`; only lower-case letters, digits and `-` are allowed"
+        ));
+    }
+    if s.starts_with('-') || s.ends_with('-') {
+        return Some("it must start and end with a letter or digit".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        assert!(is_dns1123_label("acme"));
+        assert!(is_dns1123_label("a-1"));
+        assert!(is_dns1123_label("1a"));
+        assert!(!is_dns1123_label("-a"));
+        assert!(!is_dns1123_label("a-"));
+        assert!(!is_dns1123_label("A"));
+        assert!(!is_dns1123_label("a_b"));
+        assert!(!is_dns1123_label(""));
+        assert!(!is_dns1123_label(".."));
+        assert!(!is_dns1123_label(&"a".repeat(64)));
+        assert!(is_dns1123_label(&"a".repeat(63)));
+        assert!(!is_dns1035_label("1a"));
+        assert!(is_dns1035_label("a1"));
+    }
+
+    #[test]
+    fn cleaning() {
+        assert_eq!(clean("Acme Corp"), "acme-corp");
+        assert_eq!(clean("..Data_Broker  v2.."), "data-broker-v2");
+        assert_eq!(clean("___"), "");
+        assert_eq!(clean(&"x".repeat(80)).len(), 63);
+    }
+
+    #[test]
+    fn problems_are_explained() {
+        assert_eq!(label_problem("acme"), None);
+        assert_eq!(
+            label_problem("Acme").unwrap(),
+            "it contains `A`; only lower-case letters, digits and `-` are allowed"
+        );
+        assert_eq!(
+            label_problem("..").unwrap(),
+            "it contains `.`; only lower-case letters, digits and `-` are allowed"
+        );
+        assert!(label_problem(&"a".repeat(70))
+            .unwrap()
+            .contains("70 characters"));
+    }
+}

@@ -1,0 +1,103 @@
+//! Stage 2: parse every input file into a YAML tree with positions.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::load::{SourceFile, Sources};
+use crate::yaml::{self, Node, ReadOptions, Span, Value};
+
+/// One parsed input file: a single YAML document.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub file: String,
+    pub root: Node,
+}
+
+/// A tenant spec before validation.
+#[derive(Clone, Debug)]
+pub struct TenantDocument {
+    pub stem: String,
+    pub doc: Document,
+}
+
+/// Every input file, parsed. Files that failed to parse are absent (their problems are
+/// in the diagnostics).
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub settings: Option<Document>,
+    pub catalog: Option<Document>,
+    pub environments: BTreeMap<String, Document>,
+    pub tenants: Vec<TenantDocument>,
+    pub templates: BTreeMap<String, SourceFile>,
+}
+
+pub fn parse(sources: &Sources, diags: &mut Diagnostics) -> Parsed {
+    let options = ReadOptions::default();
+    let one = |f: &SourceFile, diags: &mut Diagnostics| parse_document(f, &options, diags);
+    Parsed {
+        settings: sources.settings.as_ref().and_then(|f| one(f, diags)),
+        catalog: sources.catalog.as_ref().and_then(|f| one(f, diags)),
+        environments: sources
+            .environments
+            .iter()
+            .filter_map(|(name, f)| one(f, diags).map(|d| (name.clone(), d)))
+            .collect(),
+        tenants: sources
+            .tenants
+            .iter()
+            .filter_map(|t| {
+                one(&t.file, diags).map(|doc| TenantDocument {
+                    stem: t.stem.clone(),
+                    doc,
+                })
+            })
+            .collect(),
+        templates: sources.templates.clone(),
+    }
+}
+
+/// Parses a file that must hold exactly one mapping. An empty file is an empty mapping.
+pub fn parse_document(
+    file: &SourceFile,
+    options: &ReadOptions,
+    diags: &mut Diagnostics,
+) -> Option<Document> {
+    let read = yaml::parse_stream(&file.text, options);
+    for p in &read.problems {
+        diags.push(
+            Diagnostic::error(p.message.clone())
+                .in_file(&file.path)
+                .at(p.span)
+                .hint_opt(p.hint.clone()),
+        );
+    }
+    if read.is_fatal() {
+        return None;
+    }
+    let mut docs = read.documents.into_iter().filter(|d| !d.is_null());
+    let root = docs
+        .next()
+        .unwrap_or(Node::new(Value::Map(Vec::new()), Span::default()));
+    if let Some(extra) = docs.next() {
+        diags.push(
+            Diagnostic::error("file holds more than one yaml document")
+                .in_file(&file.path)
+                .at(extra.span)
+                .hint("put one document in each input file"),
+        );
+        return None;
+    }
+    if !matches!(root.value, Value::Map(_)) {
+        diags.push(
+            Diagnostic::error(format!("expected a mapping, found a {}", root.type_name()))
+                .in_file(&file.path)
+                .at(root.span)
+                .pointer(""),
+        );
+        return None;
+    }
+    Some(Document {
+        file: file.path.clone(),
+        root,
+    })
+}

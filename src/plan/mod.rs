@@ -1,0 +1,516 @@
+//! Stage 4: for every tenant, merge the value layers (catalog defaults → environment →
+//! tenant → the tenant's override for its environment), decide which flags and services
+//! are on, and check what only the merged values can show (flag prerequisites, names
+//! with prefixes, configuration a service reads).
+
+pub mod merge;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde_json::Value as Json;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::names;
+use crate::validate::{Tenant, Workspace};
+use crate::yaml::node::escape_token;
+use crate::yaml::{Entry, Node, Span, Value};
+
+pub use merge::{MNode, MValue, Origin};
+
+/// Where a layer's values sit in its file, so a value pointer can be shown as the
+/// pointer inside the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LayerKind {
+    /// A flag's `default` in the catalog.
+    CatalogFlags,
+    /// The catalog's `defaults`.
+    CatalogDefaults,
+    /// The catalog's `workloadDefaults`, applied to every service of a class; the class
+    /// of each service.
+    CatalogWorkloadDefaults(BTreeMap<String, &'static str>),
+    /// Each service's `defaults` in the catalog.
+    CatalogServiceDefaults,
+    Environment,
+    Tenant,
+    /// The tenant's `overrides.<env>`.
+    TenantOverride(String),
+}
+
+/// One layer of values.
+#[derive(Clone, Debug)]
+pub struct Layer {
+    pub kind: LayerKind,
+    /// What the layer is, for people: `catalog`, `environment prod`, `tenant`, …
+    pub label: String,
+    pub file: String,
+    pub root: Node,
+}
+
+impl Layer {
+    /// The pointer inside this layer's file of the value at `pointer` in the values.
+    pub fn file_pointer(&self, pointer: &str) -> String {
+        let mut tokens = crate::yaml::node::pointer_tokens(pointer);
+        match &self.kind {
+            LayerKind::CatalogFlags => format!("{pointer}/default"),
+            LayerKind::CatalogDefaults => format!("/defaults{pointer}"),
+            LayerKind::CatalogWorkloadDefaults(classes) => {
+                let _services = tokens.next();
+                let name = tokens.next().unwrap_or_default();
+                let class = classes.get(&name).copied().unwrap_or("service");
+                let rest: String = tokens.map(|t| format!("/{}", escape_token(&t))).collect();
+                format!("/workloadDefaults/{class}{rest}")
+            }
+            LayerKind::CatalogServiceDefaults => {
+                let _services = tokens.next();
+                let name = tokens.next().unwrap_or_default();
+                let rest: String = tokens.map(|t| format!("/{}", escape_token(&t))).collect();
+                format!("/services/{}/defaults{rest}", escape_token(&name))
+            }
+            LayerKind::Environment | LayerKind::Tenant => pointer.to_string(),
+            LayerKind::TenantOverride(env) => format!("/overrides/{env}{pointer}"),
+        }
+    }
+}
+
+/// Why a service is on or off.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    /// No flag gates it; `span` is its entry in the catalog.
+    Always { span: Span },
+    /// Its flag decides; `origin` is where the flag's value was set.
+    Flag { flag: String, origin: Origin },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceDecision {
+    pub on: bool,
+    pub reason: Reason,
+}
+
+/// Everything decided about one tenant before rendering.
+#[derive(Clone, Debug)]
+pub struct TenantPlan {
+    pub name: String,
+    pub environment: String,
+    pub file: String,
+    pub layers: Vec<Layer>,
+    pub merged: MNode,
+    pub values: Json,
+    pub flags: BTreeMap<String, (bool, Origin)>,
+    pub services: BTreeMap<String, ServiceDecision>,
+    /// The primary namespace first, then the extra namespaces in the order given.
+    pub namespaces: Vec<String>,
+}
+
+impl TenantPlan {
+    /// A diagnostic located where the value at `pointer` was set.
+    pub fn at_origin(&self, origin: Origin, pointer: &str, d: Diagnostic) -> Diagnostic {
+        match self.layers.get(origin.layer) {
+            Some(layer) => d
+                .in_file(&layer.file)
+                .at(origin.span)
+                .pointer(layer.file_pointer(pointer)),
+            None => d,
+        }
+    }
+
+    pub fn enabled_services(&self) -> impl Iterator<Item = &str> {
+        self.services
+            .iter()
+            .filter(|(_, d)| d.on)
+            .map(|(n, _)| n.as_str())
+    }
+}
+
+/// Plans every tenant (in parallel), sorted by name.
+pub fn plan(ws: &Workspace, diags: &mut Diagnostics) -> Vec<TenantPlan> {
+    let catalog_layers = catalog_layers(ws);
+    let results: Vec<(Option<TenantPlan>, Vec<Diagnostic>)> = ws
+        .tenants
+        .par_iter()
+        .map(|t| plan_tenant(ws, &catalog_layers, t))
+        .collect();
+    let mut plans = Vec::new();
+    for (p, ds) in results {
+        diags.extend(ds);
+        plans.extend(p);
+    }
+    plans.sort_by(|a, b| a.name.cmp(&b.name));
+    plans
+}
+
+/// The four catalog layers every tenant starts from.
+fn catalog_layers(ws: &Workspace) -> Vec<Layer> {
+    let doc = &ws.catalog_doc;
+    let file = doc.file.clone();
+    let layer = |kind, root| Layer {
+        kind,
+        label: "catalog".into(),
+        file: file.clone(),
+        root,
+    };
+    let map = |entries: Vec<Entry>, span| Node::new(Value::Map(entries), span);
+    let entry = |key: &str, key_span, value| Entry {
+        key: key.to_string(),
+        key_span,
+        value,
+    };
+
+    let mut flags = Vec::new();
+    if let Some(f) = doc.root.get("flags") {
+        for e in f.entries() {
+            let span = e
+                .value
+                .entry("default")
+                .map(|d| d.value.span)
+                .unwrap_or(e.key_span);
+            let on = ws.catalog.flags.get(&e.key).is_some_and(|f| f.default);
+            flags.push(entry(&e.key, e.key_span, Node::new(Value::Bool(on), span)));
+        }
+    }
+    let flags = map(
+        vec![entry("flags", Span::default(), map(flags, Span::default()))],
+        Span::default(),
+    );
+
+    let defaults = doc
+        .root
+        .get("defaults")
+        .cloned()
+        .unwrap_or(map(Vec::new(), Span::default()));
+
+    let mut workload = Vec::new();
+    let mut service_defaults = Vec::new();
+    let mut classes = BTreeMap::new();
+    if let Some(services) = doc.root.get("services") {
+        for e in services.entries() {
+            let class = ws
+                .catalog
+                .services
+                .get(&e.key)
+                .map(|s| s.kind.class())
+                .unwrap_or("service");
+            classes.insert(e.key.clone(), class);
+            if let Some(w) = doc.root.get("workloadDefaults").and_then(|w| w.get(class)) {
+                workload.push(entry(&e.key, e.key_span, w.clone()));
+            }
+            if let Some(d) = e.value.get("defaults") {
+                service_defaults.push(entry(&e.key, e.key_span, d.clone()));
+            }
+        }
+    }
+    let under_services = |entries| {
+        map(
+            vec![entry(
+                "services",
+                Span::default(),
+                map(entries, Span::default()),
+            )],
+            Span::default(),
+        )
+    };
+    vec![
+        layer(LayerKind::CatalogFlags, flags),
+        layer(LayerKind::CatalogDefaults, defaults),
+        layer(
+            LayerKind::CatalogWorkloadDefaults(classes),
+            under_services(workload),
+        ),
+        layer(
+            LayerKind::CatalogServiceDefaults,
+            under_services(service_defaults),
+        ),
+    ]
+}
+
+/// The tenant's own layers: its spec without the keys that are not values, and its
+/// override for its environment.
+fn tenant_layers(ws: &Workspace, tenant: &Tenant) -> Vec<Layer> {
+    let mut layers = Vec::new();
+    if let Some(env) = ws.environments.get(&tenant.environment) {
+        layers.push(Layer {
+            kind: LayerKind::Environment,
+            label: format!("environment {}", tenant.environment),
+            file: env.file.clone(),
+            root: env.root.clone(),
+        });
+    }
+    let own: Vec<Entry> = tenant
+        .doc
+        .root
+        .entries()
+        .iter()
+        .filter(|e| !matches!(e.key.as_str(), "environment" | "description" | "overrides"))
+        .cloned()
+        .collect();
+    layers.push(Layer {
+        kind: LayerKind::Tenant,
+        label: "tenant".into(),
+        file: tenant.doc.file.clone(),
+        root: Node::new(Value::Map(own), tenant.doc.root.span),
+    });
+    if let Some(o) = tenant
+        .doc
+        .root
+        .get("overrides")
+        .and_then(|o| o.get(&tenant.environment))
+    {
+        layers.push(Layer {
+            kind: LayerKind::TenantOverride(tenant.environment.clone()),
+            label: format!("tenant override for {}", tenant.environment),
+            file: tenant.doc.file.clone(),
+            root: o.clone(),
+        });
+    }
+    layers
+}
+
+fn plan_tenant(
+    ws: &Workspace,
+    catalog_layers: &[Layer],
+    tenant: &Tenant,
+) -> (Option<TenantPlan>, Vec<Diagnostic>) {
+    let mut layers = catalog_layers.to_vec();
+    layers.extend(tenant_layers(ws, tenant));
+    let mut merged: Option<MNode> = None;
+    for (i, layer) in layers.iter().enumerate() {
+        merged = merge::merge(merged, &layer.root, i, None);
+    }
+    let merged = merged.unwrap_or_else(|| {
+        MNode::empty_map(Origin {
+            layer: 0,
+            span: Span::default(),
+        })
+    });
+    let values = merged.to_json();
+
+    let mut flags = BTreeMap::new();
+    for name in ws.catalog.flags.keys() {
+        let node = merged.at(&format!("/flags/{}", escape_token(name)));
+        let on = node
+            .map(|n| n.to_json() == Json::Bool(true))
+            .unwrap_or(false);
+        let origin = node.map(|n| n.origin).unwrap_or(Origin {
+            layer: 0,
+            span: Span::default(),
+        });
+        flags.insert(name.clone(), (on, origin));
+    }
+
+    let mut services = BTreeMap::new();
+    for (name, svc) in &ws.catalog.services {
+        let decision = match &svc.flag {
+            None => ServiceDecision {
+                on: true,
+                reason: Reason::Always {
+                    span: ws
+                        .catalog_doc
+                        .root
+                        .get("services")
+                        .and_then(|s| s.entry(name))
+                        .map(|e| e.key_span)
+                        .unwrap_or_default(),
+                },
+            },
+            Some(flag) => {
+                let (on, origin) = flags.get(flag).copied().unwrap_or((
+                    false,
+                    Origin {
+                        layer: 0,
+                        span: Span::default(),
+                    },
+                ));
+                ServiceDecision {
+                    on,
+                    reason: Reason::Flag {
+                        flag: flag.clone(),
+                        origin,
+                    },
+                }
+            }
+        };
+        services.insert(name.clone(), decision);
+    }
+
+    let mut namespaces = vec![tenant.name.clone()];
+    if let Some(Json::Array(extra)) = values.get("extraNamespaces") {
+        namespaces.extend(
+            extra
+                .iter()
+                .filter_map(Json::as_str)
+                .map(|e| format!("{}-{e}", tenant.name)),
+        );
+    }
+
+    let plan = TenantPlan {
+        name: tenant.name.clone(),
+        environment: tenant.environment.clone(),
+        file: tenant.doc.file.clone(),
+        layers,
+        merged,
+        values,
+        flags,
+        services,
+        namespaces,
+    };
+    let problems = check(ws, &plan);
+    let ok = !problems.iter().any(Diagnostic::is_error);
+    (ok.then_some(plan), problems)
+}
+
+/// Checks that need the merged values.
+fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (name, (on, origin)) in &plan.flags {
+        if !on {
+            continue;
+        }
+        let Some(flag) = ws.catalog.flags.get(name) else {
+            continue;
+        };
+        let missing: Vec<&String> = flag
+            .requires
+            .iter()
+            .filter(|r| !plan.flags.get(*r).is_some_and(|f| f.0))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let list = missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let message = if missing.len() == 1 {
+            format!("flag `{name}` requires flag {list}, which is off")
+        } else {
+            format!("flag `{name}` requires flags {list}, which are off")
+        };
+        out.push(
+            plan.at_origin(
+                *origin,
+                &format!("/flags/{name}"),
+                Diagnostic::error(message),
+            )
+            .hint(format!("turn on {list} in `flags`, or turn off `{name}`"))
+            .note(format!("tenant `{}`", plan.name)),
+        );
+    }
+    if let Some(extra) = plan.merged.get("extraNamespaces") {
+        if let MValue::List(items) = &extra.value {
+            for (i, item) in items.iter().enumerate() {
+                let Some(ns) = plan.namespaces.get(i + 1) else {
+                    continue;
+                };
+                if ns.len() > names::MAX_LABEL {
+                    out.push(
+                        plan.at_origin(
+                            item.origin,
+                            &format!("/extraNamespaces/{i}"),
+                            Diagnostic::error(format!(
+                                "namespace `{ns}` is {} characters long, over the limit of {}",
+                                ns.len(),
+                                names::MAX_LABEL
+                            )),
+                        )
+                        .hint("extra namespaces are named `<tenant>-<name>`; use a shorter name"),
+                    );
+                }
+            }
+        }
+    }
+    let config = plan.values.get("config");
+    for name in plan.enabled_services() {
+        let Some(svc) = ws.catalog.services.get(name) else {
+            continue;
+        };
+        let catalog_at = |field: &str| {
+            crate::validate::located(
+                &ws.catalog_doc,
+                &format!("/services/{}{field}", escape_token(name)),
+                Diagnostic::error(String::new()),
+            )
+        };
+        for (i, key) in svc.reads.iter().enumerate() {
+            if key != "*" && config.and_then(|c| c.get(key)).is_none() {
+                let mut d = catalog_at(&format!("/reads/{i}"));
+                d.message = format!(
+                    "service `{name}` reads configuration key `{key}`, which no layer sets"
+                );
+                out.push(
+                    d.hint(format!(
+                        "set `config.{key}` in the catalog's `defaults` or an environment overlay"
+                    ))
+                    .note(format!("tenant `{}`", plan.name)),
+                );
+            }
+        }
+        let service_values = plan.values.get("services").and_then(|s| s.get(name));
+        if svc.kind == crate::model::WorkloadKind::CronJob
+            && service_values
+                .and_then(|v| v.get("schedule"))
+                .and_then(Json::as_str)
+                .is_none()
+        {
+            let mut d = catalog_at("");
+            d.message = format!("CronJob `{name}` has no schedule");
+            out.push(
+                d.hint(format!(
+                    "set `services.{name}.schedule` in the service's `defaults`"
+                ))
+                .note(format!("tenant `{}`", plan.name)),
+            );
+        }
+        if svc.database
+            && plan
+                .values
+                .get("database")
+                .and_then(|d| d.get("host"))
+                .is_none()
+        {
+            let mut d = catalog_at("/database");
+            d.message =
+                format!("service `{name}` needs a database, and no layer sets `database.host`");
+            out.push(d.note(format!("tenant `{}`", plan.name)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_pointers_of_catalog_layers() {
+        let layer = |kind| Layer {
+            kind,
+            label: String::new(),
+            file: String::new(),
+            root: Node::new(Value::Null, Span::default()),
+        };
+        assert_eq!(
+            layer(LayerKind::CatalogFlags).file_pointer("/flags/x"),
+            "/flags/x/default"
+        );
+        assert_eq!(
+            layer(LayerKind::CatalogDefaults).file_pointer("/quota/pods"),
+            "/defaults/quota/pods"
+        );
+        let classes = BTreeMap::from([("a".to_string(), "job")]);
+        assert_eq!(
+            layer(LayerKind::CatalogWorkloadDefaults(classes))
+                .file_pointer("/services/a/resources"),
+            "/workloadDefaults/job/resources"
+        );
+        assert_eq!(
+            layer(LayerKind::CatalogServiceDefaults).file_pointer("/services/a/replicas"),
+            "/services/a/defaults/replicas"
+        );
+        assert_eq!(
+            layer(LayerKind::TenantOverride("prod".into())).file_pointer("/flags/x"),
+            "/overrides/prod/flags/x"
+        );
+    }
+}

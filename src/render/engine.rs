@@ -1,0 +1,201 @@
+//! The one minijinja environment, and rendering of one template into objects.
+
+use std::collections::BTreeMap;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
+use serde_json::Value as Json;
+
+use crate::diagnostic::Diagnostic;
+use crate::load::SourceFile;
+use crate::yaml::{self, ReadOptions, Span};
+
+use super::object::{self, Object, Provenance};
+
+/// Most instructions one template render may run: stops runaway loops.
+const FUEL: u64 = 20_000_000;
+
+/// Builds the environment kiln renders with: strict undefined values (a typo is an
+/// error, not an empty string), every `{{ }}` written as a JSON value (which is YAML, so
+/// a value can never break the document's structure or turn `on` into a boolean),
+/// block tags that leave no blank lines, the trailing newline kept, a fuel limit, and
+/// no loader: a template can include only other templates of the workspace, never a
+/// file or the environment.
+pub fn environment(
+    templates: &BTreeMap<String, SourceFile>,
+) -> Result<Environment<'static>, Vec<Diagnostic>> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::Json);
+    let mut syntax = SyntaxConfig::builder();
+    syntax
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true);
+    if let Ok(s) = syntax.build() {
+        env.set_syntax(s);
+    }
+    env.set_fuel(Some(FUEL));
+    env.add_filter("dns_label", filters::dns_label);
+    env.add_filter("sha256", filters::sha256);
+    env.add_filter("to_yaml", filters::to_yaml);
+    let mut problems = Vec::new();
+    for (name, file) in templates {
+        if let Err(e) = env.add_template_owned(name.clone(), file.text.clone()) {
+            problems.push(template_error(&e, &file.path, &file.text, None));
+        }
+    }
+    if problems.is_empty() {
+        Ok(env)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Filters available to templates: plain functions of their arguments.
+mod filters {
+    use sha2::{Digest, Sha256};
+
+    /// Cleans any string into a DNS-1123 label.
+    pub fn dns_label(s: String) -> String {
+        crate::names::clean(&s)
+    }
+
+    /// Hex SHA-256 of a string.
+    pub fn sha256(s: String) -> String {
+        let digest = Sha256::digest(s.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A value as a YAML document (for embedding YAML files in ConfigMaps).
+    pub fn to_yaml(v: minijinja::Value) -> Result<String, minijinja::Error> {
+        let json = serde_json::to_value(&v).map_err(|e| {
+            minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+        })?;
+        Ok(crate::yaml::to_string(&json))
+    }
+}
+
+/// One template to render with one context.
+pub struct Job<'a> {
+    pub template: &'a str,
+    pub context: &'a Json,
+    pub provenance: Provenance,
+}
+
+/// Renders a template and turns each YAML document it produces into an object.
+pub fn render_one(
+    env: &Environment<'static>,
+    job: &Job,
+    objects: &mut Vec<Object>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let rendered = env
+        .get_template(job.template)
+        .and_then(|t| t.render(minijinja::Value::from(Serde(job.context))));
+    let text = match rendered {
+        Ok(text) => text,
+        Err(e) => {
+            let source = env
+                .get_template(job.template)
+                .map(|t| t.source().to_string())
+                .unwrap_or_default();
+            problems.push(template_error(
+                &e,
+                &job.provenance.template,
+                &source,
+                Some(&job.provenance),
+            ));
+            return;
+        }
+    };
+    let read = yaml::parse_stream(&text, &ReadOptions::default());
+    for p in &read.problems {
+        let line_text = text
+            .lines()
+            .nth(p.span.line.saturating_sub(1) as usize)
+            .unwrap_or("")
+            .trim_end();
+        problems.push(
+            Diagnostic::error(format!(
+                "the output of this template is not valid: {}",
+                p.message
+            ))
+            .in_file(&job.provenance.template)
+            .hint_opt(p.hint.clone())
+            .note(format!("line {} of the output: `{line_text}`", p.span.line))
+            .note(job.provenance.describe()),
+        );
+    }
+    if read.is_fatal() {
+        return;
+    }
+    for (index, doc) in read.documents.iter().enumerate() {
+        if doc.is_null() {
+            continue;
+        }
+        match object::from_document(doc.to_json(), &job.provenance, index) {
+            Ok(o) => objects.push(o),
+            Err(d) => problems.push(d),
+        }
+    }
+}
+
+/// A minijinja error as a diagnostic at the template's line.
+fn template_error(
+    e: &minijinja::Error,
+    file: &str,
+    source: &str,
+    provenance: Option<&Provenance>,
+) -> Diagnostic {
+    let what = match e.kind() {
+        ErrorKind::SyntaxError => "template syntax error",
+        ErrorKind::UndefinedError => "undefined value",
+        ErrorKind::TemplateNotFound => "template not found",
+        ErrorKind::OutOfFuel => "template ran too long",
+        _ => "template error",
+    };
+    let message = match e.detail() {
+        Some(detail) => format!("{what}: {detail}"),
+        None => what.to_string(),
+    };
+    let span = match (e.line(), e.range()) {
+        (Some(line), Some(range)) => {
+            let line_start = source[..range.start.min(source.len())]
+                .rfind('\n')
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            let col = source
+                .get(line_start..range.start)
+                .map(|s| s.chars().count() + 1)
+                .unwrap_or(1);
+            let len = source
+                .get(range.clone())
+                .map(|s| s.chars().count())
+                .unwrap_or(1);
+            Span {
+                line: line as u32,
+                col: col as u32,
+                len: len as u32,
+            }
+        }
+        (Some(line), None) => Span {
+            line: line as u32,
+            col: 1,
+            len: 0,
+        },
+        _ => Span::default(),
+    };
+    let mut d = Diagnostic::error(message).in_file(file).at(span);
+    if e.kind() == ErrorKind::TemplateNotFound {
+        d = d.hint("templates can include and import only other templates under `templates/`, by their path there");
+    }
+    if e.kind() == ErrorKind::UndefinedError {
+        d = d.hint("check the name against the context documented in docs/templates.md");
+    }
+    if let Some(p) = provenance {
+        d = d.note(p.describe());
+    }
+    d
+}

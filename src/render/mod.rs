@@ -1,0 +1,154 @@
+//! Stage 5: render the object templates for every scope and parse what they produce as
+//! real YAML documents, one Kubernetes object each.
+//!
+//! Templates live under `templates/objects/<scope>/`, where the scope says how often a
+//! template renders: `cluster` (once), `tenant` (once per tenant), `namespace` (once per
+//! namespace of a tenant) and `service` (once per running copy of an enabled service).
+//! A template may produce any number of documents, including none.
+
+pub mod checksum;
+pub mod context;
+mod engine;
+pub mod object;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde_json::Value as Json;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::plan::TenantPlan;
+use crate::validate::Workspace;
+
+pub use engine::environment;
+pub use object::{Object, Provenance};
+
+/// The scopes a template can render in, in the order they render.
+pub const SCOPES: [&str; 4] = ["cluster", "tenant", "namespace", "service"];
+
+/// Every object of the build, sorted by output path.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub objects: Vec<Object>,
+}
+
+/// Renders everything; diagnostics for template errors and malformed output.
+pub fn render(ws: &Workspace, plans: &[TenantPlan], diags: &mut Diagnostics) -> Rendered {
+    let env = match environment(&ws.templates) {
+        Ok(env) => env,
+        Err(problems) => {
+            diags.extend(problems);
+            return Rendered::default();
+        }
+    };
+    let by_scope = templates_by_scope(ws);
+    let mut objects = Vec::new();
+    let mut problems = Vec::new();
+
+    let cluster_ctx = context::cluster_context(ws);
+    for name in by_scope.get("cluster").into_iter().flatten() {
+        let job = engine::Job {
+            template: name,
+            context: &cluster_ctx,
+            provenance: Provenance::cluster(
+                ws.templates
+                    .get(*name)
+                    .map(|f| f.path.clone())
+                    .unwrap_or_default(),
+            ),
+        };
+        engine::render_one(&env, &job, &mut objects, &mut problems);
+    }
+
+    let per_tenant: Vec<(Vec<Object>, Vec<Diagnostic>)> = plans
+        .par_iter()
+        .map(|plan| {
+            let mut objects = Vec::new();
+            let mut problems = Vec::new();
+            render_tenant(ws, plan, &env, &by_scope, &mut objects, &mut problems);
+            (objects, problems)
+        })
+        .collect();
+    for (o, p) in per_tenant {
+        objects.extend(o);
+        problems.extend(p);
+    }
+    diags.extend(problems);
+    checksum::annotate(&mut objects);
+    objects.sort_by(|a, b| a.path.cmp(&b.path));
+    Rendered { objects }
+}
+
+fn templates_by_scope(ws: &Workspace) -> BTreeMap<&'static str, Vec<&str>> {
+    let mut by_scope: BTreeMap<&'static str, Vec<&str>> = BTreeMap::new();
+    for name in ws.templates.keys() {
+        for scope in SCOPES {
+            if name.starts_with(&format!("objects/{scope}/")) {
+                by_scope.entry(scope).or_default().push(name);
+            }
+        }
+    }
+    by_scope
+}
+
+fn render_tenant(
+    ws: &Workspace,
+    plan: &TenantPlan,
+    env: &minijinja::Environment<'static>,
+    by_scope: &BTreeMap<&'static str, Vec<&str>>,
+    objects: &mut Vec<Object>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let instances = context::instances(ws, plan);
+    let tenant_ctx = context::tenant_context(ws, plan, &instances);
+    let template_path = |name: &str| {
+        ws.templates
+            .get(name)
+            .map(|f| f.path.clone())
+            .unwrap_or_default()
+    };
+    let provenance = |name: &str, service: Option<&str>, namespace: Option<&str>| Provenance {
+        template: template_path(name),
+        input: Some(plan.file.clone()),
+        tenant: Some(plan.name.clone()),
+        service: service.map(str::to_string),
+        namespace: namespace.map(str::to_string),
+    };
+    for name in by_scope.get("tenant").into_iter().flatten() {
+        let job = engine::Job {
+            template: name,
+            context: &tenant_ctx,
+            provenance: provenance(name, None, None),
+        };
+        engine::render_one(env, &job, objects, problems);
+    }
+    for (i, ns) in plan.namespaces.iter().enumerate() {
+        let ctx = context::namespace_context(&tenant_ctx, plan, i);
+        for name in by_scope.get("namespace").into_iter().flatten() {
+            let job = engine::Job {
+                template: name,
+                context: &ctx,
+                provenance: provenance(name, None, Some(ns)),
+            };
+            engine::render_one(env, &job, objects, problems);
+        }
+    }
+    for inst in &instances {
+        let mut ctx = tenant_ctx.clone();
+        ctx["svc"] = context::instance_context(ws, plan, inst, &instances);
+        if let Json::Object(m) = &mut ctx {
+            m.insert(
+                "namespace".into(),
+                serde_json::json!({"name": inst.namespace, "primary": inst.primary}),
+            );
+        }
+        for name in by_scope.get("service").into_iter().flatten() {
+            let job = engine::Job {
+                template: name,
+                context: &ctx,
+                provenance: provenance(name, Some(inst.name), Some(&inst.namespace)),
+            };
+            engine::render_one(env, &job, objects, problems);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! A rendered Kubernetes object, where it goes in the output, and where it came from.
+
+use serde_json::Value as Json;
+
+use crate::diagnostic::Diagnostic;
+
+/// Kinds that are not namespaced.
+pub const CLUSTER_SCOPED: [&str; 12] = [
+    "Namespace",
+    "PriorityClass",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PersistentVolume",
+    "IngressClass",
+    "ClusterIssuer",
+    "ClusterSecretStore",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+];
+
+/// Kinds the platform owns in a tenant's namespaces: they go to the tenant's platform
+/// application, which the tenant's own project may not manage.
+pub const PLATFORM_KINDS: [&str; 7] = [
+    "Namespace",
+    "ResourceQuota",
+    "LimitRange",
+    "NetworkPolicy",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+];
+
+/// What produced an object: the template, and the input and scope it rendered for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Provenance {
+    /// Path of the template (workspace-relative or `kiln:`).
+    pub template: String,
+    /// The input file that fed it (a tenant spec), if any.
+    pub input: Option<String>,
+    pub tenant: Option<String>,
+    pub service: Option<String>,
+    pub namespace: Option<String>,
+}
+
+impl Provenance {
+    pub fn cluster(template: String) -> Provenance {
+        Provenance {
+            template,
+            ..Provenance::default()
+        }
+    }
+
+    /// "rendered for tenant `acme` (tenants/acme.yaml), service `trino` in namespace `acme`"
+    pub fn describe(&self) -> String {
+        let mut s = String::from("rendered for ");
+        match (&self.tenant, &self.input) {
+            (Some(t), Some(i)) => s.push_str(&format!("tenant `{t}` ({i})")),
+            (Some(t), None) => s.push_str(&format!("tenant `{t}`")),
+            _ => s.push_str("the cluster"),
+        }
+        if let Some(svc) = &self.service {
+            s.push_str(&format!(", service `{svc}`"));
+        }
+        if let Some(ns) = &self.namespace {
+            s.push_str(&format!(" in namespace `{ns}`"));
+        }
+        s
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    /// The application folder, relative to the output directory.
+    pub app: String,
+    /// The file, relative to the output directory.
+    pub path: String,
+    pub value: Json,
+    pub provenance: Provenance,
+    /// Index of the document in the template's output.
+    pub document: usize,
+}
+
+impl Object {
+    pub fn kind(&self) -> &str {
+        self.value["kind"].as_str().unwrap_or("")
+    }
+
+    pub fn name(&self) -> &str {
+        self.value["metadata"]["name"].as_str().unwrap_or("")
+    }
+
+    pub fn namespace(&self) -> Option<&str> {
+        self.value["metadata"]["namespace"].as_str()
+    }
+
+    /// The API group (`apps`, `networking.k8s.io`, or empty for the core group).
+    pub fn group(&self) -> &str {
+        let api = self.value["apiVersion"].as_str().unwrap_or("");
+        api.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+    }
+
+    /// `group/kind/namespace/name`, the identity Kubernetes gives an object.
+    pub fn id(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.group(),
+            self.kind(),
+            self.namespace().unwrap_or(""),
+            self.name()
+        )
+    }
+
+    pub fn diagnostic(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(message)
+            .in_file(&self.provenance.template)
+            .note(format!("{} `{}` → {}", self.kind(), self.name(), self.path))
+            .note(self.provenance.describe())
+    }
+}
+
+/// DNS-1123 subdomain: what most object names must be, and safe as a file name.
+fn is_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|part| {
+            let b = part.as_bytes();
+            !b.is_empty()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+        })
+}
+
+/// Checks a rendered document's identity and decides its place in the output.
+pub fn from_document(
+    value: Json,
+    provenance: &Provenance,
+    document: usize,
+) -> Result<Object, Diagnostic> {
+    let fail = |message: String| {
+        Err(Diagnostic::error(message)
+            .in_file(&provenance.template)
+            .pointer("")
+            .note(format!("document {} of the output", document + 1))
+            .note(provenance.describe()))
+    };
+    if !value.is_object() {
+        return fail(
+            "a rendered document is not a mapping, so it is not a Kubernetes object".into(),
+        );
+    }
+    let api_version = value.get("apiVersion").and_then(Json::as_str).unwrap_or("");
+    let kind = value.get("kind").and_then(Json::as_str).unwrap_or("");
+    if api_version.is_empty() || kind.is_empty() {
+        return fail("a rendered object has no `apiVersion` or no `kind`".into());
+    }
+    if !kind.chars().all(|c| c.is_ascii_alphanumeric())
+        || !kind.starts_with(|c: char| c.is_ascii_uppercase())
+    {
+        return fail(format!("`{kind}` is not a valid kind"));
+    }
+    let Some(name) = value.pointer("/metadata/name").and_then(Json::as_str) else {
+        return fail(format!("a rendered `{kind}` has no `metadata.name`"));
+    };
+    if !is_subdomain(name) {
+        return fail(format!(
+            "`{kind}` name `{name}` is not a valid Kubernetes name (lower-case letters, digits, `-` and `.`, at most 253 characters)"
+        ));
+    }
+    let namespace = value.pointer("/metadata/namespace").and_then(Json::as_str);
+    let cluster_scoped = CLUSTER_SCOPED.contains(&kind);
+    let tenant = provenance.tenant.as_deref();
+    let app = match tenant {
+        None => "cluster".to_string(),
+        Some(t) if PLATFORM_KINDS.contains(&kind) => format!("tenants/{t}/platform"),
+        Some(t) => format!("tenants/{t}/workloads"),
+    };
+    let file = format!("{}_{name}.yaml", kind.to_ascii_lowercase());
+    let path = match (cluster_scoped, namespace) {
+        (true, Some(_)) => return fail(format!("`{kind}` `{name}` is cluster-scoped and must not have a namespace")),
+        (true, None) if kind == "Namespace" && tenant.is_some() => format!("{app}/{name}/{file}"),
+        (true, None) if tenant.is_some() => {
+            return fail(format!(
+                "tenant templates may not emit the cluster-scoped `{kind}` `{name}`; put it in `templates/objects/cluster/`"
+            ))
+        }
+        (true, None) => format!("{app}/{file}"),
+        (false, None) => return fail(format!("`{kind}` `{name}` has no `metadata.namespace`")),
+        (false, Some(ns)) if !crate::names::is_dns1123_label(ns) => {
+            return fail(format!("`{kind}` `{name}` is in namespace `{ns}`, which is not a valid namespace name"))
+        }
+        (false, Some(_)) if tenant.is_none() => {
+            return fail(format!("cluster templates may emit only cluster-scoped objects, and `{kind}` is namespaced"))
+        }
+        (false, Some(ns)) => format!("{app}/{ns}/{file}"),
+    };
+    Ok(Object {
+        app,
+        path,
+        value,
+        provenance: provenance.clone(),
+        document,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tenant() -> Provenance {
+        Provenance {
+            template: "templates/objects/service/x.yaml.j2".into(),
+            input: Some("tenants/acme.yaml".into()),
+            tenant: Some("acme".into()),
+            service: Some("trino".into()),
+            namespace: Some("acme".into()),
+        }
+    }
+
+    #[test]
+    fn paths_by_kind_and_scope() {
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "trino", "namespace": "acme"}});
+        let o = from_document(d, &tenant(), 0).unwrap();
+        assert_eq!(o.path, "tenants/acme/workloads/acme/deployment_trino.yaml");
+        assert_eq!(o.id(), "apps/Deployment/acme/trino");
+        let n = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "acme"}});
+        assert_eq!(
+            from_document(n, &tenant(), 0).unwrap().path,
+            "tenants/acme/platform/acme/namespace_acme.yaml"
+        );
+        let p = json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"}});
+        assert_eq!(
+            from_document(p, &Provenance::cluster("t".into()), 0)
+                .unwrap()
+                .path,
+            "cluster/priorityclass_high.yaml"
+        );
+    }
+
+    #[test]
+    fn names_that_could_escape_are_refused() {
+        for name in ["../x", "a/b", "UPPER", "", ".", "a..b"] {
+            let d = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "acme"}});
+            assert!(from_document(d, &tenant(), 0).is_err(), "{name}");
+        }
+        let d = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "../etc"}});
+        assert!(from_document(d, &tenant(), 0).is_err());
+    }
+
+    #[test]
+    fn tenants_cannot_emit_cluster_objects() {
+        let d = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "x"}});
+        let e = from_document(d, &tenant(), 0).unwrap_err();
+        assert!(e
+            .message
+            .contains("may not emit the cluster-scoped `ClusterRole`"));
+    }
+}

@@ -1,0 +1,344 @@
+//! Checks of the platform catalog that a schema cannot express: references between
+//! services, stages, flags, ports and pools, and start-up order.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{Catalog, Service, WorkloadKind};
+use crate::parse::Document;
+use crate::suggest;
+use crate::yaml::node::escape_token;
+
+use super::located;
+
+pub fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    check_flags(catalog, doc, &mut out);
+    let pools: Vec<String> = catalog
+        .defaults
+        .get("placement")
+        .and_then(|p| p.as_object())
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut routes: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut gateways = Vec::new();
+    for (name, svc) in &catalog.services {
+        let at = |field: &str| format!("/services/{}{field}", escape_token(name));
+        let mut err = |field: &str, message: String, hint: Option<String>| {
+            out.push(located(doc, &at(field), Diagnostic::error(message)).hint_opt(hint));
+        };
+        if !catalog.stages.contains(&svc.stage) {
+            err(
+                "/stage",
+                format!(
+                    "service `{name}` names stage `{}`, which is not in `stages`",
+                    svc.stage
+                ),
+                suggest::did_you_mean(&svc.stage, catalog.stages.iter().map(String::as_str)),
+            );
+        }
+        if let Some(flag) = &svc.flag {
+            if !catalog.flags.contains_key(flag) {
+                err(
+                    "/flag",
+                    format!("service `{name}` is gated by flag `{flag}`, which is not in `flags`"),
+                    suggest::did_you_mean(flag, catalog.flags.keys().map(String::as_str)),
+                );
+            }
+        }
+        for (i, dep) in svc.depends_on.iter().enumerate() {
+            let field = format!("/dependsOn/{i}");
+            let Some(target) = catalog.services.get(dep) else {
+                err(
+                    &field,
+                    format!("service `{name}` depends on `{dep}`, which is not a service in the catalog"),
+                    suggest::did_you_mean(dep, catalog.services.keys().map(String::as_str)),
+                );
+                continue;
+            };
+            if dep == name {
+                err(&field, format!("service `{name}` depends on itself"), None);
+                continue;
+            }
+            let own = stage_index(catalog, &svc.stage);
+            let theirs = stage_index(catalog, &target.stage);
+            if let (Some(own), Some(theirs)) = (own, theirs) {
+                if theirs > own {
+                    err(
+                        &field,
+                        format!(
+                            "service `{name}` (stage `{}`) depends on `{dep}`, which starts later (stage `{}`)",
+                            svc.stage, target.stage
+                        ),
+                        Some(format!("move `{dep}` to stage `{}` or earlier, or `{name}` later", svc.stage)),
+                    );
+                }
+            }
+            if let Some(dep_flag) = &target.flag {
+                if !flag_implies(catalog, svc.flag.as_deref(), dep_flag) {
+                    err(
+                        &field,
+                        format!("service `{name}` depends on `{dep}`, which runs only when flag `{dep_flag}` is on"),
+                        Some(match &svc.flag {
+                            Some(f) => format!("add `{dep_flag}` to the `requires` of flag `{f}`"),
+                            None => format!("gate `{name}` behind a flag that requires `{dep_flag}`"),
+                        }),
+                    );
+                }
+            }
+            if target.kind == WorkloadKind::Job || target.kind == WorkloadKind::CronJob {
+                err(
+                    &field,
+                    format!("service `{name}` depends on `{dep}`, a job, which serves no calls"),
+                    None,
+                );
+            }
+        }
+        check_ports(name, svc, &mut err);
+        if !svc.kind.is_long_lived() && svc.probes.is_some() {
+            err(
+                "/probes",
+                format!("job `{name}` has probes; jobs run to completion and are not probed"),
+                Some("remove `probes`".into()),
+            );
+        }
+        if svc.kind.is_long_lived() && svc.probes.is_none() {
+            out.push(
+                located(doc, &at(""), Diagnostic::warning(format!("service `{name}` has no probes")))
+                    .hint("without a readiness probe Kubernetes sends traffic before the service is ready"),
+            );
+        }
+        let mut err = |field: &str, message: String, hint: Option<String>| {
+            out.push(located(doc, &at(field), Diagnostic::error(message)).hint_opt(hint));
+        };
+        if svc.hook.is_some() && svc.kind != WorkloadKind::Job {
+            err(
+                "/hook",
+                format!(
+                    "`hook` applies to Jobs only, and `{name}` is a {:?}",
+                    svc.kind
+                ),
+                None,
+            );
+        }
+        if svc.kind == WorkloadKind::StatefulSet && svc.ports.is_empty() {
+            err(
+                "/ports",
+                format!("StatefulSet `{name}` needs a port for its headless Service"),
+                None,
+            );
+        }
+        if svc.kind == WorkloadKind::StatefulSet && svc.data_path.is_none() {
+            err(
+                "/kind",
+                format!(
+                    "StatefulSet `{name}` needs a `dataPath` to mount its persistent volume at"
+                ),
+                None,
+            );
+        }
+        if svc.routes_path.is_some() && !svc.gateway {
+            err(
+                "/routesPath",
+                format!("`routesPath` applies to the gateway only, and `{name}` is not it"),
+                None,
+            );
+        }
+        if let Some(pool) = &svc.pool {
+            if !pools.contains(pool) {
+                err(
+                    "/pool",
+                    format!("service `{name}` runs in pool `{pool}`, which `defaults.placement` does not define"),
+                    suggest::did_you_mean(pool, pools.iter().map(String::as_str))
+                        .or(Some(format!("add `defaults.placement.{pool}` with its nodeSelector and tolerations"))),
+                );
+            }
+        }
+        if let Some(pc) = &svc.priority_class {
+            if !catalog.priority_classes.contains_key(pc) {
+                err(
+                    "/priorityClass",
+                    format!("service `{name}` uses priority class `{pc}`, which is not in `priorityClasses`"),
+                    suggest::did_you_mean(pc, catalog.priority_classes.keys().map(String::as_str)),
+                );
+            }
+        }
+        if svc.gateway {
+            gateways.push(name.as_str());
+            if svc.ports.is_empty() {
+                err("/gateway", format!("gateway `{name}` has no port"), None);
+            }
+        }
+        for (i, r) in svc.routes.iter().enumerate() {
+            if let Some(other) = routes.insert(r.prefix.as_str(), name.as_str()) {
+                err(
+                    &format!("/routes/{i}/prefix"),
+                    format!(
+                        "route `{}` of `{name}` is also a route of `{other}`",
+                        r.prefix
+                    ),
+                    None,
+                );
+            }
+        }
+        if (svc.gateway || !svc.routes.is_empty()) && !svc.kind.is_long_lived() {
+            err("/routes", format!("job `{name}` cannot serve routes"), None);
+        }
+    }
+    if gateways.len() > 1 {
+        out.push(located(
+            doc,
+            "/services",
+            Diagnostic::error(format!(
+                "more than one gateway: {}",
+                gateways
+                    .iter()
+                    .map(|g| format!("`{g}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        ));
+    }
+    check_cycles(catalog, doc, &mut out);
+    out
+}
+
+fn stage_index(catalog: &Catalog, stage: &str) -> Option<usize> {
+    catalog.stages.iter().position(|s| s == stage)
+}
+
+/// Whether turning on `flag` (or "always on" for `None`) guarantees that `needed` is on.
+fn flag_implies(catalog: &Catalog, flag: Option<&str>, needed: &str) -> bool {
+    let Some(flag) = flag else { return false };
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![flag.to_string()];
+    while let Some(f) = todo.pop() {
+        if f == needed {
+            return true;
+        }
+        if seen.insert(f.clone()) {
+            if let Some(def) = catalog.flags.get(&f) {
+                todo.extend(def.requires.iter().cloned());
+            }
+        }
+    }
+    false
+}
+
+fn check_flags(catalog: &Catalog, doc: &Document, out: &mut Vec<Diagnostic>) {
+    for (name, flag) in &catalog.flags {
+        for (i, req) in flag.requires.iter().enumerate() {
+            if !catalog.flags.contains_key(req) {
+                out.push(
+                    located(
+                        doc,
+                        &format!("/flags/{}/requires/{i}", escape_token(name)),
+                        Diagnostic::error(format!(
+                            "flag `{name}` requires `{req}`, which is not a flag"
+                        )),
+                    )
+                    .hint_opt(suggest::did_you_mean(
+                        req,
+                        catalog.flags.keys().map(String::as_str),
+                    )),
+                );
+            }
+        }
+    }
+}
+
+fn check_ports(name: &str, svc: &Service, err: &mut impl FnMut(&str, String, Option<String>)) {
+    let mut names = BTreeSet::new();
+    let mut numbers = BTreeSet::new();
+    for (i, p) in svc.ports.iter().enumerate() {
+        if !names.insert(p.name.as_str()) {
+            err(
+                &format!("/ports/{i}/name"),
+                format!("service `{name}` has two ports named `{}`", p.name),
+                None,
+            );
+        }
+        if !numbers.insert((p.port, p.protocol.as_str())) {
+            err(
+                &format!("/ports/{i}/port"),
+                format!("service `{name}` has two ports numbered {}", p.port),
+                None,
+            );
+        }
+    }
+    let port_names: Vec<&str> = svc.ports.iter().map(|p| p.name.as_str()).collect();
+    let mut refer = |field: String, port: &str, what: &str| {
+        if !port_names.contains(&port) {
+            err(
+                &field,
+                format!("{what} of `{name}` uses port `{port}`, which is not one of its `ports`"),
+                suggest::did_you_mean(port, port_names.iter().copied()),
+            );
+        }
+    };
+    if let Some(p) = &svc.probes {
+        refer("/probes/port".into(), &p.port, "the probes");
+    }
+    if let Some(m) = &svc.metrics_port {
+        refer("/metricsPort".into(), m, "the metrics port");
+    }
+    if let Some(e) = &svc.endpoint {
+        refer("/endpoint/port".into(), &e.port, "the endpoint");
+    }
+    for (i, r) in svc.routes.iter().enumerate() {
+        refer(
+            format!("/routes/{i}/port"),
+            &r.port,
+            &format!("route `{}`", r.prefix),
+        );
+    }
+}
+
+fn check_cycles(catalog: &Catalog, doc: &Document, out: &mut Vec<Diagnostic>) {
+    // Iterative depth-first search with colours; a dependency on a service that is still
+    // on the path closes a cycle.
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    for start in catalog.services.keys() {
+        if done.contains(start.as_str()) {
+            continue;
+        }
+        let mut path: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
+        while let Some((node, next)) = path.last().copied() {
+            let deps = catalog
+                .services
+                .get(node)
+                .map(|s| s.depends_on.as_slice())
+                .unwrap_or(&[]);
+            match deps.get(next) {
+                None => {
+                    done.insert(node);
+                    path.pop();
+                }
+                Some(dep) => {
+                    if let Some(top) = path.last_mut() {
+                        top.1 += 1;
+                    }
+                    let dep = dep.as_str();
+                    if let Some(pos) = path.iter().position(|(n, _)| *n == dep) {
+                        let mut cycle: Vec<&str> = path[pos..].iter().map(|(n, _)| *n).collect();
+                        cycle.push(dep);
+                        out.push(located(
+                            doc,
+                            &format!("/services/{}/dependsOn", escape_token(node)),
+                            Diagnostic::error(format!(
+                                "services depend on each other in a cycle: {}",
+                                cycle
+                                    .iter()
+                                    .map(|c| format!("`{c}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(" → ")
+                            )),
+                        ));
+                    } else if !done.contains(dep) && catalog.services.contains_key(dep) {
+                        path.push((dep, 0));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! Stage 3: validate every input against its schema and against the others, and produce
+//! the typed [`Workspace`]. Every problem found is collected; none stops the others from
+//! being found.
+
+mod catalog;
+pub mod secrets;
+mod values;
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::load::SourceFile;
+use crate::model::{Catalog, Settings};
+use crate::names;
+use crate::parse::{Document, Parsed};
+use crate::schema;
+use crate::suggest;
+
+pub use values::known_credentials;
+
+/// Longest tenant name: leaves room for the `-platform`/`-workloads` suffixes of its
+/// applications within a 63-character label value.
+pub const MAX_TENANT_NAME: usize = 53;
+
+/// A validated workspace: typed settings and catalog, and the value layers still as
+/// located YAML trees (the plan merges them and keeps their positions).
+#[derive(Debug)]
+pub struct Workspace {
+    pub settings: Settings,
+    pub catalog: Catalog,
+    pub catalog_doc: Document,
+    /// Environment overlays by environment name; every environment in `kiln.yaml` has
+    /// one (an empty one when no file exists).
+    pub environments: BTreeMap<String, Document>,
+    pub tenants: Vec<Tenant>,
+    pub templates: BTreeMap<String, SourceFile>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    pub name: String,
+    pub environment: String,
+    pub doc: Document,
+}
+
+/// Validates everything; returns the workspace when there is no error.
+pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Option<Workspace>> {
+    let settings = match &parsed.settings {
+        Some(doc) => typed::<Settings>("kiln", doc, diags)?,
+        None => None,
+    };
+    if let (Some(s), Some(doc)) = (&settings, &parsed.settings) {
+        check_settings(s, doc, diags);
+    }
+    let catalog = match &parsed.catalog {
+        Some(doc) => typed::<Catalog>("catalog", doc, diags)?,
+        None => {
+            diags.push(
+                Diagnostic::error("the workspace has no platform catalog")
+                    .in_file("templates/catalog.yaml"),
+            );
+            None
+        }
+    };
+    if let (Some(c), Some(doc)) = (&catalog, &parsed.catalog) {
+        diags.extend(catalog::check(c, doc));
+        if let Some(defaults) = doc.root.get("defaults") {
+            diags.extend(values::check(c, defaults, &doc.file, "/defaults"));
+        }
+    }
+    for doc in parsed.settings.iter().chain(parsed.catalog.iter()) {
+        diags.extend(secrets::check(doc));
+    }
+
+    let env_names: Vec<String> = settings
+        .as_ref()
+        .map(|s| s.environments.keys().cloned().collect())
+        .unwrap_or_default();
+    for (name, doc) in &parsed.environments {
+        diags.extend(schema::check("environment", doc)?);
+        diags.extend(secrets::check(doc));
+        if settings.is_some() && !env_names.contains(name) {
+            diags.push(
+                located(
+                    doc,
+                    "",
+                    Diagnostic::error(format!(
+                        "overlay for environment `{name}`, which `kiln.yaml` does not declare"
+                    )),
+                )
+                .hint_opt(suggest::did_you_mean(
+                    name,
+                    env_names.iter().map(String::as_str),
+                ))
+                .note("the environments are the keys of `environments` in kiln.yaml"),
+            );
+        }
+        if let Some(c) = &catalog {
+            diags.extend(values::check(c, &doc.root, &doc.file, ""));
+        }
+    }
+
+    let mut tenants = Vec::new();
+    for t in &parsed.tenants {
+        if let Some(tenant) =
+            check_tenant(t, &env_names, settings.is_some(), catalog.as_ref(), diags)?
+        {
+            tenants.push(tenant);
+        }
+    }
+    if parsed.tenants.is_empty() && !diags.has_errors() {
+        diags.push(
+            Diagnostic::error("the workspace has no tenants")
+                .in_file("tenants/")
+                .hint("add a tenant spec, e.g. `tenants/acme.yaml` holding `environment: dev`"),
+        );
+    }
+
+    let (Some(settings), Some(catalog), Some(catalog_doc)) = (settings, catalog, parsed.catalog)
+    else {
+        return Ok(None);
+    };
+    if diags.has_errors() {
+        return Ok(None);
+    }
+    let mut environments = parsed.environments;
+    for name in settings.environments.keys() {
+        environments
+            .entry(name.clone())
+            .or_insert_with(|| Document {
+                file: format!("templates/environments/{name}.yaml"),
+                root: crate::yaml::Node::new(
+                    crate::yaml::Value::Map(Vec::new()),
+                    Default::default(),
+                ),
+            });
+    }
+    tenants.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Some(Workspace {
+        settings,
+        catalog,
+        catalog_doc,
+        environments,
+        tenants,
+        templates: parsed.templates,
+    }))
+}
+
+/// Schema-checks a document and reads it into its type.
+fn typed<T: DeserializeOwned>(
+    kind: &str,
+    doc: &Document,
+    diags: &mut Diagnostics,
+) -> anyhow::Result<Option<T>> {
+    let problems = schema::check(kind, doc)?;
+    if !problems.is_empty() {
+        diags.extend(problems);
+        return Ok(None);
+    }
+    match serde_json::from_value(doc.root.to_json()) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => {
+            diags.push(Diagnostic::error(format!("cannot read {kind}: {e}")).in_file(&doc.file));
+            Ok(None)
+        }
+    }
+}
+
+fn check_settings(settings: &Settings, doc: &Document, diags: &mut Diagnostics) {
+    if settings
+        .output_dir
+        .split('/')
+        .any(|seg| seg == ".." || seg == ".")
+    {
+        diags.push(
+            located(
+                doc,
+                "/outputDir",
+                Diagnostic::error(format!(
+                    "`outputDir` `{}` leaves the workspace",
+                    settings.output_dir
+                )),
+            )
+            .hint("use a path inside the workspace, such as `out`"),
+        );
+    }
+    for reserved in [
+        "templates",
+        "tenants",
+        "blueprints",
+        "schemas",
+        "src",
+        ".git",
+    ] {
+        if settings.output_dir == reserved
+            || settings.output_dir.starts_with(&format!("{reserved}/"))
+        {
+            diags.push(located(
+                doc,
+                "/outputDir",
+                Diagnostic::error(format!(
+                    "`outputDir` `{}` is inside the workspace's `{reserved}/`",
+                    settings.output_dir
+                )),
+            ));
+        }
+    }
+}
+
+fn check_tenant(
+    t: &crate::parse::TenantDocument,
+    env_names: &[String],
+    have_settings: bool,
+    catalog: Option<&Catalog>,
+    diags: &mut Diagnostics,
+) -> anyhow::Result<Option<Tenant>> {
+    let doc = &t.doc;
+    let mut ok = true;
+    if let Some(problem) = names::label_problem(&t.stem) {
+        let cleaned = names::clean(&t.stem);
+        let hint = if cleaned.is_empty() {
+            "name the file `<name>.yaml` with a lower-case name of letters, digits and `-`"
+                .to_string()
+        } else {
+            format!("rename the file to `tenants/{cleaned}.yaml`")
+        };
+        diags.push(
+            Diagnostic::error(format!(
+                "tenant name `{}` (the file name) is not a valid DNS-1123 label: {problem}",
+                t.stem
+            ))
+            .in_file(&doc.file)
+            .hint(hint)
+            .note("the tenant's name is its namespace and a folder in the output"),
+        );
+        ok = false;
+    } else if t.stem.len() > MAX_TENANT_NAME {
+        diags.push(
+            Diagnostic::error(format!(
+                "tenant name `{}` is {} characters long, over the limit of {MAX_TENANT_NAME}",
+                t.stem,
+                t.stem.len()
+            ))
+            .in_file(&doc.file)
+            .hint("the name gets suffixes such as `-workloads` and must stay within 63 characters"),
+        );
+        ok = false;
+    }
+    let problems = schema::check("tenant", doc)?;
+    ok &= problems.is_empty();
+    diags.extend(problems);
+    diags.extend(secrets::check(doc));
+    let environment = doc
+        .root
+        .get("environment")
+        .and_then(|e| e.as_str())
+        .map(str::to_string);
+    if let Some(env) = &environment {
+        if have_settings && !env_names.contains(env) {
+            diags.push(
+                located(
+                    doc,
+                    "/environment",
+                    Diagnostic::error(format!("unknown environment `{env}`")),
+                )
+                .hint_opt(
+                    suggest::did_you_mean(env, env_names.iter().map(String::as_str)).or_else(
+                        || {
+                            Some(format!(
+                                "the environments in kiln.yaml are {}",
+                                env_names
+                                    .iter()
+                                    .map(|e| format!("`{e}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
+                        },
+                    ),
+                ),
+            );
+            ok = false;
+        }
+    }
+    if let Some(overrides) = doc.root.get("overrides") {
+        for e in overrides.entries() {
+            if have_settings && !env_names.contains(&e.key) {
+                diags.push(
+                    Diagnostic::error(format!("override for unknown environment `{}`", e.key))
+                        .in_file(&doc.file)
+                        .at(e.key_span)
+                        .pointer(format!("/overrides/{}", e.key))
+                        .hint_opt(suggest::did_you_mean(
+                            &e.key,
+                            env_names.iter().map(String::as_str),
+                        )),
+                );
+                ok = false;
+            }
+        }
+    }
+    if let Some(c) = catalog {
+        let mut layer_problems = values::check(c, &doc.root, &doc.file, "");
+        if let Some(overrides) = doc.root.get("overrides") {
+            for e in overrides.entries() {
+                layer_problems.extend(values::check(
+                    c,
+                    &e.value,
+                    &doc.file,
+                    &format!("/overrides/{}", e.key),
+                ));
+            }
+        }
+        ok &= layer_problems.is_empty();
+        diags.extend(layer_problems);
+    }
+    Ok(match (ok, environment) {
+        (true, Some(environment)) => Some(Tenant {
+            name: t.stem.clone(),
+            environment,
+            doc: doc.clone(),
+        }),
+        _ => None,
+    })
+}
+
+/// A diagnostic at `pointer` in `doc`: at the key when the pointer names a mapping entry.
+pub fn located(doc: &Document, pointer: &str, d: Diagnostic) -> Diagnostic {
+    let found = doc.root.locate(pointer);
+    let span = if found.complete {
+        found.key_span.unwrap_or(found.node.span)
+    } else {
+        found.node.span
+    };
+    d.in_file(&doc.file).at(span).pointer(pointer)
+}

@@ -1,0 +1,125 @@
+//! Checks of one layer of values against the catalog: the flags, services and
+//! credentials it names exist, and it does not change what the catalog fixes.
+
+use crate::diagnostic::Diagnostic;
+use crate::model::Catalog;
+use crate::suggest;
+use crate::yaml::node::escape_token;
+use crate::yaml::{Node, Value};
+
+/// Checks `node`, a values layer found at `base` in `file`.
+pub fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let at = |entry_span, pointer: String, d: Diagnostic| {
+        d.in_file(file)
+            .at(entry_span)
+            .pointer(format!("{base}{pointer}"))
+    };
+    if let Some(flags) = node.get("flags") {
+        for e in flags.entries() {
+            if !catalog.flags.contains_key(&e.key) {
+                let hint = suggest::did_you_mean(&e.key, catalog.flags.keys().map(String::as_str))
+                    .or_else(|| {
+                        Some(format!(
+                            "the catalog's flags are {}",
+                            list(catalog.flags.keys())
+                        ))
+                    });
+                out.push(at(
+                    e.key_span,
+                    format!("/flags/{}", escape_token(&e.key)),
+                    Diagnostic::error(format!("unknown flag `{}`", e.key)).hint_opt(hint),
+                ));
+            }
+        }
+    }
+    if let Some(services) = node.get("services") {
+        for e in services.entries() {
+            let Some(svc) = catalog.services.get(&e.key) else {
+                let hint =
+                    suggest::did_you_mean(&e.key, catalog.services.keys().map(String::as_str));
+                out.push(at(
+                    e.key_span,
+                    format!("/services/{}", escape_token(&e.key)),
+                    Diagnostic::error(format!(
+                        "override of service `{}`, which is not in the catalog",
+                        e.key
+                    ))
+                    .hint_opt(hint),
+                ));
+                continue;
+            };
+            let pointer = |rest: &str| format!("/services/{}{rest}", escape_token(&e.key));
+            if let (Some(fixed), Some(replicas)) = (svc.fixed_replicas, e.value.get("replicas")) {
+                if !matches!(replicas.value, Value::Int(n) if n == i64::from(fixed))
+                    && !replicas.is_null()
+                {
+                    out.push(at(
+                        replicas.span,
+                        pointer("/replicas"),
+                        Diagnostic::error(format!(
+                            "service `{}` runs with exactly {fixed} replica{} by design",
+                            e.key,
+                            if fixed == 1 { "" } else { "s" }
+                        ))
+                        .hint("remove `replicas`; the catalog fixes it (`fixedReplicas`)"),
+                    ));
+                }
+            }
+            let autoscaling = e.value.get("autoscaling").and_then(|a| a.get("enabled"));
+            if let Some(enabled) = autoscaling.filter(|n| matches!(n.value, Value::Bool(true))) {
+                if !svc.autoscaling || svc.fixed_replicas.is_some() || !svc.kind.is_long_lived() {
+                    out.push(at(
+                        enabled.span,
+                        pointer("/autoscaling/enabled"),
+                        Diagnostic::error(format!("service `{}` may not autoscale", e.key)).hint(
+                            "the catalog does not allow a HorizontalPodAutoscaler for it (`autoscaling: false`, `fixedReplicas`, or a job)",
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(creds) = node.get("credentials") {
+        let known = known_credentials(catalog);
+        for e in creds.entries() {
+            if !known.contains(&e.key) {
+                let hint =
+                    suggest::did_you_mean(&e.key, known.iter().map(String::as_str)).or_else(|| {
+                        Some(format!(
+                            "the catalog's services read {}",
+                            list(known.iter())
+                        ))
+                    });
+                out.push(at(
+                    e.key_span,
+                    format!("/credentials/{}", escape_token(&e.key)),
+                    Diagnostic::error(format!("no service reads credential `{}`", e.key))
+                        .hint_opt(hint),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Every credential name the catalog's services read.
+pub fn known_credentials(catalog: &Catalog) -> Vec<String> {
+    let mut names: Vec<String> = catalog
+        .services
+        .values()
+        .flat_map(|s| s.credentials.iter().map(|c| c.credential.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let all: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    if all.is_empty() {
+        "none".into()
+    } else {
+        all.join(", ")
+    }
+}

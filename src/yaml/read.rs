@@ -1,0 +1,756 @@
+//! Reads a YAML stream into [`Node`] trees, with positions, duplicate-key detection, a
+//! nesting limit, a budget on alias expansion (alias bombs), and a check that every plain
+//! scalar means the same under YAML 1.1 and YAML 1.2.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::node::{Entry, Node, Span, Value};
+
+/// How to read: limits that keep hostile input from exhausting memory or time, and
+/// whether to report plain scalars that YAML 1.1 reads differently.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// Deepest nesting of mappings and lists.
+    pub max_depth: usize,
+    /// Most nodes that aliases may add to the documents, in total.
+    pub max_alias_nodes: usize,
+    /// Report plain scalars whose meaning differs between YAML 1.1 and 1.2 (off for
+    /// JSON files, whose strings are always quoted).
+    pub yaml11_check: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_depth: 64,
+            max_alias_nodes: 10_000,
+            yaml11_check: true,
+        }
+    }
+}
+
+/// A problem found while reading. Fatal problems stop the read; the others (ambiguous
+/// scalars, duplicate keys) are collected and the read goes on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadProblem {
+    pub span: Span,
+    pub message: String,
+    pub hint: Option<String>,
+    pub fatal: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct ReadResult {
+    pub documents: Vec<Node>,
+    pub problems: Vec<ReadProblem>,
+}
+
+impl ReadResult {
+    pub fn is_fatal(&self) -> bool {
+        self.problems.iter().any(|p| p.fatal)
+    }
+}
+
+/// Parses every document of a YAML stream. JSON is read the same way (it is YAML).
+pub fn parse_stream(text: &str, options: &ReadOptions) -> ReadResult {
+    let mut reader = Reader::new(options);
+    let outcome = catch_unwind(AssertUnwindSafe(|| reader.run(text)));
+    if outcome.is_err() {
+        reader.fatal(
+            Span::default(),
+            "the yaml parser failed on this file".to_string(),
+            Some("this is a bug in kiln's yaml library; please report it with the file".into()),
+        );
+    }
+    ReadResult {
+        documents: reader.documents,
+        problems: reader.problems,
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        span: Span,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<Entry>,
+        span: Span,
+        anchor: usize,
+        key: Option<(String, Span)>,
+    },
+}
+
+struct Reader<'l> {
+    options: &'l ReadOptions,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    documents: Vec<Node>,
+    problems: Vec<ReadProblem>,
+    stopped: bool,
+}
+
+impl<'l> Reader<'l> {
+    fn new(options: &'l ReadOptions) -> Self {
+        Reader {
+            options,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            documents: Vec::new(),
+            problems: Vec::new(),
+            stopped: false,
+        }
+    }
+
+    fn fatal(&mut self, span: Span, message: String, hint: Option<String>) {
+        self.problems.push(ReadProblem {
+            span,
+            message,
+            hint,
+            fatal: true,
+        });
+        self.stopped = true;
+    }
+
+    fn problem(&mut self, span: Span, message: String, hint: Option<String>) {
+        self.problems.push(ReadProblem {
+            span,
+            message,
+            hint,
+            fatal: false,
+        });
+    }
+
+    fn run(&mut self, text: &str) {
+        let mut parser = Parser::new_from_str(text);
+        while !self.stopped {
+            let (event, mark) = match parser.next_token() {
+                Ok(next) => next,
+                Err(e) => {
+                    let span = span_at(e.marker(), 1);
+                    self.fatal(span, format!("invalid yaml: {}", e.info()), None);
+                    return;
+                }
+            };
+            match event {
+                Event::StreamEnd => return,
+                Event::StreamStart | Event::Nothing => {}
+                Event::DocumentStart => self.anchors.clear(),
+                Event::DocumentEnd => {}
+                Event::Alias(id) => self.alias(id, mark),
+                Event::Scalar(text, style, anchor, tag) => {
+                    let span = span_at(&mark, scalar_len(&text, style));
+                    if let Some(node) = self.scalar(text, style, tag.as_ref(), span) {
+                        self.finish(node, anchor);
+                    }
+                }
+                Event::SequenceStart(anchor, tag) => {
+                    if self.open(&mark, tag.as_ref(), "tag:yaml.org,2002:seq") {
+                        self.stack.push(Frame::Seq {
+                            items: Vec::new(),
+                            span: span_at(&mark, 1),
+                            anchor,
+                        });
+                    }
+                }
+                Event::MappingStart(anchor, tag) => {
+                    if self.open(&mark, tag.as_ref(), "tag:yaml.org,2002:map") {
+                        self.stack.push(Frame::Map {
+                            entries: Vec::new(),
+                            span: span_at(&mark, 1),
+                            anchor,
+                            key: None,
+                        });
+                    }
+                }
+                Event::SequenceEnd => {
+                    if let Some(Frame::Seq {
+                        items,
+                        span,
+                        anchor,
+                    }) = self.stack.pop()
+                    {
+                        self.finish(Node::new(Value::Seq(items), span), anchor);
+                    }
+                }
+                Event::MappingEnd => {
+                    if let Some(Frame::Map {
+                        entries,
+                        span,
+                        anchor,
+                        ..
+                    }) = self.stack.pop()
+                    {
+                        self.finish(Node::new(Value::Map(entries), span), anchor);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Checks a collection start: depth, tag, and that it is not a mapping key.
+    fn open(&mut self, mark: &Marker, tag: Option<&Tag>, allowed_tag: &str) -> bool {
+        let span = span_at(mark, 1);
+        if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
+            self.fatal(
+                span,
+                "a mapping key must be a plain value, not a list or mapping".into(),
+                None,
+            );
+            return false;
+        }
+        if self.stack.len() >= self.options.max_depth {
+            self.fatal(
+                span,
+                format!("nesting is deeper than {} levels", self.options.max_depth),
+                Some(
+                    "kiln limits nesting depth to keep hostile input from exhausting memory".into(),
+                ),
+            );
+            return false;
+        }
+        if let Some(tag) = tag {
+            let full = format!("{}{}", tag.handle, tag.suffix);
+            if full != allowed_tag {
+                self.fatal(
+                    span,
+                    format!("unsupported yaml tag `{}`", display_tag(tag)),
+                    None,
+                );
+                return false;
+            }
+        }
+        true
+    }
+
+    fn alias(&mut self, id: usize, mark: Marker) {
+        let span = span_at(&mark, 1);
+        let Some(node) = self.anchors.get(&id) else {
+            self.fatal(span, "alias refers to an unknown anchor".into(), None);
+            return;
+        };
+        let size = node.size();
+        self.alias_nodes = self.alias_nodes.saturating_add(size);
+        if self.alias_nodes > self.options.max_alias_nodes {
+            self.fatal(
+                span,
+                format!(
+                    "yaml aliases expand to more than {} nodes",
+                    self.options.max_alias_nodes
+                ),
+                Some(
+                    "this looks like an alias bomb; write the values out or use fewer aliases"
+                        .into(),
+                ),
+            );
+            return;
+        }
+        let mut copy = node.clone();
+        copy.span = span;
+        self.finish(copy, 0);
+    }
+
+    fn scalar(
+        &mut self,
+        text: String,
+        style: TScalarStyle,
+        tag: Option<&Tag>,
+        span: Span,
+    ) -> Option<Node> {
+        if let Some(tag) = tag {
+            let full = format!("{}{}", tag.handle, tag.suffix);
+            let value = match full.as_str() {
+                "tag:yaml.org,2002:str" => Value::Str(text),
+                "tag:yaml.org,2002:int"
+                | "tag:yaml.org,2002:float"
+                | "tag:yaml.org,2002:bool"
+                | "tag:yaml.org,2002:null" => {
+                    let value = resolve_plain(&text).0;
+                    let expected = &full["tag:yaml.org,2002:".len()..];
+                    let matches = matches!(
+                        (&value, expected),
+                        (Value::Int(_), "int")
+                            | (Value::Int(_) | Value::Float(_), "float")
+                            | (Value::Bool(_), "bool")
+                            | (Value::Null, "null")
+                    );
+                    if !matches {
+                        self.fatal(
+                            span,
+                            format!("`{text}` is not a valid `!!{expected}`"),
+                            None,
+                        );
+                        return None;
+                    }
+                    match (value, expected) {
+                        (Value::Int(i), "float") => Value::Float(i as f64),
+                        (v, _) => v,
+                    }
+                }
+                _ => {
+                    self.fatal(
+                        span,
+                        format!("unsupported yaml tag `{}`", display_tag(tag)),
+                        None,
+                    );
+                    return None;
+                }
+            };
+            return Some(Node::new(value, span));
+        }
+        if style != TScalarStyle::Plain {
+            return Some(Node::new(Value::Str(text), span));
+        }
+        let (value, ambiguity) = resolve_plain(&text);
+        if let Some(amb) = ambiguity.filter(|_| self.options.yaml11_check) {
+            self.problem(span, amb.message(&text), Some(amb.hint(&text)));
+        }
+        Some(Node::new(value, span))
+    }
+
+    /// Places a finished node into its parent, or makes it a document.
+    fn finish(&mut self, node: Node, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        let mut duplicate = None;
+        match self.stack.last_mut() {
+            None => self.documents.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                Some((k, key_span)) => entries.push(Entry {
+                    key: k,
+                    key_span,
+                    value: node,
+                }),
+                None => {
+                    let key_text = match node.value {
+                        Value::Str(s) => s,
+                        Value::Null => "null".to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Int(i) => i.to_string(),
+                        Value::Float(f) => f.to_string(),
+                        Value::Seq(_) | Value::Map(_) => String::new(),
+                    };
+                    if let Some(first) = entries.iter().find(|e| e.key == key_text) {
+                        duplicate = Some((key_text.clone(), node.span, first.key_span));
+                    }
+                    *key = Some((key_text, node.span));
+                }
+            },
+        }
+        if let Some((k, span, first)) = duplicate {
+            self.problem(
+                span,
+                format!("duplicate key `{k}` (first defined at line {})", first.line),
+                Some("remove one of them; yaml does not allow a key twice in one mapping".into()),
+            );
+        }
+    }
+}
+
+fn span_at(mark: &Marker, len: usize) -> Span {
+    Span {
+        line: mark.line() as u32,
+        col: mark.col() as u32 + 1,
+        len: len as u32,
+    }
+}
+
+fn scalar_len(text: &str, style: TScalarStyle) -> usize {
+    match style {
+        TScalarStyle::Plain => text.chars().count(),
+        TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => text.chars().count() + 2,
+        _ => 1,
+    }
+}
+
+fn display_tag(tag: &Tag) -> String {
+    match tag.handle.as_str() {
+        "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
+        "!" => format!("!{}", tag.suffix),
+        h => format!("{h}{}", tag.suffix),
+    }
+}
+
+/// What a plain scalar means under YAML 1.1 when that differs from YAML 1.2.
+#[derive(Debug, PartialEq)]
+enum Ambiguity {
+    /// YAML 1.1 reads it as this kind of value; YAML 1.2 as a string.
+    V11Only(&'static str),
+    /// YAML 1.2 reads it as a number; YAML 1.1 as a string.
+    V12NumberOnly,
+    /// Both read a number, but different ones.
+    Octal(i64),
+}
+
+impl Ambiguity {
+    fn message(&self, text: &str) -> String {
+        match self {
+            Ambiguity::V11Only(kind) => format!(
+                "`{text}` is {kind} in YAML 1.1, which Kubernetes reads, but a string in YAML 1.2"
+            ),
+            Ambiguity::V12NumberOnly => format!(
+                "`{text}` is a number in YAML 1.2 but a string in YAML 1.1, which Kubernetes reads"
+            ),
+            Ambiguity::Octal(v) => format!(
+                "`{text}` is the octal number {v} in YAML 1.1, which Kubernetes reads, but a decimal number in YAML 1.2"
+            ),
+        }
+    }
+
+    fn hint(&self, text: &str) -> String {
+        match self {
+            Ambiguity::V11Only("a boolean") => {
+                format!("quote it (`\"{text}\"`) for a string, or write `true` or `false`")
+            }
+            Ambiguity::Octal(v) => format!("quote it (`\"{text}\"`) for a string, or write `{v}`"),
+            _ => format!("quote it (`\"{text}\"`) so that every reader sees a string"),
+        }
+    }
+}
+
+/// Resolves a plain scalar with the YAML 1.2 core schema, and says how YAML 1.1 would
+/// read it differently.
+fn resolve_plain(s: &str) -> (Value, Option<Ambiguity>) {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return (Value::Null, None),
+        "true" | "True" | "TRUE" => return (Value::Bool(true), None),
+        "false" | "False" | "FALSE" => return (Value::Bool(false), None),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "n" | "N" | "no" | "No" | "NO" | "on" | "On" | "ON"
+        | "off" | "Off" | "OFF" => {
+            return (Value::Str(s.into()), Some(Ambiguity::V11Only("a boolean")))
+        }
+        "=" => {
+            return (
+                Value::Str(s.into()),
+                Some(Ambiguity::V11Only("a special value")),
+            )
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return (Value::Float(f64::INFINITY), None)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return (Value::Float(f64::NEG_INFINITY), None),
+        ".nan" | ".NaN" | ".NAN" => return (Value::Float(f64::NAN), None),
+        _ => {}
+    }
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let negative = s.starts_with('-');
+    if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        let value = match s.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::Float(s.parse::<f64>().unwrap_or(f64::NAN)),
+        };
+        if unsigned.len() > 1 && unsigned.starts_with('0') {
+            if unsigned.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+                let octal = i64::from_str_radix(unsigned, 8).unwrap_or(0);
+                return (
+                    value,
+                    Some(Ambiguity::Octal(if negative { -octal } else { octal })),
+                );
+            }
+            // `089` is a string in YAML 1.1 (not octal, not decimal).
+            return (value, Some(Ambiguity::V12NumberOnly));
+        }
+        return (value, None);
+    }
+    if let Some(hex) = s.strip_prefix("0x") {
+        if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if let Ok(i) = i64::from_str_radix(hex, 16) {
+                return (Value::Int(i), None);
+            }
+        }
+    }
+    if let Some(oct) = s.strip_prefix("0o") {
+        if !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+            if let Ok(i) = i64::from_str_radix(oct, 8) {
+                return (Value::Int(i), Some(Ambiguity::V12NumberOnly));
+            }
+        }
+    }
+    if is_core_float(s) {
+        let value = Value::Float(s.parse::<f64>().unwrap_or(f64::NAN));
+        let ambiguity = (!is_yaml11_float(s)).then_some(Ambiguity::V12NumberOnly);
+        return (value, ambiguity);
+    }
+    let ambiguity = if is_yaml11_int_only(s) {
+        Some(Ambiguity::V11Only("an integer"))
+    } else if is_yaml11_float(s) {
+        Some(Ambiguity::V11Only("a number"))
+    } else if is_yaml11_timestamp(s) {
+        Some(Ambiguity::V11Only("a timestamp"))
+    } else {
+        None
+    };
+    (Value::Str(s.into()), ambiguity)
+}
+
+/// YAML 1.2 core schema float: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
+fn is_core_float(s: &str) -> bool {
+    let b = s.strip_prefix(['-', '+']).unwrap_or(s).as_bytes();
+    let (mantissa, exponent) = match b.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(i) => (&b[..i], Some(&b[i + 1..])),
+        None => (b, None),
+    };
+    let mantissa_ok = match mantissa.iter().position(|&c| c == b'.') {
+        Some(0) => mantissa.len() > 1 && mantissa[1..].iter().all(u8::is_ascii_digit),
+        Some(i) => {
+            mantissa[..i].iter().all(u8::is_ascii_digit)
+                && mantissa[i + 1..].iter().all(u8::is_ascii_digit)
+        }
+        None => !mantissa.is_empty() && mantissa.iter().all(u8::is_ascii_digit),
+    };
+    let exponent_ok = match exponent {
+        None => true,
+        Some(e) => {
+            let digits = e
+                .strip_prefix(b"-")
+                .or_else(|| e.strip_prefix(b"+"))
+                .unwrap_or(e);
+            !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
+        }
+    };
+    mantissa_ok && exponent_ok
+}
+
+/// YAML 1.1 float, as PyYAML resolves it: a dot is required, `_` allowed, exponent sign
+/// required, sexagesimal forms allowed.
+fn is_yaml11_float(s: &str) -> bool {
+    let b = s.strip_prefix(['-', '+']).unwrap_or(s).as_bytes();
+    let (mantissa, exponent) = match b.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(i) => (&b[..i], Some(&b[i + 1..])),
+        None => (b, None),
+    };
+    let Some(dot) = mantissa.iter().position(|&c| c == b'.') else {
+        return false;
+    };
+    let whole = &mantissa[..dot];
+    let frac = &mantissa[dot + 1..];
+    let whole_ok = whole.is_empty()
+        || (whole[0].is_ascii_digit()
+            && whole
+                .iter()
+                .all(|&c| c.is_ascii_digit() || c == b'_' || c == b':'));
+    let frac_ok = frac.iter().all(|&c| c.is_ascii_digit() || c == b'_');
+    if whole.is_empty() && frac.is_empty() {
+        return false;
+    }
+    let exponent_ok = match exponent {
+        None => true,
+        Some(e) => match e.split_first() {
+            Some((b'-' | b'+', digits)) => {
+                !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
+            }
+            _ => false,
+        },
+    };
+    whole_ok && frac_ok && exponent_ok
+}
+
+/// YAML 1.1 integers that YAML 1.2 reads as strings: `_` separators, `0b`, sexagesimal.
+fn is_yaml11_int_only(s: &str) -> bool {
+    let b = s.strip_prefix(['-', '+']).unwrap_or(s).as_bytes();
+    if let Some(bin) = b.strip_prefix(b"0b") {
+        return !bin.is_empty() && bin.iter().all(|&c| c == b'0' || c == b'1' || c == b'_');
+    }
+    if b.first().is_some_and(u8::is_ascii_digit) {
+        let all = b
+            .iter()
+            .all(|&c| c.is_ascii_digit() || c == b'_' || c == b':');
+        return all && (b.contains(&b'_') || b.contains(&b':'));
+    }
+    false
+}
+
+/// YAML 1.1 timestamps start with a date `YYYY-M-D`.
+fn is_yaml11_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 8 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
+    let rest = &b[5..];
+    let month_len = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if !(1..=2).contains(&month_len) || rest.get(month_len) != Some(&b'-') {
+        return false;
+    }
+    let day = &rest[month_len + 1..];
+    let day_len = day.iter().take_while(|c| c.is_ascii_digit()).count();
+    (1..=2).contains(&day_len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> ReadResult {
+        parse_stream(text, &ReadOptions::default())
+    }
+
+    fn one(text: &str) -> Node {
+        let r = read(text);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        r.documents.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn resolves_core_schema_scalars() {
+        let n = one("a: 1\nb: -2.5\nc: true\nd: ~\ne: hello\nf: '1'\ng: 0x1F\nh: 1.5e+3\n");
+        let j = n.to_json();
+        assert_eq!(j["a"], 1);
+        assert_eq!(j["b"], -2.5);
+        assert_eq!(j["c"], true);
+        assert!(j["d"].is_null());
+        assert_eq!(j["e"], "hello");
+        assert_eq!(j["f"], "1");
+        assert_eq!(j["g"], 31);
+        assert_eq!(j["h"], 1500.0);
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        let n = one("a:\n  bb: 1\n");
+        let e = &n.get("a").unwrap().entries()[0];
+        assert_eq!((e.key_span.line, e.key_span.col, e.key_span.len), (2, 3, 2));
+        assert_eq!((e.value.span.line, e.value.span.col), (2, 7));
+    }
+
+    #[test]
+    fn reports_every_ambiguous_plain_scalar() {
+        for text in [
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "n",
+            "0755",
+            "1e3",
+            "1_000",
+            "1:30",
+            "0b101",
+            "0o17",
+            "2024-01-02",
+            "089",
+            "=",
+            "1.5e3",
+        ] {
+            let r = read(&format!("k: {text}\n"));
+            assert_eq!(r.problems.len(), 1, "`{text}` should be reported");
+            assert!(!r.problems[0].fatal);
+        }
+        for text in [
+            "'yes'", "\"0755\"", "1.10", "1.5e+3", "10Gi", "500m", "true", "0", "-0", "12",
+            "v1.2.3",
+        ] {
+            let r = read(&format!("k: {text}\n"));
+            assert!(
+                r.problems.is_empty(),
+                "`{text}` is not ambiguous: {:?}",
+                r.problems
+            );
+        }
+    }
+
+    #[test]
+    fn octal_hint_gives_the_yaml11_value() {
+        let r = read("mode: 0755\n");
+        assert!(r.problems[0].message.contains("octal number 493"));
+        assert_eq!(
+            r.problems[0].hint.as_deref(),
+            Some("quote it (`\"0755\"`) for a string, or write `493`")
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_both_lines() {
+        let r = read("a: 1\nb: 2\na: 3\n");
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(
+            r.problems[0].message,
+            "duplicate key `a` (first defined at line 1)"
+        );
+        assert_eq!(r.problems[0].span.line, 3);
+    }
+
+    #[test]
+    fn alias_bomb_fails_fast() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..30 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let start = std::time::Instant::now();
+        let r = read(&text);
+        assert!(r.is_fatal());
+        assert!(r.problems[0]
+            .message
+            .contains("aliases expand to more than"));
+        assert!(start.elapsed().as_secs() < 2);
+    }
+
+    #[test]
+    fn small_aliases_are_expanded() {
+        let n = one("base: &b {x: 1}\nother: *b\n");
+        assert_eq!(n.to_json()["other"]["x"], 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(200) + &"]".repeat(200);
+        let r = read(&text);
+        assert!(r.is_fatal());
+        assert!(r.problems[0]
+            .message
+            .contains("nesting is deeper than 64 levels"));
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let r = read("a: [1, 2\nb: 3\n");
+        assert!(r.is_fatal());
+        assert!(r.problems[0].message.starts_with("invalid yaml: "));
+        assert!(r.problems[0].span.line >= 1);
+    }
+
+    #[test]
+    fn multiple_documents_and_empty_ones() {
+        let r = read("---\na: 1\n---\n---\nb: 2\n");
+        assert!(r.problems.is_empty());
+        assert_eq!(r.documents.len(), 3);
+        assert!(r.documents[1].is_null());
+    }
+
+    #[test]
+    fn tags() {
+        let n = one("a: !!str 0755\nb: !!int 12\n");
+        assert_eq!(n.to_json()["a"], "0755");
+        assert_eq!(n.to_json()["b"], 12);
+        let r = read("a: !custom x\n");
+        assert!(r.is_fatal());
+        assert_eq!(r.problems[0].message, "unsupported yaml tag `!custom`");
+    }
+
+    #[test]
+    fn complex_keys_are_refused() {
+        let r = read("? [a, b]\n: 1\n");
+        assert!(r.is_fatal());
+    }
+
+    #[test]
+    fn json_is_read_as_yaml() {
+        let n = one("{\"a\": [1, \"x\", null, true], \"b\": {\"c\": 1.5}}");
+        assert_eq!(
+            n.to_json(),
+            serde_json::json!({"a": [1, "x", null, true], "b": {"c": 1.5}})
+        );
+    }
+}
