@@ -36,7 +36,7 @@ pub struct Flag {
 pub struct PriorityClass {
     pub value: i64,
     pub description: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub preemption_policy: Option<String>,
 }
 
@@ -69,7 +69,7 @@ pub struct Service {
     pub description: String,
     pub kind: WorkloadKind,
     pub image: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub flag: Option<String>,
     pub stage: String,
     #[serde(default)]
@@ -82,13 +82,13 @@ pub struct Service {
     pub args: Vec<String>,
     #[serde(default)]
     pub ports: Vec<Port>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub probes: Option<Probes>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub metrics_port: Option<String>,
     #[serde(default)]
     pub routes: Vec<Route>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub endpoint: Option<Endpoint>,
     #[serde(default)]
     pub gateway: bool,
@@ -96,7 +96,7 @@ pub struct Service {
     pub per_namespace: bool,
     #[serde(default = "yes")]
     pub autoscaling: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub fixed_replicas: Option<u32>,
     #[serde(default)]
     pub reads: Vec<String>,
@@ -112,17 +112,17 @@ pub struct Service {
     pub rbac: Vec<serde_json::Value>,
     #[serde(default)]
     pub writable_paths: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub pool: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub priority_class: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub hook: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub config_path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub data_path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub routes_path: Option<String>,
     #[serde(default)]
     pub defaults: serde_json::Value,
@@ -139,7 +139,7 @@ pub struct Port {
     pub port: u16,
     #[serde(default = "tcp")]
     pub protocol: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub app_protocol: Option<String>,
 }
 
@@ -152,7 +152,7 @@ fn tcp() -> String {
 pub struct Probes {
     pub path: String,
     pub port: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub initial_delay_seconds: Option<u32>,
 }
 
@@ -169,7 +169,7 @@ pub struct Endpoint {
     pub port: String,
     #[serde(default = "http")]
     pub scheme: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub path: Option<String>,
 }
 
@@ -182,6 +182,6 @@ fn http() -> String {
 pub struct Credential {
     pub env: String,
     pub credential: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub property: Option<String>,
 }

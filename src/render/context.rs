@@ -212,12 +212,7 @@ pub fn databases(ws: &Workspace, plan: &TenantPlan) -> Vec<String> {
 fn network(ws: &Workspace, plan: &TenantPlan, inst: &Instance, all: &[Instance]) -> Json {
     let svc = inst.service;
     let primary = plan.namespaces.first().cloned().unwrap_or_default();
-    let serving_ports: Vec<Json> = svc
-        .ports
-        .iter()
-        .filter(|p| Some(&p.name) != svc.metrics_port.as_ref())
-        .map(|p| json!({"port": p.port, "protocol": p.protocol}))
-        .collect();
+    let own_ports = serving_ports(svc);
     let peer = |ns: &str, name: &str| {
         json!({
             "namespace": ns,
@@ -232,8 +227,11 @@ fn network(ws: &Workspace, plan: &TenantPlan, inst: &Instance, all: &[Instance])
         if other.service.depends_on.iter().any(|d| d == inst.name)
             && target_namespace(ws, plan, inst.name, &other.namespace) == inst.namespace
         {
+            if own_ports.is_empty() {
+                continue;
+            }
             let mut p = peer(&other.namespace, other.name);
-            p["ports"] = Json::Array(serving_ports.clone());
+            p["ports"] = Json::Array(own_ports.clone());
             ingress.insert((other.namespace.clone(), other.name.to_string()), p);
         }
     }
@@ -262,12 +260,10 @@ fn network(ws: &Workspace, plan: &TenantPlan, inst: &Instance, all: &[Instance])
             continue;
         }
         let ns = target_namespace(ws, plan, dep, &inst.namespace);
-        let ports: Vec<Json> = dep_svc
-            .ports
-            .iter()
-            .filter(|p| Some(&p.name) != dep_svc.metrics_port.as_ref())
-            .map(|p| json!({"port": p.port, "protocol": p.protocol}))
-            .collect();
+        let ports = serving_ports(dep_svc);
+        if ports.is_empty() {
+            continue;
+        }
         let mut p = peer(&ns, dep);
         p["ports"] = Json::Array(ports);
         egress.insert((ns, dep.clone()), p);
@@ -351,6 +347,16 @@ fn network(ws: &Workspace, plan: &TenantPlan, inst: &Instance, all: &[Instance])
             json!({"namespaceSelector": {NAMESPACE_LABEL: monitoring_ns}, "ports": [{"port": metrics_port, "protocol": "TCP"}]})
         } else { Json::Null },
     })
+}
+
+/// The ports other services call: all of them but a dedicated metrics port.
+fn serving_ports(svc: &Service) -> Vec<Json> {
+    let dedicated_metrics = svc.ports.len() > 1;
+    svc.ports
+        .iter()
+        .filter(|p| !(dedicated_metrics && Some(&p.name) == svc.metrics_port.as_ref()))
+        .map(|p| json!({"port": p.port, "protocol": p.protocol}))
+        .collect()
 }
 
 fn dedup(mut v: Vec<Json>) -> Vec<Json> {
@@ -447,17 +453,19 @@ pub fn instance_context(
     let mut volumes = vec![json!({
         "name": "config",
         "configMap": {"name": config_name},
+        "emptyDir": false,
         "mountPath": config_path,
         "readOnly": true,
     })];
     for path in &svc.writable_paths {
         let name = format!("writable-{}", crate::names::clean(path));
-        volumes.push(json!({"name": name, "emptyDir": {}, "mountPath": path}));
+        volumes.push(json!({"name": name, "configMap": null, "emptyDir": true, "mountPath": path, "readOnly": false}));
     }
     if svc.gateway {
         volumes.push(json!({
             "name": "routes",
             "configMap": {"name": format!("{}-routes", inst.name)},
+            "emptyDir": false,
             "mountPath": svc.routes_path.clone().unwrap_or_else(|| "/etc/nginx/conf.d".into()),
             "readOnly": true,
         }));
@@ -536,11 +544,7 @@ pub fn instance_context(
         .ports
         .iter()
         .map(|p| {
-            let mut port = json!({"name": p.name, "port": p.port, "protocol": p.protocol});
-            if let Some(ap) = &p.app_protocol {
-                port["appProtocol"] = json!(ap);
-            }
-            port
+            json!({"name": p.name, "port": p.port, "protocol": p.protocol, "appProtocol": p.app_protocol})
         })
         .collect();
 

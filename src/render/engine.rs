@@ -77,6 +77,24 @@ mod filters {
     }
 }
 
+/// The environment and the file path of every template, for locating errors.
+pub struct Engine {
+    pub env: Environment<'static>,
+    paths: BTreeMap<String, String>,
+}
+
+impl Engine {
+    pub fn new(templates: &BTreeMap<String, SourceFile>) -> Result<Engine, Vec<Diagnostic>> {
+        Ok(Engine {
+            env: environment(templates)?,
+            paths: templates
+                .iter()
+                .map(|(n, f)| (n.clone(), f.path.clone()))
+                .collect(),
+        })
+    }
+}
+
 /// One template to render with one context.
 pub struct Job<'a> {
     pub template: &'a str,
@@ -86,27 +104,33 @@ pub struct Job<'a> {
 
 /// Renders a template and turns each YAML document it produces into an object.
 pub fn render_one(
-    env: &Environment<'static>,
+    engine: &Engine,
     job: &Job,
     objects: &mut Vec<Object>,
     problems: &mut Vec<Diagnostic>,
 ) {
+    let env = &engine.env;
     let rendered = env
         .get_template(job.template)
         .and_then(|t| t.render(minijinja::Value::from(Serde(job.context))));
     let text = match rendered {
         Ok(text) => text,
         Err(e) => {
+            // The error may sit in an imported or included template.
+            let name = e
+                .name()
+                .filter(|n| engine.paths.contains_key(*n))
+                .unwrap_or(job.template);
+            let file = engine
+                .paths
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| job.provenance.template.clone());
             let source = env
-                .get_template(job.template)
+                .get_template(name)
                 .map(|t| t.source().to_string())
                 .unwrap_or_default();
-            problems.push(template_error(
-                &e,
-                &job.provenance.template,
-                &source,
-                Some(&job.provenance),
-            ));
+            problems.push(template_error(&e, &file, &source, Some(&job.provenance)));
             return;
         }
     };
@@ -137,7 +161,7 @@ pub fn render_one(
         }
         match object::from_document(doc.to_json(), &job.provenance, index) {
             Ok(o) => objects.push(o),
-            Err(d) => problems.push(d),
+            Err(d) => problems.push(*d),
         }
     }
 }

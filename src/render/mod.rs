@@ -20,7 +20,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
 
-pub use engine::environment;
+pub use engine::{environment, Engine};
 pub use object::{Object, Provenance};
 
 /// The scopes a template can render in, in the order they render.
@@ -34,8 +34,8 @@ pub struct Rendered {
 
 /// Renders everything; diagnostics for template errors and malformed output.
 pub fn render(ws: &Workspace, plans: &[TenantPlan], diags: &mut Diagnostics) -> Rendered {
-    let env = match environment(&ws.templates) {
-        Ok(env) => env,
+    let engine = match engine::Engine::new(&ws.templates) {
+        Ok(engine) => engine,
         Err(problems) => {
             diags.extend(problems);
             return Rendered::default();
@@ -57,7 +57,7 @@ pub fn render(ws: &Workspace, plans: &[TenantPlan], diags: &mut Diagnostics) -> 
                     .unwrap_or_default(),
             ),
         };
-        engine::render_one(&env, &job, &mut objects, &mut problems);
+        engine::render_one(&engine, &job, &mut objects, &mut problems);
     }
 
     let per_tenant: Vec<(Vec<Object>, Vec<Diagnostic>)> = plans
@@ -65,7 +65,7 @@ pub fn render(ws: &Workspace, plans: &[TenantPlan], diags: &mut Diagnostics) -> 
         .map(|plan| {
             let mut objects = Vec::new();
             let mut problems = Vec::new();
-            render_tenant(ws, plan, &env, &by_scope, &mut objects, &mut problems);
+            render_tenant(ws, plan, &engine, &by_scope, &mut objects, &mut problems);
             (objects, problems)
         })
         .collect();
@@ -73,10 +73,34 @@ pub fn render(ws: &Workspace, plans: &[TenantPlan], diags: &mut Diagnostics) -> 
         objects.extend(o);
         problems.extend(p);
     }
-    diags.extend(problems);
+    diags.extend(collapse(problems));
     checksum::annotate(&mut objects);
     objects.sort_by(|a, b| a.path.cmp(&b.path));
     Rendered { objects }
+}
+
+/// Where and what a problem is, regardless of the instance it happened for.
+type ProblemKey = (Option<String>, Option<u32>, Option<u32>, String);
+
+/// Reports a template error that repeats for many tenants or services once, saying for
+/// how many more it happened.
+fn collapse(problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut groups: BTreeMap<ProblemKey, (Diagnostic, usize)> = BTreeMap::new();
+    for d in problems {
+        let key = (d.file.clone(), d.line, d.column, d.message.clone());
+        groups
+            .entry(key)
+            .and_modify(|(_, n)| *n += 1)
+            .or_insert((d, 0));
+    }
+    groups
+        .into_values()
+        .map(|(d, more)| match more {
+            0 => d,
+            1 => d.note("the same problem occurs once more elsewhere"),
+            n => d.note(format!("the same problem occurs {n} more times elsewhere")),
+        })
+        .collect()
 }
 
 fn templates_by_scope(ws: &Workspace) -> BTreeMap<&'static str, Vec<&str>> {
@@ -94,7 +118,7 @@ fn templates_by_scope(ws: &Workspace) -> BTreeMap<&'static str, Vec<&str>> {
 fn render_tenant(
     ws: &Workspace,
     plan: &TenantPlan,
-    env: &minijinja::Environment<'static>,
+    engine: &engine::Engine,
     by_scope: &BTreeMap<&'static str, Vec<&str>>,
     objects: &mut Vec<Object>,
     problems: &mut Vec<Diagnostic>,
@@ -120,7 +144,7 @@ fn render_tenant(
             context: &tenant_ctx,
             provenance: provenance(name, None, None),
         };
-        engine::render_one(env, &job, objects, problems);
+        engine::render_one(engine, &job, objects, problems);
     }
     for (i, ns) in plan.namespaces.iter().enumerate() {
         let ctx = context::namespace_context(&tenant_ctx, plan, i);
@@ -130,7 +154,7 @@ fn render_tenant(
                 context: &ctx,
                 provenance: provenance(name, None, Some(ns)),
             };
-            engine::render_one(env, &job, objects, problems);
+            engine::render_one(engine, &job, objects, problems);
         }
     }
     for inst in &instances {
@@ -148,7 +172,7 @@ fn render_tenant(
                 context: &ctx,
                 provenance: provenance(name, Some(inst.name), Some(&inst.namespace)),
             };
-            engine::render_one(env, &job, objects, problems);
+            engine::render_one(engine, &job, objects, problems);
         }
     }
 }

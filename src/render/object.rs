@@ -139,13 +139,13 @@ pub fn from_document(
     value: Json,
     provenance: &Provenance,
     document: usize,
-) -> Result<Object, Diagnostic> {
+) -> Result<Object, Box<Diagnostic>> {
     let fail = |message: String| {
-        Err(Diagnostic::error(message)
+        Err(Box::new(Diagnostic::error(message)
             .in_file(&provenance.template)
             .pointer("")
             .note(format!("document {} of the output", document + 1))
-            .note(provenance.describe()))
+            .note(provenance.describe())))
     };
     if !value.is_object() {
         return fail(
