@@ -58,10 +58,8 @@ pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
     let Some(ws) = validate::validate(parsed, &mut c.diagnostics)? else {
         return Ok(c);
     };
-    if c.diagnostics.has_errors() {
-        c.workspace = Some(ws);
-        return Ok(c);
-    }
+    // Tenants that validated are planned even when others did not, so one run reports
+    // every problem; nothing renders unless everything is valid.
     c.plans = plan::plan(&ws, &mut c.diagnostics);
     if until == Until::Plan || c.diagnostics.has_errors() {
         c.workspace = Some(ws);

@@ -83,6 +83,18 @@ pub fn load(root: &Path) -> anyhow::Result<Sources> {
     loader.load_settings();
     loader.load_embedded_templates();
     loader.load_workspace_templates();
+    // The embedded environment overlays belong to the embedded catalog.
+    let own_catalog = loader
+        .sources
+        .catalog
+        .as_ref()
+        .is_some_and(|c| !c.path.starts_with(EMBEDDED_PREFIX));
+    if own_catalog {
+        loader
+            .sources
+            .environments
+            .retain(|_, f| !f.path.starts_with(EMBEDDED_PREFIX));
+    }
     loader.load_tenants();
     Ok(loader.sources)
 }

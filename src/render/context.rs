@@ -102,7 +102,7 @@ fn port_number(svc: &Service, port_name: &str) -> Option<u16> {
 }
 
 /// The full image reference: `[registry/]repository[:tag][@digest]`.
-pub fn image_ref(ws: &Workspace, plan: &TenantPlan, name: &str, svc: &Service) -> String {
+pub fn image_ref(plan: &TenantPlan, name: &str, svc: &Service) -> String {
     let v = svc_values(plan, name);
     let repository = str_at(v, &["image", "repository"]).unwrap_or(&svc.image);
     let mut image = match str_at(&plan.values, &["images", "registry"]) {
@@ -117,7 +117,6 @@ pub fn image_ref(ws: &Workspace, plan: &TenantPlan, name: &str, svc: &Service) -
         image.push('@');
         image.push_str(digest);
     }
-    let _ = ws;
     image
 }
 
@@ -186,8 +185,22 @@ pub fn config_document(ws: &Workspace, plan: &TenantPlan, inst: &Instance) -> Js
             doc.insert("objectStorage".into(), os);
         }
     }
-    let _ = ws;
+    if svc.kind == WorkloadKind::Job && svc.hook.as_deref() == Some("PreSync") {
+        // The init job prepares what the other services need before they start.
+        doc.insert("databases".into(), json!(databases(ws, plan)));
+        doc.insert("storagePrefixes".into(), json!(storage_prefixes(ws, plan)));
+    }
     Json::Object(doc)
+}
+
+/// The object storage folders of the tenant's services (for the init job).
+pub fn storage_prefixes(ws: &Workspace, plan: &TenantPlan) -> Vec<String> {
+    ws.catalog
+        .services
+        .iter()
+        .filter(|(n, s)| s.object_storage && plan.services.get(*n).is_some_and(|d| d.on))
+        .map(|(n, _)| format!("{}/{n}", plan.name))
+        .collect()
 }
 
 /// Pretty, sorted JSON with a trailing newline: stable bytes for a ConfigMap.
@@ -211,7 +224,6 @@ pub fn databases(ws: &Workspace, plan: &TenantPlan) -> Vec<String> {
 /// Network rules of one instance: who may call it, whom it may call.
 fn network(ws: &Workspace, plan: &TenantPlan, inst: &Instance, all: &[Instance]) -> Json {
     let svc = inst.service;
-    let primary = plan.namespaces.first().cloned().unwrap_or_default();
     let own_ports = serving_ports(svc);
     let peer = |ns: &str, name: &str| {
         json!({
@@ -335,7 +347,6 @@ fn network(ws: &Workspace, plan: &TenantPlan, inst: &Instance, all: &[Instance])
         str_at(&plan.values, &["network", "monitoringNamespace"]).unwrap_or("monitoring");
     let metrics_port = svc.metrics_port.as_ref().and_then(|m| port_number(svc, m));
 
-    let _ = primary;
     json!({
         "ingressFrom": ingress.into_values().collect::<Vec<_>>(),
         "egressTo": egress.into_values().collect::<Vec<_>>(),
@@ -559,7 +570,7 @@ pub fn instance_context(
         "wave": wave,
         "hook": hook,
         "gateway": svc.gateway,
-        "image": image_ref(ws, plan, inst.name, svc),
+        "image": image_ref(plan, inst.name, svc),
         "imagePullPolicy": str_at(&plan.values, &["images", "pullPolicy"]).unwrap_or("IfNotPresent"),
         "imagePullSecrets": get(&plan.values, &["images", "pullSecrets"]).cloned().unwrap_or(json!([])),
         "command": svc.command,
@@ -615,9 +626,6 @@ pub fn instance_context(
         "ttlSecondsAfterFinished": v.get("ttlSecondsAfterFinished"),
         "activeDeadlineSeconds": v.get("activeDeadlineSeconds"),
         "network": network(ws, plan, inst, all),
-        "databases": if svc.kind == WorkloadKind::Job && svc.hook.as_deref() == Some("PreSync") {
-            json!(databases(ws, plan))
-        } else { json!([]) },
     });
     if let (Json::Object(a), Json::Object(b)) = (&mut ctx, second) {
         a.extend(b);
@@ -679,7 +687,7 @@ pub fn tenant_context(ws: &Workspace, plan: &TenantPlan, all: &[Instance]) -> Js
             "namespaces": plan.namespaces,
         },
         "labels": common_labels(ws, plan),
-        "values": plan.values,
+        "values": complete_values(&plan.values),
         "flags": plan.flags.iter().map(|(k, (on, _))| (k.clone(), json!(on))).collect::<Map<_, _>>(),
         "routes": routes,
         "endpoints": endpoints,
@@ -695,6 +703,18 @@ pub fn tenant_context(ws: &Workspace, plan: &TenantPlan, all: &[Instance]) -> Js
         },
         "registryWave": last_wave,
     })
+}
+
+/// The merged values with every top-level key of the values schema present (`null`
+/// when no layer sets it), so templates can test any of them under strict undefined.
+fn complete_values(values: &Json) -> Json {
+    let mut v = values.clone();
+    if let Json::Object(m) = &mut v {
+        for key in crate::schema::known_keys("values", "") {
+            m.entry(key).or_insert(Json::Null);
+        }
+    }
+    v
 }
 
 /// The context of one namespace of a tenant.

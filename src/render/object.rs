@@ -141,11 +141,13 @@ pub fn from_document(
     document: usize,
 ) -> Result<Object, Box<Diagnostic>> {
     let fail = |message: String| {
-        Err(Box::new(Diagnostic::error(message)
-            .in_file(&provenance.template)
-            .pointer("")
-            .note(format!("document {} of the output", document + 1))
-            .note(provenance.describe())))
+        Err(Box::new(
+            Diagnostic::error(message)
+                .in_file(&provenance.template)
+                .pointer("")
+                .note(format!("document {} of the output", document + 1))
+                .note(provenance.describe()),
+        ))
     };
     if !value.is_object() {
         return fail(

@@ -78,6 +78,13 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
         .as_ref()
         .map(|s| s.environments.keys().cloned().collect())
         .unwrap_or_default();
+    // Embedded overlays apply only to the environments the workspace declares.
+    let mut parsed = parsed;
+    parsed.environments.retain(|name, doc| {
+        !doc.file.starts_with(crate::load::EMBEDDED_PREFIX)
+            || settings.is_none()
+            || env_names.contains(name)
+    });
     for (name, doc) in &parsed.environments {
         diags.extend(schema::check("environment", doc)?);
         diags.extend(secrets::check(doc));
@@ -102,6 +109,9 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
         }
     }
 
+    // Tenants are checked one by one; a broken tenant does not keep the others from
+    // being planned (and their problems found) in the same run.
+    let shared_errors = diags.error_count();
     let mut tenants = Vec::new();
     for t in &parsed.tenants {
         if let Some(tenant) =
@@ -122,7 +132,7 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
     else {
         return Ok(None);
     };
-    if diags.has_errors() {
+    if shared_errors > 0 {
         return Ok(None);
     }
     let mut environments = parsed.environments;
@@ -218,7 +228,14 @@ fn check_tenant(
 ) -> anyhow::Result<Option<Tenant>> {
     let doc = &t.doc;
     let mut ok = true;
-    if let Some(problem) = names::label_problem(&t.stem) {
+    if let Some((_, base)) = t.stem.rsplit_once('/') {
+        diags.push(
+            Diagnostic::error("tenant spec in a subfolder of `tenants/`")
+                .in_file(&doc.file)
+                .hint(format!("kiln reads tenant specs directly in `tenants/`; move it to `tenants/{base}.yaml`")),
+        );
+        ok = false;
+    } else if let Some(problem) = names::label_problem(&t.stem) {
         let cleaned = names::clean(&t.stem);
         let hint = if cleaned.is_empty() {
             "name the file `<name>.yaml` with a lower-case name of letters, digits and `-`"
@@ -327,6 +344,9 @@ fn check_tenant(
 
 /// A diagnostic at `pointer` in `doc`: at the key when the pointer names a mapping entry.
 pub fn located(doc: &Document, pointer: &str, d: Diagnostic) -> Diagnostic {
+    if pointer.is_empty() {
+        return d.in_file(&doc.file).pointer(pointer);
+    }
     let found = doc.root.locate(pointer);
     let span = if found.complete {
         found.key_span.unwrap_or(found.node.span)

@@ -1,0 +1,90 @@
+//! Golden tests: one folder per case under `tests/golden/`, holding a `workspace/` and
+//! either the `expected/` output tree (compared whole: same paths, same bytes, no extra
+//! files) or, for a failing case, `expected-stderr.txt` (compared whole, with exit 1).
+//! `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expectations.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{assert_same_tree, kiln, read_tree, repo};
+
+fn copy_all(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn run_case(case: &Path) {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_all(&case.join("workspace"), tmp.path());
+    let output = kiln(tmp.path()).arg("build").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let stderr_file = case.join("expected-stderr.txt");
+    if stderr_file.exists() {
+        if update {
+            fs::write(&stderr_file, &stderr).unwrap();
+        }
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}: {stderr}",
+            case.display()
+        );
+        assert_eq!(
+            stderr,
+            fs::read_to_string(&stderr_file).unwrap(),
+            "{}",
+            case.display()
+        );
+        assert!(
+            !tmp.path().join("out").exists(),
+            "{}: a failed build wrote out/",
+            case.display()
+        );
+        return;
+    }
+    assert!(output.status.success(), "{}: {stderr}", case.display());
+    let built = read_tree(&tmp.path().join("out"));
+    let expected_dir = case.join("expected");
+    if update {
+        let _ = fs::remove_dir_all(&expected_dir);
+        for (path, bytes) in &built {
+            let p = expected_dir.join(path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, bytes).unwrap();
+        }
+    }
+    assert_same_tree(
+        &built,
+        &read_tree(&expected_dir),
+        &case.display().to_string(),
+    );
+}
+
+#[test]
+fn golden_cases() {
+    let root = repo().join("tests/golden");
+    let mut cases: Vec<_> = fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 5,
+        "expected the golden cases under {}",
+        root.display()
+    );
+    for case in cases {
+        run_case(&case);
+    }
+}
