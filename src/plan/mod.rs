@@ -144,9 +144,15 @@ pub fn plan(ws: &Workspace, diags: &mut Diagnostics) -> Vec<TenantPlan> {
 fn catalog_layers(ws: &Workspace) -> Vec<Layer> {
     let doc = &ws.catalog_doc;
     let file = doc.file.clone();
-    let layer = |kind, root| Layer {
+    let layer = |kind: LayerKind, root| Layer {
+        label: match &kind {
+            LayerKind::CatalogFlags => "catalog flag default",
+            LayerKind::CatalogDefaults => "catalog defaults",
+            LayerKind::CatalogWorkloadDefaults(_) => "catalog workload defaults",
+            _ => "catalog service defaults",
+        }
+        .into(),
         kind,
-        label: "catalog".into(),
         file: file.clone(),
         root,
     };
