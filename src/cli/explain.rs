@@ -288,12 +288,12 @@ fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode
             let last = chain.len().saturating_sub(1);
             for (i, c) in chain.iter().enumerate() {
                 let v = &c["value"];
-                let shown = if v.is_null() {
-                    "null (removes the value)".to_string()
-                } else {
-                    inline(v)
+                let shown = if v.is_null() { "null".to_string() } else { inline(v) };
+                let verb = match (i, v.is_null()) {
+                    (_, true) => "removed",
+                    (0, false) => "set",
+                    _ => "overridden",
                 };
-                let verb = if i == 0 { "set" } else { "overridden" };
                 let mark = if i == last && final_value.is_some() {
                     "  ← final"
                 } else {

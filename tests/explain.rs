@@ -1,0 +1,114 @@
+//! `kiln explain`, run through the real binary on the merge-semantics golden workspace.
+
+mod common;
+
+use common::{kiln, repo};
+
+fn explain(args: &[&str]) -> (i32, String, String) {
+    let ws = repo().join("tests/golden/merge-semantics/workspace");
+    let out = kiln(&ws).arg("explain").args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn a_value_and_the_layers_that_set_it() {
+    let (code, stdout, _) = explain(&["acme", "/services/api/env/A/value"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "/services/api/env/A/value = from-tenant-override
+
+  catalog service defaults  templates/catalog.yaml:23  set         from-catalog
+  tenant override for dev   tenants/acme.yaml:15       overridden  from-tenant-override  ← final
+"
+    );
+}
+
+#[test]
+fn keyed_list_items_can_be_named_by_index_too() {
+    let (_, by_name, _) = explain(&["acme", "/services/api/env/A/value"]);
+    let (_, by_index, _) = explain(&["acme", "/services/api/env/0/value"]);
+    assert_eq!(by_index.replace("/env/0/", "/env/A/"), by_name);
+}
+
+#[test]
+fn a_value_removed_by_null() {
+    let (code, stdout, _) = explain(&["acme", "/config/retries"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "/config/retries is not set (removed by a `null`)
+
+  catalog defaults  templates/catalog.yaml:5  set         3
+  tenant            tenants/acme.yaml:3       removed     null
+"
+    );
+}
+
+#[test]
+fn an_environment_override() {
+    let (_, stdout, _) = explain(&["acme", "/config/timeouts/read"]);
+    assert_eq!(
+        stdout,
+        "/config/timeouts/read = 60
+
+  catalog defaults  templates/catalog.yaml:7           set         30
+  environment dev   templates/environments/dev.yaml:3  overridden  60  ← final
+"
+    );
+}
+
+#[test]
+fn services_on_and_off() {
+    let (code, stdout, _) = explain(&["acme", "--services"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "api  on   always on (no flag)  templates/catalog.yaml:9 (catalog)\n");
+}
+
+#[test]
+fn services_decided_by_flags() {
+    let out = kiln(&repo()).args(["explain", "globex", "--services"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("governance       on   flag `governance` is on    tenants/globex.yaml:"), "{stdout}");
+    assert!(stdout.contains("renderer         off  flag `renderer` is off     tenants/globex.yaml:"), "{stdout}");
+    assert!(stdout.contains("text-to-sql      off  flag `aiTextToSql` is off  templates/catalog.yaml:"), "{stdout}");
+}
+
+#[test]
+fn json_output() {
+    let ws = repo().join("tests/golden/merge-semantics/workspace");
+    let out = kiln(&ws).args(["--format", "json", "explain", "acme", "/services/api/replicas"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["value"], 2);
+    assert_eq!(v["set"], "tenants/acme.yaml:6");
+    assert_eq!(v["chain"][0]["pointer"], "/services/api/defaults/replicas");
+    assert_eq!(v["chain"][1]["layer"], "tenant");
+}
+
+#[test]
+fn every_value_with_its_origin() {
+    let (code, stdout, _) = explain(&["acme"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("/services/api/replicas = 2  # tenants/acme.yaml:6 (tenant)\n"), "{stdout}");
+    assert!(stdout.contains("/config/timeouts/connect = 5  # templates/catalog.yaml:7 (catalog defaults)\n"), "{stdout}");
+}
+
+#[test]
+fn mistakes_get_hints() {
+    let (code, _, stderr) = explain(&["acme", "/services/api/replica"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "error: tenant `acme` has no value at `/services/api/replica`\n  = hint: did you mean `replicas`?\n\n"
+    );
+    let (code, _, stderr) = explain(&["acm", "/x"]);
+    assert_eq!(code, 1);
+    assert_eq!(stderr, "error: no tenant `acm`\n  = hint: did you mean `acme`?\n\n");
+    let (code, _, stderr) = explain(&["acme", "services/api"]);
+    assert_eq!(code, 1);
+    assert_eq!(stderr, "error: `services/api` is not a JSON pointer\n  = hint: start it with `/`, e.g. `/services/api`\n\n");
+}
