@@ -288,7 +288,11 @@ fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode
             let last = chain.len().saturating_sub(1);
             for (i, c) in chain.iter().enumerate() {
                 let v = &c["value"];
-                let shown = if v.is_null() { "null".to_string() } else { inline(v) };
+                let shown = if v.is_null() {
+                    "null".to_string()
+                } else {
+                    inline(v)
+                };
                 let verb = match (i, v.is_null()) {
                     (_, true) => "removed",
                     (0, false) => "set",
