@@ -66,22 +66,46 @@ fn an_environment_override() {
 fn services_on_and_off() {
     let (code, stdout, _) = explain(&["acme", "--services"]);
     assert_eq!(code, 0);
-    assert_eq!(stdout, "api  on   always on (no flag)  templates/catalog.yaml:9 (catalog)\n");
+    assert_eq!(
+        stdout,
+        "api  on   always on (no flag)  templates/catalog.yaml:9 (catalog)\n"
+    );
 }
 
 #[test]
 fn services_decided_by_flags() {
-    let out = kiln(&repo()).args(["explain", "globex", "--services"]).output().unwrap();
+    let out = kiln(&repo())
+        .args(["explain", "globex", "--services"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("governance       on   flag `governance` is on    tenants/globex.yaml:"), "{stdout}");
-    assert!(stdout.contains("renderer         off  flag `renderer` is off     tenants/globex.yaml:"), "{stdout}");
-    assert!(stdout.contains("text-to-sql      off  flag `aiTextToSql` is off  templates/catalog.yaml:"), "{stdout}");
+    assert!(
+        stdout.contains("governance       on   flag `governance` is on    tenants/globex.yaml:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("renderer         off  flag `renderer` is off     tenants/globex.yaml:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("text-to-sql      off  flag `aiTextToSql` is off  templates/catalog.yaml:"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn json_output() {
     let ws = repo().join("tests/golden/merge-semantics/workspace");
-    let out = kiln(&ws).args(["--format", "json", "explain", "acme", "/services/api/replicas"]).output().unwrap();
+    let out = kiln(&ws)
+        .args([
+            "--format",
+            "json",
+            "explain",
+            "acme",
+            "/services/api/replicas",
+        ])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["value"], 2);
     assert_eq!(v["set"], "tenants/acme.yaml:6");
@@ -93,8 +117,16 @@ fn json_output() {
 fn every_value_with_its_origin() {
     let (code, stdout, _) = explain(&["acme"]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("/services/api/replicas = 2  # tenants/acme.yaml:6 (tenant)\n"), "{stdout}");
-    assert!(stdout.contains("/config/timeouts/connect = 5  # templates/catalog.yaml:7 (catalog defaults)\n"), "{stdout}");
+    assert!(
+        stdout.contains("/services/api/replicas = 2  # tenants/acme.yaml:6 (tenant)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "/config/timeouts/connect = 5  # templates/catalog.yaml:7 (catalog defaults)\n"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -107,7 +139,10 @@ fn mistakes_get_hints() {
     );
     let (code, _, stderr) = explain(&["acm", "/x"]);
     assert_eq!(code, 1);
-    assert_eq!(stderr, "error: no tenant `acm`\n  = hint: did you mean `acme`?\n\n");
+    assert_eq!(
+        stderr,
+        "error: no tenant `acm`\n  = hint: did you mean `acme`?\n\n"
+    );
     let (code, _, stderr) = explain(&["acme", "services/api"]);
     assert_eq!(code, 1);
     assert_eq!(stderr, "error: `services/api` is not a JSON pointer\n  = hint: start it with `/`, e.g. `/services/api`\n\n");

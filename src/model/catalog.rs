@@ -75,6 +75,10 @@ pub struct Service {
     #[serde(default)]
     pub depends_on: Vec<String>,
     #[serde(default)]
+    pub calls: Vec<String>,
+    #[serde(default)]
+    pub allow_from: Vec<serde_json::Value>,
+    #[serde(default)]
     pub external: Vec<String>,
     #[serde(default)]
     pub command: Vec<String>,
@@ -86,6 +90,8 @@ pub struct Service {
     pub probes: Option<Probes>,
     #[serde(default)]
     pub metrics_port: Option<String>,
+    #[serde(default)]
+    pub metrics_path: Option<String>,
     #[serde(default)]
     pub routes: Vec<Route>,
     #[serde(default)]
@@ -103,7 +109,7 @@ pub struct Service {
     #[serde(default)]
     pub reads_flags: bool,
     #[serde(default)]
-    pub database: bool,
+    pub database: Database,
     #[serde(default)]
     pub object_storage: bool,
     #[serde(default)]
@@ -118,6 +124,8 @@ pub struct Service {
     pub priority_class: Option<String>,
     #[serde(default)]
     pub hook: Option<String>,
+    #[serde(default)]
+    pub strategy: Option<String>,
     #[serde(default)]
     pub config_path: Option<String>,
     #[serde(default)]
@@ -150,10 +158,41 @@ fn tcp() -> String {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Probes {
-    pub path: String,
-    pub port: String,
+    #[serde(default = "http", rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub liveness_path: Option<String>,
+    #[serde(default)]
+    pub port: Option<String>,
+    #[serde(default)]
+    pub command: Vec<String>,
     #[serde(default)]
     pub initial_delay_seconds: Option<u32>,
+}
+
+/// Whether a service has a database on the shared PostgreSQL, and which.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Database {
+    #[default]
+    None,
+    /// `true`: its own database; `false`: none.
+    Own(bool),
+    /// A database shared by every service that names it.
+    Shared(String),
+}
+
+impl Database {
+    /// The database's name suffix (`<prefix><tenant>_<this>`), if the service has one.
+    pub fn name<'a>(&'a self, service: &'a str) -> Option<&'a str> {
+        match self {
+            Database::Own(true) => Some(service),
+            Database::Shared(name) => Some(name),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -161,6 +200,8 @@ pub struct Probes {
 pub struct Route {
     pub prefix: String,
     pub port: String,
+    #[serde(default = "yes")]
+    pub strip_prefix: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

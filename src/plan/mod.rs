@@ -468,7 +468,7 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
                 .note(format!("tenant `{}`", plan.name)),
             );
         }
-        if svc.database
+        if svc.database.name(name).is_some()
             && plan
                 .values
                 .get("database")

@@ -2,8 +2,10 @@
 //! instance) a JSON context computed from the catalog and the tenant's plan. Everything a
 //! template would otherwise compute (which services run where, who may call whom, the
 //! configuration, image references, credentials) is decided here, in plain Rust, once.
+//! Every key is always present (`null` when it does not apply), so templates can test
+//! any of them under strict undefined.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value as Json};
 
@@ -11,10 +13,11 @@ use crate::model::{Catalog, Service, WorkloadKind};
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
 
-/// The label that selects one service's pods.
+/// The labels that select one service's pods.
 pub const NAME_LABEL: &str = "app.kubernetes.io/name";
 pub const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
 const NAMESPACE_LABEL: &str = "kubernetes.io/metadata.name";
+const TENANT_LABEL: &str = "kiln.dev/tenant";
 
 /// Sync wave of a start-up stage: 10, 20, 30, … in stage order.
 pub fn stage_wave(catalog: &Catalog, stage: &str) -> i64 {
@@ -36,8 +39,7 @@ pub fn instances<'a>(ws: &'a Workspace, plan: &TenantPlan) -> Vec<Instance<'a>> 
     let mut out = Vec::new();
     for (i, ns) in plan.namespaces.iter().enumerate() {
         for (name, svc) in &ws.catalog.services {
-            let on = plan.services.get(name).is_some_and(|d| d.on);
-            if on && (i == 0 || svc.per_namespace) {
+            if is_on(plan, name) && (i == 0 || svc.per_namespace) {
                 out.push(Instance {
                     name,
                     service: svc,
@@ -48,6 +50,10 @@ pub fn instances<'a>(ws: &'a Workspace, plan: &TenantPlan) -> Vec<Instance<'a>> 
         }
     }
     out
+}
+
+fn is_on(plan: &TenantPlan, service: &str) -> bool {
+    plan.services.get(service).is_some_and(|d| d.on)
 }
 
 /// The namespace where an instance in `from_ns` reaches service `target`: its own
@@ -65,15 +71,21 @@ fn target_namespace(ws: &Workspace, plan: &TenantPlan, target: &str, from_ns: &s
     }
 }
 
+/// Services an instance calls: its dependencies and its other callees.
+fn callees(svc: &Service) -> impl Iterator<Item = &String> {
+    svc.depends_on.iter().chain(svc.calls.iter())
+}
+
 /// Labels every object of the tenant carries.
 pub fn common_labels(ws: &Workspace, plan: &TenantPlan) -> Map<String, Json> {
     let mut m = Map::new();
+    m.insert(INSTANCE_LABEL.into(), json!(plan.name));
     m.insert(
         "app.kubernetes.io/part-of".into(),
         json!(ws.catalog.platform),
     );
     m.insert("app.kubernetes.io/managed-by".into(), json!("kiln"));
-    m.insert("kiln.dev/tenant".into(), json!(plan.name));
+    m.insert(TENANT_LABEL.into(), json!(plan.name));
     m.insert("kiln.dev/environment".into(), json!(plan.environment));
     m
 }
@@ -87,7 +99,9 @@ fn svc_values<'v>(plan: &'v TenantPlan, name: &str) -> &'v Json {
 }
 
 fn get<'v>(v: &'v Json, path: &[&str]) -> Option<&'v Json> {
-    path.iter().try_fold(v, |acc, k| acc.get(*k))
+    path.iter()
+        .try_fold(v, |acc, k| acc.get(*k))
+        .filter(|v| !v.is_null())
 }
 
 fn str_at<'v>(v: &'v Json, path: &[&str]) -> Option<&'v str> {
@@ -99,6 +113,10 @@ fn port_number(svc: &Service, port_name: &str) -> Option<u16> {
         .iter()
         .find(|p| p.name == port_name)
         .map(|p| p.port)
+}
+
+fn tcp(port: u16) -> Json {
+    json!({"port": port, "protocol": "TCP"})
 }
 
 /// The full image reference: `[registry/]repository[:tag][@digest]`.
@@ -120,9 +138,43 @@ pub fn image_ref(plan: &TenantPlan, name: &str, svc: &Service) -> String {
     image
 }
 
+/// The name of a service's database on the shared PostgreSQL:
+/// `<prefix><tenant>_<service or shared name>`, with `-` as `_`.
+fn database_name(plan: &TenantPlan, service: &str, svc: &Service) -> Option<String> {
+    let suffix = svc.database.name(service)?;
+    let prefix = str_at(&plan.values, &["database", "prefix"]).unwrap_or("");
+    Some(format!("{prefix}{}_{suffix}", plan.name).replace('-', "_"))
+}
+
+/// The shared PostgreSQL's address, as services read it.
+fn database_server(plan: &TenantPlan) -> Map<String, Json> {
+    let db = plan.values.get("database").cloned().unwrap_or(Json::Null);
+    let mut m = Map::new();
+    m.insert("host".into(), db.get("host").cloned().unwrap_or(Json::Null));
+    m.insert(
+        "port".into(),
+        db.get("port")
+            .cloned()
+            .filter(|p| !p.is_null())
+            .unwrap_or(json!(5432)),
+    );
+    m.insert(
+        "sslMode".into(),
+        db.get("sslMode")
+            .cloned()
+            .filter(|p| !p.is_null())
+            .unwrap_or(json!("require")),
+    );
+    m
+}
+
+fn is_init_job(svc: &Service) -> bool {
+    svc.kind == WorkloadKind::Job && svc.hook.as_deref() == Some("PreSync")
+}
+
 /// The configuration document of one instance (the `config.json` of its ConfigMap):
 /// tenant facts, the flags and configuration keys it reads, its own settings, and its
-/// database and object storage.
+/// database and object storage. A PreSync job also gets what it must prepare.
 pub fn config_document(ws: &Workspace, plan: &TenantPlan, inst: &Instance) -> Json {
     let svc = inst.service;
     let mut doc = Map::new();
@@ -138,44 +190,35 @@ pub fn config_document(ws: &Workspace, plan: &TenantPlan, inst: &Instance) -> Js
             .collect();
         doc.insert("flags".into(), Json::Object(flags));
     }
-    let config = plan.values.get("config").and_then(Json::as_object);
     if !svc.reads.is_empty() {
         let mut read = Map::new();
-        if let Some(config) = config {
-            for (k, v) in config {
-                if svc.reads.iter().any(|r| r == "*" || r == k) {
-                    read.insert(k.clone(), v.clone());
-                }
+        for (k, v) in plan
+            .values
+            .get("config")
+            .and_then(Json::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if svc.reads.iter().any(|r| r == "*" || r == k) {
+                read.insert(k.clone(), v.clone());
             }
         }
         doc.insert("config".into(), Json::Object(read));
     }
-    if let Some(own) = svc_values(plan, inst.name)
-        .get("config")
-        .filter(|c| !c.is_null())
-    {
+    if let Some(own) = get(svc_values(plan, inst.name), &["config"]) {
         doc.insert("service".into(), own.clone());
     }
-    if let Some(logging) = plan.values.get("logging").filter(|l| !l.is_null()) {
+    if let Some(logging) = get(&plan.values, &["logging"]) {
         doc.insert("logging".into(), logging.clone());
     }
-    if svc.database {
-        let db = plan.values.get("database").cloned().unwrap_or(Json::Null);
-        let prefix = str_at(&db, &["prefix"]).unwrap_or("");
-        let name = format!("{prefix}{}_{}", plan.name, inst.name).replace('-', "_");
-        doc.insert(
-            "database".into(),
-            json!({
-                "host": db.get("host"),
-                "port": db.get("port").cloned().unwrap_or(json!(5432)),
-                "name": name,
-                "sslMode": db.get("sslMode").cloned().unwrap_or(json!("require")),
-            }),
-        );
+    if let Some(name) = database_name(plan, inst.name, svc) {
+        let mut db = database_server(plan);
+        db.insert("name".into(), json!(name));
+        doc.insert("database".into(), Json::Object(db));
     }
+    let object_storage = get(&plan.values, &["objectStorage"]).cloned();
     if svc.object_storage {
-        if let Some(os) = plan.values.get("objectStorage").filter(|o| !o.is_null()) {
-            let mut os = os.clone();
+        if let Some(mut os) = object_storage.clone() {
             if let Some(o) = os.as_object_mut() {
                 o.insert(
                     "prefix".into(),
@@ -185,9 +228,13 @@ pub fn config_document(ws: &Workspace, plan: &TenantPlan, inst: &Instance) -> Js
             doc.insert("objectStorage".into(), os);
         }
     }
-    if svc.kind == WorkloadKind::Job && svc.hook.as_deref() == Some("PreSync") {
-        // The init job prepares what the other services need before they start.
+    if is_init_job(svc) {
+        doc.insert("databaseServer".into(), Json::Object(database_server(plan)));
         doc.insert("databases".into(), json!(databases(ws, plan)));
+        doc.insert(
+            "objectStorageServer".into(),
+            object_storage.unwrap_or(Json::Null),
+        );
         doc.insert("storagePrefixes".into(), json!(storage_prefixes(ws, plan)));
     }
     Json::Object(doc)
@@ -198,9 +245,21 @@ pub fn storage_prefixes(ws: &Workspace, plan: &TenantPlan) -> Vec<String> {
     ws.catalog
         .services
         .iter()
-        .filter(|(n, s)| s.object_storage && plan.services.get(*n).is_some_and(|d| d.on))
+        .filter(|(n, s)| s.object_storage && is_on(plan, n))
         .map(|(n, _)| format!("{}/{n}", plan.name))
         .collect()
+}
+
+/// The databases the tenant's enabled services need, sorted, each once.
+pub fn databases(ws: &Workspace, plan: &TenantPlan) -> Vec<String> {
+    let names: BTreeSet<String> = ws
+        .catalog
+        .services
+        .iter()
+        .filter(|(n, _)| is_on(plan, n))
+        .filter_map(|(n, s)| database_name(plan, n, s))
+        .collect();
+    names.into_iter().collect()
 }
 
 /// Pretty, sorted JSON with a trailing newline: stable bytes for a ConfigMap.
@@ -210,162 +269,21 @@ pub fn canonical_json(v: &Json) -> String {
     s
 }
 
-/// The databases the tenant's services need (for the init job).
-pub fn databases(ws: &Workspace, plan: &TenantPlan) -> Vec<String> {
-    let prefix = str_at(&plan.values, &["database", "prefix"]).unwrap_or("");
-    ws.catalog
-        .services
-        .iter()
-        .filter(|(n, s)| s.database && plan.services.get(*n).is_some_and(|d| d.on))
-        .map(|(n, _)| format!("{prefix}{}_{n}", plan.name).replace('-', "_"))
-        .collect()
-}
-
-/// Network rules of one instance: who may call it, whom it may call.
-fn network(ws: &Workspace, plan: &TenantPlan, inst: &Instance, all: &[Instance]) -> Json {
-    let svc = inst.service;
-    let own_ports = serving_ports(svc);
-    let peer = |ns: &str, name: &str| {
-        json!({
-            "namespace": ns,
-            "namespaceSelector": {NAMESPACE_LABEL: ns},
-            "podSelector": {NAME_LABEL: name, INSTANCE_LABEL: plan.name},
-        })
-    };
-
-    // Callers: instances that depend on this service and reach this copy of it.
-    let mut ingress: BTreeMap<(String, String), Json> = BTreeMap::new();
-    for other in all {
-        if other.service.depends_on.iter().any(|d| d == inst.name)
-            && target_namespace(ws, plan, inst.name, &other.namespace) == inst.namespace
-        {
-            if own_ports.is_empty() {
-                continue;
-            }
-            let mut p = peer(&other.namespace, other.name);
-            p["ports"] = Json::Array(own_ports.clone());
-            ingress.insert((other.namespace.clone(), other.name.to_string()), p);
-        }
-    }
-    let gateway = all.iter().find(|i| i.service.gateway && i.primary);
-    if let Some(gw) = gateway {
-        if !svc.routes.is_empty() && inst.primary {
-            let ports: Vec<Json> = svc
-                .routes
-                .iter()
-                .filter_map(|r| port_number(svc, &r.port))
-                .map(|p| json!({"port": p, "protocol": "TCP"}))
-                .collect();
-            let mut p = peer(&gw.namespace, gw.name);
-            p["ports"] = Json::Array(dedup(ports));
-            ingress.insert((gw.namespace.clone(), gw.name.to_string()), p);
-        }
-    }
-
-    // Callees: its dependencies, and for the gateway every routed service.
-    let mut egress: BTreeMap<(String, String), Json> = BTreeMap::new();
-    for dep in &svc.depends_on {
-        let Some(dep_svc) = ws.catalog.services.get(dep) else {
-            continue;
-        };
-        if !plan.services.get(dep).is_some_and(|d| d.on) {
-            continue;
-        }
-        let ns = target_namespace(ws, plan, dep, &inst.namespace);
-        let ports = serving_ports(dep_svc);
-        if ports.is_empty() {
-            continue;
-        }
-        let mut p = peer(&ns, dep);
-        p["ports"] = Json::Array(ports);
-        egress.insert((ns, dep.clone()), p);
-    }
-    if svc.gateway && inst.primary {
-        for other in all
-            .iter()
-            .filter(|o| o.primary && !o.service.routes.is_empty())
-        {
-            let ports: Vec<Json> = other
-                .service
-                .routes
-                .iter()
-                .filter_map(|r| port_number(other.service, &r.port))
-                .map(|p| json!({"port": p, "protocol": "TCP"}))
-                .collect();
-            let mut p = peer(&other.namespace, other.name);
-            p["ports"] = Json::Array(dedup(ports));
-            egress.insert((other.namespace.clone(), other.name.to_string()), p);
-        }
-    }
-
-    let external: Vec<Json> = svc
-        .external
-        .iter()
-        .filter_map(|name| {
-            let dest = get(&plan.values, &["network", "externalEgress", name])?;
-            let cidr = dest.get("cidr").and_then(Json::as_str)?;
-            let ports: Vec<Json> = dest
-                .get("ports")
-                .and_then(Json::as_array)
-                .map(|ps| {
-                    ps.iter()
-                        .map(|p| json!({"port": p, "protocol": "TCP"}))
-                        .collect()
-                })
-                .unwrap_or_default();
-            Some(json!({"name": name, "cidr": cidr, "ports": ports}))
-        })
-        .collect();
-
-    let ingress_enabled = ingress_host(plan).is_some();
-    let from_ingress_controller = inst.primary
-        && ingress_enabled
-        && if gateway.is_some() {
-            svc.gateway
-        } else {
-            !svc.routes.is_empty()
-        };
-    let controller_ns =
-        str_at(&plan.values, &["network", "ingressControllerNamespace"]).unwrap_or("ingress-nginx");
-    let controller_ports: Vec<Json> = if svc.gateway {
-        svc.ports
-            .iter()
-            .take(1)
-            .map(|p| json!({"port": p.port, "protocol": "TCP"}))
-            .collect()
-    } else {
-        dedup(
-            svc.routes
-                .iter()
-                .filter_map(|r| port_number(svc, &r.port))
-                .map(|p| json!({"port": p, "protocol": "TCP"}))
-                .collect(),
-        )
-    };
-    let monitoring = monitoring_on(plan) && svc.metrics_port.is_some();
-    let monitoring_ns =
-        str_at(&plan.values, &["network", "monitoringNamespace"]).unwrap_or("monitoring");
-    let metrics_port = svc.metrics_port.as_ref().and_then(|m| port_number(svc, m));
-
-    json!({
-        "ingressFrom": ingress.into_values().collect::<Vec<_>>(),
-        "egressTo": egress.into_values().collect::<Vec<_>>(),
-        "external": external,
-        "fromIngressController": if from_ingress_controller {
-            json!({"namespaceSelector": {NAMESPACE_LABEL: controller_ns}, "ports": controller_ports})
-        } else { Json::Null },
-        "fromMonitoring": if monitoring {
-            json!({"namespaceSelector": {NAMESPACE_LABEL: monitoring_ns}, "ports": [{"port": metrics_port, "protocol": "TCP"}]})
-        } else { Json::Null },
-    })
-}
-
-/// The ports other services call: all of them but a dedicated metrics port.
+/// The ports other services call: all of them but a metrics port that serves nothing
+/// else (not the probes, a route or the endpoint) when the service has other ports.
 fn serving_ports(svc: &Service) -> Vec<Json> {
-    let dedicated_metrics = svc.ports.len() > 1;
+    let used_otherwise = |name: &str| {
+        svc.probes.as_ref().and_then(|p| p.port.as_deref()) == Some(name)
+            || svc.routes.iter().any(|r| r.port == name)
+            || svc.endpoint.as_ref().is_some_and(|e| e.port == name)
+    };
+    let dedicated_metrics = svc
+        .metrics_port
+        .as_deref()
+        .filter(|m| svc.ports.len() > 1 && !used_otherwise(m));
     svc.ports
         .iter()
-        .filter(|p| !(dedicated_metrics && Some(&p.name) == svc.metrics_port.as_ref()))
+        .filter(|p| Some(p.name.as_str()) != dedicated_metrics)
         .map(|p| json!({"port": p.port, "protocol": p.protocol}))
         .collect()
 }
@@ -393,6 +311,177 @@ fn ingress_host(plan: &TenantPlan) -> Option<&str> {
     }
 }
 
+fn route_ports(svc: &Service) -> Vec<Json> {
+    dedup(
+        svc.routes
+            .iter()
+            .filter_map(|r| port_number(svc, &r.port))
+            .map(tcp)
+            .collect(),
+    )
+}
+
+/// Network rules of one instance: who may call it, whom it may call. Each rule names
+/// its peers by namespace and pod labels and lists the ports; a rule without ports is
+/// never made (an empty port list would admit every port).
+fn network(ws: &Workspace, plan: &TenantPlan, inst: &Instance, all: &[Instance]) -> Json {
+    let svc = inst.service;
+    let own_ports = serving_ports(svc);
+    let peer = |ns: &str, name: &str, ports: Vec<Json>| {
+        json!({
+            "namespace": ns,
+            "namespaceSelector": {NAMESPACE_LABEL: ns},
+            "podSelector": {NAME_LABEL: name, INSTANCE_LABEL: plan.name},
+            "ports": ports,
+        })
+    };
+
+    // Callers: instances that call this service and reach this copy of it.
+    let mut ingress: BTreeMap<(String, String), Json> = BTreeMap::new();
+    if !own_ports.is_empty() {
+        for other in all {
+            if callees(other.service).any(|d| d == inst.name)
+                && target_namespace(ws, plan, inst.name, &other.namespace) == inst.namespace
+            {
+                ingress.insert(
+                    (other.namespace.clone(), other.name.to_string()),
+                    peer(&other.namespace, other.name, own_ports.clone()),
+                );
+            }
+        }
+    }
+    let gateway = all.iter().find(|i| i.service.gateway && i.primary);
+    if let Some(gw) = gateway {
+        let ports = route_ports(svc);
+        if inst.primary && !ports.is_empty() {
+            ingress.insert(
+                (gw.namespace.clone(), gw.name.to_string()),
+                peer(&gw.namespace, gw.name, ports),
+            );
+        }
+    }
+    let mut sources = Vec::new();
+    if !own_ports.is_empty() {
+        for source in &svc.allow_from {
+            let from = match source.as_str() {
+                Some("namespace") => json!({"podSelector": {}}),
+                Some("tenant") => json!({"namespaceSelector": {TENANT_LABEL: plan.name}}),
+                _ => match source.get("cidr").and_then(Json::as_str) {
+                    Some(cidr) => json!({"ipBlock": {"cidr": cidr}}),
+                    None => continue,
+                },
+            };
+            sources.push(json!({"from": from, "ports": own_ports}));
+        }
+    }
+
+    // Callees: dependencies and calls that are on, and for the gateway every routed service.
+    let mut egress: BTreeMap<(String, String), Json> = BTreeMap::new();
+    for callee in callees(svc) {
+        let Some(callee_svc) = ws.catalog.services.get(callee) else {
+            continue;
+        };
+        let ports = serving_ports(callee_svc);
+        if !is_on(plan, callee) || ports.is_empty() {
+            continue;
+        }
+        let ns = target_namespace(ws, plan, callee, &inst.namespace);
+        egress.insert((ns.clone(), callee.clone()), peer(&ns, callee, ports));
+    }
+    if svc.gateway && inst.primary {
+        for other in all
+            .iter()
+            .filter(|o| o.primary && !o.service.routes.is_empty())
+        {
+            let ports = route_ports(other.service);
+            if !ports.is_empty() {
+                egress.insert(
+                    (other.namespace.clone(), other.name.to_string()),
+                    peer(&other.namespace, other.name, ports),
+                );
+            }
+        }
+    }
+
+    let destination = |name: &str, dest: &Json| -> Option<Json> {
+        let cidr = dest.get("cidr").and_then(Json::as_str)?;
+        let ports: Vec<Json> = dest
+            .get("ports")
+            .and_then(Json::as_array)
+            .map(|ps| {
+                ps.iter()
+                    .filter_map(Json::as_u64)
+                    .map(|p| tcp(p as u16))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(json!({"name": name, "cidr": cidr, "ports": ports}))
+    };
+    let mut external: Vec<Json> = svc
+        .external
+        .iter()
+        .filter_map(|name| {
+            destination(
+                name,
+                get(&plan.values, &["network", "externalEgress", name])?,
+            )
+        })
+        .collect();
+    if !svc.rbac.is_empty() {
+        if let Some(api) = get(&plan.values, &["network", "apiServer"]) {
+            external.extend(destination("kubernetes-api", api));
+        }
+    }
+
+    let from_ingress_controller = inst.primary
+        && ingress_host(plan).is_some()
+        && if gateway.is_some() {
+            svc.gateway
+        } else {
+            !svc.routes.is_empty()
+        };
+    let controller_ns =
+        str_at(&plan.values, &["network", "ingressControllerNamespace"]).unwrap_or("ingress-nginx");
+    let controller_ports = if svc.gateway {
+        svc.ports.iter().take(1).map(|p| tcp(p.port)).collect()
+    } else {
+        route_ports(svc)
+    };
+    let metrics_port = svc.metrics_port.as_ref().and_then(|m| port_number(svc, m));
+    let monitoring_ns =
+        str_at(&plan.values, &["network", "monitoringNamespace"]).unwrap_or("monitoring");
+
+    json!({
+        "ingressFrom": ingress.into_values().collect::<Vec<_>>(),
+        "allowFrom": sources,
+        "egressTo": egress.into_values().collect::<Vec<_>>(),
+        "external": external,
+        "fromIngressController": if from_ingress_controller && !controller_ports.is_empty() {
+            json!({"namespaceSelector": {NAMESPACE_LABEL: controller_ns}, "ports": controller_ports})
+        } else { Json::Null },
+        "fromMonitoring": match (monitoring_on(plan), metrics_port) {
+            (true, Some(port)) => json!({"namespaceSelector": {NAMESPACE_LABEL: monitoring_ns}, "ports": [tcp(port)]}),
+            _ => Json::Null,
+        },
+    })
+}
+
+/// The probes as templates see them: every key present.
+fn probes(svc: &Service) -> Json {
+    match &svc.probes {
+        None => Json::Null,
+        Some(p) => json!({
+            "type": p.kind,
+            "path": p.path,
+            "livenessPath": p.liveness_path.as_ref().or(p.path.as_ref()),
+            "port": p.port,
+            "portNumber": p.port.as_deref().and_then(|n| port_number(svc, n)),
+            "command": p.command,
+            "initialDelaySeconds": p.initial_delay_seconds.unwrap_or(5),
+        }),
+    }
+}
+
 /// The context of one service instance.
 pub fn instance_context(
     ws: &Workspace,
@@ -404,10 +493,8 @@ pub fn instance_context(
     let v = svc_values(plan, inst.name);
     let mut labels = common_labels(ws, plan);
     labels.insert(NAME_LABEL.into(), json!(inst.name));
-    labels.insert(INSTANCE_LABEL.into(), json!(plan.name));
     let selector = json!({NAME_LABEL: inst.name, INSTANCE_LABEL: plan.name});
 
-    let wave = stage_wave(&ws.catalog, &svc.stage);
     let config = config_document(ws, plan, inst);
     let config_name = format!("{}-config", inst.name);
     let config_path = svc
@@ -434,13 +521,11 @@ pub fn instance_context(
                 )
             };
             let key = over
-                .and_then(|o| o.get("key"))
-                .and_then(Json::as_str)
+                .and_then(|o| str_at(o, &["key"]))
                 .map(str::to_string)
                 .unwrap_or(default_key);
             let property = over
-                .and_then(|o| o.get("property"))
-                .and_then(Json::as_str)
+                .and_then(|o| str_at(o, &["property"]))
                 .map(str::to_string)
                 .or_else(|| c.property.clone());
             let mut remote = json!({"key": key});
@@ -450,8 +535,7 @@ pub fn instance_context(
             json!({"secretKey": c.env, "remoteRef": remote})
         })
         .collect();
-    let mut env: Vec<Json> = v
-        .get("env")
+    let mut env: Vec<Json> = get(v, &["env"])
         .and_then(Json::as_array)
         .cloned()
         .unwrap_or_default();
@@ -461,25 +545,42 @@ pub fn instance_context(
     }
 
     // Volumes: the configuration, writable paths, and the gateway's routes.
-    let mut volumes = vec![json!({
-        "name": "config",
-        "configMap": {"name": config_name},
-        "emptyDir": false,
-        "mountPath": config_path,
-        "readOnly": true,
-    })];
+    let volume = |name: String, config_map: Option<String>, mount: &str, read_only: bool| {
+        json!({
+            "name": name,
+            "configMap": config_map.map(|n| json!({"name": n})),
+            "emptyDir": false,
+            "mountPath": mount,
+            "readOnly": read_only,
+        })
+    };
+    let mut volumes = vec![volume(
+        "config".into(),
+        Some(config_name.clone()),
+        &config_path,
+        true,
+    )];
     for path in &svc.writable_paths {
-        let name = format!("writable-{}", crate::names::clean(path));
-        volumes.push(json!({"name": name, "configMap": null, "emptyDir": true, "mountPath": path, "readOnly": false}));
+        let mut v = volume(
+            format!("writable-{}", crate::names::clean(path)),
+            None,
+            path,
+            false,
+        );
+        v["emptyDir"] = json!(true);
+        volumes.push(v);
     }
     if svc.gateway {
-        volumes.push(json!({
-            "name": "routes",
-            "configMap": {"name": format!("{}-routes", inst.name)},
-            "emptyDir": false,
-            "mountPath": svc.routes_path.clone().unwrap_or_else(|| "/etc/nginx/conf.d".into()),
-            "readOnly": true,
-        }));
+        let mount = svc
+            .routes_path
+            .clone()
+            .unwrap_or_else(|| "/etc/nginx/conf.d".into());
+        volumes.push(volume(
+            "routes".into(),
+            Some(format!("{}-routes", inst.name)),
+            &mount,
+            true,
+        ));
     }
 
     let placement = svc
@@ -488,65 +589,65 @@ pub fn instance_context(
         .and_then(|pool| get(&plan.values, &["placement", pool]))
         .cloned()
         .unwrap_or(Json::Null);
-    let node_selector = v
-        .get("nodeSelector")
-        .filter(|n| !n.is_null())
-        .or_else(|| placement.get("nodeSelector"))
+    let node_selector = get(v, &["nodeSelector"])
+        .or_else(|| get(&placement, &["nodeSelector"]))
         .cloned()
         .unwrap_or(json!({}));
-    let tolerations = v
-        .get("tolerations")
-        .filter(|n| !n.is_null())
-        .or_else(|| placement.get("tolerations"))
+    let tolerations = get(v, &["tolerations"])
+        .or_else(|| get(&placement, &["tolerations"]))
         .cloned()
         .unwrap_or(json!([]));
 
-    let mut pod_annotations: Map<String, Json> = v
-        .get("podAnnotations")
-        .and_then(Json::as_object)
-        .cloned()
-        .unwrap_or_default();
+    // Scrape annotations first, so that the values' own pod annotations win.
+    let mut pod_annotations = Map::new();
     if monitoring_on(plan) {
         if let Some(port) = svc.metrics_port.as_ref().and_then(|m| port_number(svc, m)) {
-            let path = str_at(&plan.values, &["monitoring", "path"]).unwrap_or("/metrics");
+            let path = svc
+                .metrics_path
+                .as_deref()
+                .or_else(|| str_at(&plan.values, &["monitoring", "path"]))
+                .unwrap_or("/metrics");
             pod_annotations.insert("prometheus.io/scrape".into(), json!("true"));
             pod_annotations.insert("prometheus.io/port".into(), json!(port.to_string()));
             pod_annotations.insert("prometheus.io/path".into(), json!(path));
         }
     }
+    if let Some(own) = get(v, &["podAnnotations"]).and_then(Json::as_object) {
+        pod_annotations.extend(own.clone());
+    }
 
-    let autoscaling = v
-        .get("autoscaling")
-        .filter(|a| a.get("enabled").and_then(Json::as_bool).unwrap_or(false))
+    let autoscaling = get(v, &["autoscaling"])
+        .filter(|a| get(a, &["enabled"]).and_then(Json::as_bool).unwrap_or(false))
         .filter(|_| svc.autoscaling && svc.fixed_replicas.is_none() && svc.kind.is_long_lived())
         .map(|a| {
-            let min = a.get("minReplicas").and_then(Json::as_i64).unwrap_or(1);
+            let min = get(a, &["minReplicas"]).and_then(Json::as_i64).unwrap_or(1);
             json!({
                 "minReplicas": min,
-                "maxReplicas": a.get("maxReplicas").and_then(Json::as_i64).unwrap_or(min.max(1) * 3),
-                "targetCPUUtilizationPercentage": a.get("targetCPUUtilizationPercentage").and_then(Json::as_i64).unwrap_or(80),
+                "maxReplicas": get(a, &["maxReplicas"]).and_then(Json::as_i64).unwrap_or(min.max(1) * 3),
+                "targetCPUUtilizationPercentage": get(a, &["targetCPUUtilizationPercentage"]).and_then(Json::as_i64).unwrap_or(80),
             })
         })
         .unwrap_or(Json::Null);
     let replicas = svc
         .fixed_replicas
         .map(i64::from)
-        .or_else(|| v.get("replicas").and_then(Json::as_i64))
+        .or_else(|| get(v, &["replicas"]).and_then(Json::as_i64))
         .unwrap_or(1);
-    let pdb = v
-        .get("pdb")
-        .filter(|p| p.get("enabled").and_then(Json::as_bool).unwrap_or(false))
+    let pdb = get(v, &["pdb"])
+        .filter(|p| {
+            get(p, &["enabled"])
+                .and_then(Json::as_bool)
+                .unwrap_or(false)
+        })
         .filter(|_| svc.kind.is_long_lived())
-        .map(|p| json!({"maxUnavailable": p.get("maxUnavailable").cloned().filter(|m| !m.is_null()).unwrap_or(json!(1))}))
+        .map(
+            |p| json!({"maxUnavailable": get(p, &["maxUnavailable"]).cloned().unwrap_or(json!(1))}),
+        )
         .unwrap_or(Json::Null);
 
-    let security = plan.values.get("security").cloned().unwrap_or(Json::Null);
-    let run_as_user = security
-        .get("runAsUser")
+    let run_as_user = get(&plan.values, &["security", "runAsUser"])
         .and_then(Json::as_i64)
         .unwrap_or(10001);
-    let rollout = plan.values.get("rollout").cloned().unwrap_or(Json::Null);
-
     let hook = match svc.kind {
         WorkloadKind::Job => Some(svc.hook.clone().unwrap_or_else(|| "PostSync".into())),
         _ => None,
@@ -554,83 +655,140 @@ pub fn instance_context(
     let ports: Vec<Json> = svc
         .ports
         .iter()
-        .map(|p| {
-            json!({"name": p.name, "port": p.port, "protocol": p.protocol, "appProtocol": p.app_protocol})
-        })
+        .map(|p| json!({"name": p.name, "port": p.port, "protocol": p.protocol, "appProtocol": p.app_protocol}))
         .collect();
+    let args = get(v, &["args"])
+        .cloned()
+        .unwrap_or_else(|| json!(svc.args));
 
-    let mut ctx = json!({
-        "name": inst.name,
-        "namespace": inst.namespace,
-        "primary": inst.primary,
-        "kind": svc.kind,
-        "class": svc.kind.class(),
-        "description": svc.description,
-        "stage": svc.stage,
-        "wave": wave,
-        "hook": hook,
-        "gateway": svc.gateway,
-        "image": image_ref(plan, inst.name, svc),
-        "imagePullPolicy": str_at(&plan.values, &["images", "pullPolicy"]).unwrap_or("IfNotPresent"),
-        "imagePullSecrets": get(&plan.values, &["images", "pullSecrets"]).cloned().unwrap_or(json!([])),
-        "command": svc.command,
-        "args": svc.args,
-        "ports": ports,
-        "probes": svc.probes,
-        "resources": v.get("resources").cloned().unwrap_or(json!({})),
-        "env": env,
-        "labels": labels,
-        "selector": selector,
-        "podAnnotations": pod_annotations,
-    });
-    let second = json!({
-        "configName": config_name,
-        "configData": {"config.json": canonical_json(&config)},
-        "credentials": if credential_data.is_empty() { Json::Null } else {
+    let mut ctx = Map::new();
+    let mut set = |k: &str, v: Json| {
+        ctx.insert(k.to_string(), v);
+    };
+    set("name", json!(inst.name));
+    set("namespace", json!(inst.namespace));
+    set("primary", json!(inst.primary));
+    set("kind", json!(svc.kind));
+    set("class", json!(svc.kind.class()));
+    set("description", json!(svc.description));
+    set("stage", json!(svc.stage));
+    set("wave", json!(stage_wave(&ws.catalog, &svc.stage)));
+    set("hook", json!(hook));
+    set("gateway", json!(svc.gateway));
+    set("image", json!(image_ref(plan, inst.name, svc)));
+    set(
+        "imagePullPolicy",
+        json!(str_at(&plan.values, &["images", "pullPolicy"]).unwrap_or("IfNotPresent")),
+    );
+    set(
+        "imagePullSecrets",
+        get(&plan.values, &["images", "pullSecrets"])
+            .cloned()
+            .unwrap_or(json!([])),
+    );
+    set("command", json!(svc.command));
+    set("args", args);
+    set("ports", json!(ports));
+    set("probes", probes(svc));
+    set(
+        "resources",
+        get(v, &["resources"]).cloned().unwrap_or(json!({})),
+    );
+    set("env", json!(env));
+    set("labels", Json::Object(labels));
+    set("selector", selector);
+    set("podAnnotations", Json::Object(pod_annotations));
+    set("configName", json!(config_name));
+    set(
+        "configData",
+        json!({"config.json": canonical_json(&config)}),
+    );
+    set(
+        "credentials",
+        if credential_data.is_empty() {
+            Json::Null
+        } else {
             json!({"secretName": secret_name, "data": credential_data})
         },
-        "secretStore": {
+    );
+    set(
+        "secretStore",
+        json!({
             "name": str_at(&plan.values, &["secretStore", "name"]).unwrap_or("platform"),
             "kind": str_at(&plan.values, &["secretStore", "kind"]).unwrap_or("ClusterSecretStore"),
             "refreshInterval": str_at(&plan.values, &["secretStore", "refreshInterval"]).unwrap_or("1h"),
-        },
-        "serviceAccount": {
-            "name": inst.name,
-            "automountToken": !svc.rbac.is_empty(),
-            "rules": svc.rbac,
-        },
-        "volumes": volumes,
-        "replicas": replicas,
-        "autoscaling": autoscaling,
-        "pdb": pdb,
-        "storage": if svc.kind == WorkloadKind::StatefulSet {
+        }),
+    );
+    set(
+        "serviceAccount",
+        json!({"name": inst.name, "automountToken": !svc.rbac.is_empty(), "rules": svc.rbac}),
+    );
+    set("volumes", json!(volumes));
+    set("replicas", json!(replicas));
+    set("autoscaling", autoscaling);
+    set("pdb", pdb);
+    set(
+        "storage",
+        if svc.kind == WorkloadKind::StatefulSet {
             json!({
                 "size": get(v, &["storage", "size"]).cloned().unwrap_or(json!("10Gi")),
-                "storageClassName": get(v, &["storage", "storageClassName"]).cloned().unwrap_or(Json::Null),
+                "storageClassName": get(v, &["storage", "storageClassName"]),
                 "mountPath": svc.data_path,
             })
-        } else { Json::Null },
-        "nodeSelector": node_selector,
-        "tolerations": tolerations,
-        "priorityClassName": svc.priority_class,
-        "runAsUser": run_as_user,
-        "runAsGroup": security.get("runAsGroup").and_then(Json::as_i64).unwrap_or(run_as_user),
-        "fsGroup": security.get("fsGroup").and_then(Json::as_i64).unwrap_or(run_as_user),
-        "rollout": {
-            "maxUnavailable": rollout.get("maxUnavailable").cloned().filter(|m| !m.is_null()).unwrap_or(json!(0)),
-            "maxSurge": rollout.get("maxSurge").cloned().filter(|m| !m.is_null()).unwrap_or(json!(1)),
+        } else {
+            Json::Null
         },
-        "schedule": v.get("schedule"),
-        "suspend": v.get("suspend").and_then(Json::as_bool).unwrap_or(false),
-        "backoffLimit": v.get("backoffLimit").and_then(Json::as_i64).unwrap_or(0),
-        "ttlSecondsAfterFinished": v.get("ttlSecondsAfterFinished"),
-        "activeDeadlineSeconds": v.get("activeDeadlineSeconds"),
-        "network": network(ws, plan, inst, all),
-    });
-    if let (Json::Object(a), Json::Object(b)) = (&mut ctx, second) {
-        a.extend(b);
+    );
+    set("nodeSelector", node_selector);
+    set("tolerations", tolerations);
+    set("priorityClassName", json!(svc.priority_class));
+    set("runAsUser", json!(run_as_user));
+    set(
+        "runAsGroup",
+        json!(get(&plan.values, &["security", "runAsGroup"])
+            .and_then(Json::as_i64)
+            .unwrap_or(run_as_user)),
+    );
+    set(
+        "fsGroup",
+        json!(get(&plan.values, &["security", "fsGroup"])
+            .and_then(Json::as_i64)
+            .unwrap_or(run_as_user)),
+    );
+    set(
+        "strategy",
+        json!(svc.strategy.as_deref().unwrap_or("RollingUpdate")),
+    );
+    set(
+        "rollout",
+        json!({
+            "maxUnavailable": get(&plan.values, &["rollout", "maxUnavailable"]).cloned().unwrap_or(json!(0)),
+            "maxSurge": get(&plan.values, &["rollout", "maxSurge"]).cloned().unwrap_or(json!(1)),
+        }),
+    );
+    for key in [
+        "schedule",
+        "timeZone",
+        "startingDeadlineSeconds",
+        "ttlSecondsAfterFinished",
+        "activeDeadlineSeconds",
+    ] {
+        set(key, get(v, &[key]).cloned().unwrap_or(Json::Null));
     }
-    ctx
+    set(
+        "suspend",
+        json!(get(v, &["suspend"])
+            .and_then(Json::as_bool)
+            .unwrap_or(false)),
+    );
+    set(
+        "backoffLimit",
+        json!(get(v, &["backoffLimit"])
+            .and_then(Json::as_i64)
+            .unwrap_or(0)),
+    );
+    set("network", network(ws, plan, inst, all));
+    Json::Object(ctx)
 }
 
 /// The context shared by every template of one tenant.
@@ -643,6 +801,7 @@ pub fn tenant_context(ws: &Workspace, plan: &TenantPlan, all: &[Instance]) -> Js
             if let Some(port) = port_number(inst.service, &r.port) {
                 routes.push(json!({
                     "prefix": r.prefix,
+                    "stripPrefix": r.strip_prefix,
                     "service": inst.name,
                     "namespace": inst.namespace,
                     "port": port,
@@ -673,7 +832,7 @@ pub fn tenant_context(ws: &Workspace, plan: &TenantPlan, all: &[Instance]) -> Js
                 "name": g.name,
                 "port": g.service.ports.first().map(|p| p.port),
                 "portName": g.service.ports.first().map(|p| p.name.clone()),
-                "probePath": g.service.probes.as_ref().map(|p| p.path.clone()),
+                "probePath": g.service.probes.as_ref().and_then(|p| p.path.clone()),
             })
         })
         .unwrap_or(Json::Null);
@@ -706,7 +865,7 @@ pub fn tenant_context(ws: &Workspace, plan: &TenantPlan, all: &[Instance]) -> Js
 }
 
 /// The merged values with every top-level key of the values schema present (`null`
-/// when no layer sets it), so templates can test any of them under strict undefined.
+/// when no layer sets it).
 fn complete_values(values: &Json) -> Json {
     let mut v = values.clone();
     if let Json::Object(m) = &mut v {
@@ -730,9 +889,20 @@ pub fn namespace_context(tenant: &Json, plan: &TenantPlan, index: usize) -> Json
 
 /// The context of the cluster-wide templates.
 pub fn cluster_context(ws: &Workspace) -> Json {
+    let classes: Map<String, Json> = ws
+        .catalog
+        .priority_classes
+        .iter()
+        .map(|(name, pc)| {
+            (
+                name.clone(),
+                json!({"value": pc.value, "description": pc.description, "preemptionPolicy": pc.preemption_policy}),
+            )
+        })
+        .collect();
     json!({
         "kiln": {"kubernetesVersion": ws.settings.kubernetes_version, "platform": ws.catalog.platform},
         "labels": {"app.kubernetes.io/part-of": ws.catalog.platform, "app.kubernetes.io/managed-by": "kiln"},
-        "priorityClasses": ws.catalog.priority_classes,
+        "priorityClasses": classes,
     })
 }

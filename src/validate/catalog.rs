@@ -80,8 +80,12 @@ pub fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
                         &field,
                         format!("service `{name}` depends on `{dep}`, which runs only when flag `{dep_flag}` is on"),
                         Some(match &svc.flag {
-                            Some(f) => format!("add `{dep_flag}` to the `requires` of flag `{f}`"),
-                            None => format!("gate `{name}` behind a flag that requires `{dep_flag}`"),
+                            Some(f) => format!(
+                                "add `{dep_flag}` to the `requires` of flag `{f}`, or list `{dep}` under `calls` if `{name}` can run without it"
+                            ),
+                            None => format!(
+                                "list `{dep}` under `calls` if `{name}` can run without it, or gate `{name}` behind a flag that requires `{dep_flag}`"
+                            ),
                         }),
                     );
                 }
@@ -94,7 +98,29 @@ pub fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
                 );
             }
         }
+        for (i, callee) in svc.calls.iter().enumerate() {
+            let field = format!("/calls/{i}");
+            match catalog.services.get(callee) {
+                None => err(
+                    &field,
+                    format!(
+                        "service `{name}` calls `{callee}`, which is not a service in the catalog"
+                    ),
+                    suggest::did_you_mean(callee, catalog.services.keys().map(String::as_str)),
+                ),
+                Some(_) if callee == name => {
+                    err(&field, format!("service `{name}` calls itself"), None)
+                }
+                Some(target) if !target.kind.is_long_lived() => err(
+                    &field,
+                    format!("service `{name}` calls `{callee}`, a job, which serves no calls"),
+                    None,
+                ),
+                Some(_) => {}
+            }
+        }
         check_ports(name, svc, &mut err);
+        check_probes(name, svc, &mut err);
         if !svc.kind.is_long_lived() && svc.probes.is_some() {
             err(
                 "/probes",
@@ -102,15 +128,25 @@ pub fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
                 Some("remove `probes`".into()),
             );
         }
-        if svc.kind.is_long_lived() && svc.probes.is_none() {
+        if svc.kind.is_long_lived() && svc.probes.is_none() && !svc.ports.is_empty() {
             out.push(
                 located(doc, &at(""), Diagnostic::warning(format!("service `{name}` has no probes")))
-                    .hint("without a readiness probe Kubernetes sends traffic before the service is ready"),
+                    .hint("without a readiness probe Kubernetes sends traffic before the service is ready; add `probes` (http, tcp, grpc or exec)"),
             );
         }
         let mut err = |field: &str, message: String, hint: Option<String>| {
             out.push(located(doc, &at(field), Diagnostic::error(message)).hint_opt(hint));
         };
+        if svc.strategy.is_some() && svc.kind != WorkloadKind::Deployment {
+            err(
+                "/strategy",
+                format!(
+                    "`strategy` applies to Deployments only, and `{name}` is a {:?}",
+                    svc.kind
+                ),
+                None,
+            );
+        }
         if svc.hook.is_some() && svc.kind != WorkloadKind::Job {
             err(
                 "/hook",
@@ -276,8 +312,8 @@ fn check_ports(name: &str, svc: &Service, err: &mut impl FnMut(&str, String, Opt
             );
         }
     };
-    if let Some(p) = &svc.probes {
-        refer("/probes/port".into(), &p.port, "its probes");
+    if let Some(port) = svc.probes.as_ref().and_then(|p| p.port.as_ref()) {
+        refer("/probes/port".into(), port, "its probes");
     }
     if let Some(m) = &svc.metrics_port {
         refer("/metricsPort".into(), m, "`metricsPort`");
@@ -290,6 +326,38 @@ fn check_ports(name: &str, svc: &Service, err: &mut impl FnMut(&str, String, Opt
             format!("/routes/{i}/port"),
             &r.port,
             &format!("route `{}`", r.prefix),
+        );
+    }
+}
+
+fn check_probes(name: &str, svc: &Service, err: &mut impl FnMut(&str, String, Option<String>)) {
+    let Some(p) = &svc.probes else { return };
+    let missing = |what: &str| format!("`{}` probes of `{name}` need `{what}`", p.kind);
+    match p.kind.as_str() {
+        "http" => {
+            if p.path.is_none() {
+                err("/probes", missing("path"), None);
+            }
+            if p.port.is_none() {
+                err("/probes", missing("port"), None);
+            }
+        }
+        "tcp" | "grpc" => {
+            if p.port.is_none() {
+                err("/probes", missing("port"), None);
+            }
+        }
+        _ => {
+            if p.command.is_empty() {
+                err("/probes", missing("command"), None);
+            }
+        }
+    }
+    if p.kind != "http" && (p.path.is_some() || p.liveness_path.is_some()) {
+        err(
+            "/probes",
+            format!("`{}` probes of `{name}` take no `path`", p.kind),
+            None,
         );
     }
 }
@@ -333,7 +401,8 @@ fn check_cycles(catalog: &Catalog, doc: &Document, out: &mut Vec<Diagnostic>) {
                                     .collect::<Vec<_>>()
                                     .join(" → ")
                             )),
-                        ));
+                        )
+                        .hint("`dependsOn` orders start-up; when one of them only calls the other, list it under `calls` instead"));
                     } else if !done.contains(dep) && catalog.services.contains_key(dep) {
                         path.push((dep, 0));
                     }

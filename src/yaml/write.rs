@@ -1,21 +1,52 @@
 //! Writes JSON values as block-style YAML that YAML 1.1 and YAML 1.2 readers both read
 //! back as the same values.
 //!
-//! Key order is canonical: `apiVersion`, `kind`, `metadata`, `name`, `namespace` first
-//! (where present), then every other key in byte order. A string is written plain only
+//! Key order is canonical: at the top of a document `apiVersion`, `kind`, `metadata`
+//! come first; inside `metadata`, `name` and `namespace`; in a mapping that is a list
+//! item, `name`; every other key follows in byte order. Data maps (ConfigMap `data`,
+//! labels, …) are therefore in plain byte order, whatever their keys are called. A string is written plain only
 //! when no reader could take it for anything else; otherwise it is double-quoted, or
 //! written as a literal block when it spans lines.
 
 use serde_json::{Map, Number, Value};
 
-const FIRST_KEYS: [&str; 5] = ["apiVersion", "kind", "metadata", "name", "namespace"];
+/// Where a mapping sits, which decides the keys that come first.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Document,
+    Metadata,
+    ListItem,
+    Other,
+}
+
+impl Place {
+    fn first_keys(self) -> &'static [&'static str] {
+        match self {
+            Place::Document => &["apiVersion", "kind", "metadata"],
+            Place::Metadata => &["name", "namespace"],
+            Place::ListItem => &["name"],
+            Place::Other => &[],
+        }
+    }
+
+    /// The place of the mapping under `key`: object metadata (the object's own, or a
+    /// pod template's) under `metadata`, anything else under other keys.
+    fn under(key: &str) -> Place {
+        if key == "metadata" {
+            Place::Metadata
+        } else {
+            Place::Other
+        }
+    }
+}
+
 const INDENT: usize = 2;
 
 /// Serialises one value as a YAML document (no `---`), ending with a newline.
 pub fn to_string(value: &Value) -> String {
     let mut out = String::new();
     match value {
-        Value::Object(map) if !map.is_empty() => write_map(&mut out, map, 0),
+        Value::Object(map) if !map.is_empty() => write_map(&mut out, map, 0, Place::Document),
         Value::Array(items) if !items.is_empty() => write_seq(&mut out, items, 0),
         other => {
             write_inline(&mut out, other, INDENT);
@@ -25,15 +56,11 @@ pub fn to_string(value: &Value) -> String {
     out
 }
 
-fn ordered_keys(map: &Map<String, Value>) -> Vec<&String> {
+fn ordered_keys(map: &Map<String, Value>, place: Place) -> Vec<&String> {
+    let first = place.first_keys();
     let mut keys: Vec<&String> = map.keys().collect();
     keys.sort_by(|a, b| {
-        let rank = |k: &str| {
-            FIRST_KEYS
-                .iter()
-                .position(|f| *f == k)
-                .unwrap_or(FIRST_KEYS.len())
-        };
+        let rank = |k: &str| first.iter().position(|f| *f == k).unwrap_or(first.len());
         rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
     });
     keys
@@ -48,15 +75,15 @@ fn is_block(value: &Value) -> bool {
 }
 
 /// Writes the entries of a non-empty mapping, each line starting at `indent`.
-fn write_map(out: &mut String, map: &Map<String, Value>, indent: usize) {
-    for (i, key) in ordered_keys(map).into_iter().enumerate() {
+fn write_map(out: &mut String, map: &Map<String, Value>, indent: usize, place: Place) {
+    for (i, key) in ordered_keys(map, place).into_iter().enumerate() {
         if i > 0 {
             pad(out, indent);
         }
         write_key(out, key);
         out.push(':');
         let value = &map[key];
-        write_after_indicator(out, value, indent);
+        write_after_indicator(out, value, indent, Place::under(key));
     }
 }
 
@@ -70,20 +97,21 @@ fn write_seq(out: &mut String, items: &[Value], indent: usize) {
         match item {
             Value::Object(m) if !m.is_empty() => {
                 out.push(' ');
-                write_map(out, m, indent + INDENT);
+                write_map(out, m, indent + INDENT, Place::ListItem);
             }
-            _ => write_after_indicator(out, item, indent),
+            _ => write_after_indicator(out, item, indent, Place::Other),
         }
     }
 }
 
-/// Writes a value that follows `key:` or `-` at nesting level `indent`.
-fn write_after_indicator(out: &mut String, value: &Value, indent: usize) {
+/// Writes a value that follows `key:` or `-` at nesting level `indent`; a mapping
+/// value sits at `place`.
+fn write_after_indicator(out: &mut String, value: &Value, indent: usize, place: Place) {
     if is_block(value) {
         out.push('\n');
         pad(out, indent + INDENT);
         match value {
-            Value::Object(m) => write_map(out, m, indent + INDENT),
+            Value::Object(m) => write_map(out, m, indent + INDENT, place),
             Value::Array(a) => write_seq(out, a, indent + INDENT),
             _ => {}
         }
@@ -281,6 +309,15 @@ mod tests {
         assert_eq!(
             to_string(&v),
             "apiVersion: v1\nkind: K\nmetadata:\n  name: x\n  namespace: ns\n  labels: {}\nspec:\n  a: 2\n  b: 1\n"
+        );
+    }
+
+    #[test]
+    fn data_maps_keep_byte_order_whatever_their_keys() {
+        let v = json!({"kind": "ConfigMap", "data": {"name": "x", "metadata": "y", "apiVersion": "z", "a": "w"}});
+        assert_eq!(
+            to_string(&v),
+            "kind: ConfigMap\ndata:\n  a: w\n  apiVersion: z\n  metadata: \"y\"\n  name: x\n"
         );
     }
 
