@@ -268,11 +268,13 @@ fn is_yaml11_bool(s: &str) -> bool {
     )
 }
 
+/// Lower-cases the first letter of a sentence, leaving acronyms (`URI`, `JSON`) alone.
 fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
+    match (chars.next(), s.chars().nth(1)) {
+        (Some(_), Some(second)) if second.is_uppercase() => s.to_string(),
+        (Some(c), _) => c.to_lowercase().chain(chars).collect(),
+        (None, _) => String::new(),
     }
 }
 
@@ -478,6 +480,12 @@ mod tests {
         assert_eq!(ds.len(), 1);
         assert_eq!(ds[0].message, "missing required key `environment`");
         assert_eq!(ds[0].pointer.as_deref(), Some("/"));
+    }
+
+    #[test]
+    fn acronyms_keep_their_case() {
+        assert_eq!(lower_first("URI prefix"), "URI prefix");
+        assert_eq!(lower_first("Where it goes"), "where it goes");
     }
 
     #[test]

@@ -876,15 +876,14 @@ fn complete_values(values: &Json) -> Json {
     v
 }
 
-/// The context of one namespace of a tenant.
-pub fn namespace_context(tenant: &Json, plan: &TenantPlan, index: usize) -> Json {
+/// The `namespace` of the namespace scope: its name, whether it is the primary one,
+/// and for an extra namespace the name it was given (without the tenant prefix).
+pub fn namespace_value(plan: &TenantPlan, index: usize) -> Json {
     let name = plan.namespaces.get(index).cloned().unwrap_or_default();
     let extra = name
         .strip_prefix(&format!("{}-", plan.name))
         .filter(|_| index > 0);
-    let mut ctx = tenant.clone();
-    ctx["namespace"] = json!({"name": name, "primary": index == 0, "extra": extra});
-    ctx
+    json!({"name": name, "primary": index == 0, "extra": extra})
 }
 
 /// The context of the cluster-wide templates.

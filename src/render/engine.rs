@@ -95,11 +95,17 @@ impl Engine {
     }
 }
 
-/// One template to render with one context.
+/// One template to render with one context (converted to a template value once, and
+/// shared by every template of its scope).
 pub struct Job<'a> {
     pub template: &'a str,
-    pub context: &'a Json,
+    pub context: &'a minijinja::Value,
     pub provenance: Provenance,
+}
+
+/// Converts a JSON context into a template value.
+pub fn value(context: &Json) -> minijinja::Value {
+    minijinja::Value::from(Serde(context))
 }
 
 /// Renders a template and turns each YAML document it produces into an object.
@@ -112,7 +118,7 @@ pub fn render_one(
     let env = &engine.env;
     let rendered = env
         .get_template(job.template)
-        .and_then(|t| t.render(minijinja::Value::from(Serde(job.context))));
+        .and_then(|t| t.render(job.context.clone()));
     let text = match rendered {
         Ok(text) => text,
         Err(e) => {

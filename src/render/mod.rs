@@ -14,7 +14,6 @@ pub mod object;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use serde_json::Value as Json;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::plan::TenantPlan;
@@ -45,7 +44,7 @@ pub fn render(ws: &Workspace, plans: &[TenantPlan], diags: &mut Diagnostics) -> 
     let mut objects = Vec::new();
     let mut problems = Vec::new();
 
-    let cluster_ctx = context::cluster_context(ws);
+    let cluster_ctx = engine::value(&context::cluster_context(ws));
     for name in by_scope.get("cluster").into_iter().flatten() {
         let job = engine::Job {
             template: name,
@@ -124,7 +123,8 @@ fn render_tenant(
     problems: &mut Vec<Diagnostic>,
 ) {
     let instances = context::instances(ws, plan);
-    let tenant_ctx = context::tenant_context(ws, plan, &instances);
+    let tenant_json = context::tenant_context(ws, plan, &instances);
+    let tenant_ctx = engine::value(&tenant_json);
     let template_path = |name: &str| {
         ws.templates
             .get(name)
@@ -147,7 +147,10 @@ fn render_tenant(
         engine::render_one(engine, &job, objects, problems);
     }
     for (i, ns) in plan.namespaces.iter().enumerate() {
-        let ctx = context::namespace_context(&tenant_ctx, plan, i);
+        let ctx = minijinja::context! {
+            namespace => engine::value(&context::namespace_value(plan, i)),
+            ..tenant_ctx.clone()
+        };
         for name in by_scope.get("namespace").into_iter().flatten() {
             let job = engine::Job {
                 template: name,
@@ -158,14 +161,11 @@ fn render_tenant(
         }
     }
     for inst in &instances {
-        let mut ctx = tenant_ctx.clone();
-        ctx["svc"] = context::instance_context(ws, plan, inst, &instances);
-        if let Json::Object(m) = &mut ctx {
-            m.insert(
-                "namespace".into(),
-                serde_json::json!({"name": inst.namespace, "primary": inst.primary}),
-            );
-        }
+        let ctx = minijinja::context! {
+            svc => engine::value(&context::instance_context(ws, plan, inst, &instances)),
+            namespace => engine::value(&serde_json::json!({"name": inst.namespace, "primary": inst.primary})),
+            ..tenant_ctx.clone()
+        };
         for name in by_scope.get("service").into_iter().flatten() {
             let job = engine::Job {
                 template: name,
