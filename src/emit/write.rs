@@ -339,6 +339,23 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_while_writing_leaves_the_previous_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        apply(&out, &tree(&[("a.yaml", "1")])).unwrap();
+        let before = read(&out);
+        // `x` is both a file and a folder: writing fails halfway through.
+        let err = apply(
+            &out,
+            &tree(&[("a.yaml", "2"), ("x", "file"), ("x/y.yaml", "3")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("cannot"), "{err}");
+        assert_eq!(read(&out), before);
+        assert!(!tmp.path().join(".out.kiln-staging").exists());
+    }
+
+    #[test]
     fn a_leftover_staging_directory_is_cleaned() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");

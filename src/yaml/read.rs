@@ -746,6 +746,58 @@ mod tests {
     }
 
     #[test]
+    fn hostile_input_never_panics() {
+        let mut samples: Vec<String> = [
+            "",
+            "\u{feff}a: 1",
+            "a: 1\r\nb: 2\r\n",
+            "\t- x",
+            "a: !!binary AAAA",
+            "? a\n: b",
+            "&a [*a]",
+            "*a",
+            "a: 99999999999999999999999",
+            "a: -9223372036854775809",
+            "{a: [}",
+            "--- |\n  x\n...\n---\n",
+            "%YAML 1.1\n---\na: 1",
+            "a: 'unterminated",
+            "a: \"\\xff\"",
+            "[[[[[[[[[[",
+            "a:\n  - b:\n    - c",
+            ":",
+            "- - - - -",
+            "!<tag:x> a",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Pseudo-random mixes of YAML's special characters (fixed seed: repeatable).
+        let alphabet: Vec<char> = "ab:- \n\t[]{}&*!|>'\"%@`,#?~0.\\".chars().collect();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let len = (seed % 40) as usize;
+            let mut s = String::new();
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            samples.push(s);
+        }
+        for s in samples {
+            let r = read(&s);
+            assert!(
+                !r.problems
+                    .iter()
+                    .any(|p| p.message.contains("parser failed")),
+                "the parser panicked on {s:?}"
+            );
+        }
+    }
+
+    #[test]
     fn json_is_read_as_yaml() {
         let n = one("{\"a\": [1, \"x\", null, true], \"b\": {\"c\": 1.5}}");
         assert_eq!(
