@@ -252,11 +252,7 @@ fn unknown_key_hint(key: &str, known: &[String]) -> Option<String> {
     } else {
         Some(format!(
             "known keys here: {}",
-            known
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::suggest::code_list(known.iter())
         ))
     }
 }

@@ -9,6 +9,15 @@ pub fn did_you_mean<'a>(
     closest(input, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// Names as they appear in messages: each in backticks, separated by commas.
+pub fn code_list<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = input.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
@@ -43,6 +52,12 @@ mod tests {
             Some("jobOrchestrator")
         );
         assert_eq!(closest("TRINO", ["trino"]), Some("trino"));
+    }
+
+    #[test]
+    fn code_lists() {
+        assert_eq!(code_list(["a", "b"]), "`a`, `b`");
+        assert_eq!(code_list(Vec::<String>::new()), "");
     }
 
     #[test]

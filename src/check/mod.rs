@@ -50,7 +50,7 @@ pub fn check(rendered: &Rendered, plans: &[TenantPlan], diags: &mut Diagnostics)
                     diags.push(
                         o.diagnostic(format!("`{}` `{}` is in namespace `{ns}`, which is not one of tenant `{tenant}`'s namespaces", o.kind(), o.name()))
                             .pointer("/metadata/namespace")
-                            .hint(format!("the tenant's namespaces are {}", own.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))),
+                            .hint(format!("the tenant's namespaces are {}", crate::suggest::code_list(own.iter()))),
                     );
                 }
             }

@@ -9,7 +9,7 @@ use serde_json::{json, Value as Json};
 use super::{print_json, report, Cli, Format};
 use crate::compile::{compile, Until};
 use crate::diagnostic::Diagnostic;
-use crate::plan::merge::KEYED_LISTS;
+use crate::plan::merge::{item_name, KEYED_LISTS};
 use crate::plan::{MNode, MValue, Reason, TenantPlan};
 use crate::suggest;
 use crate::yaml::node::{escape_token, pointer_tokens};
@@ -38,11 +38,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             suggest::did_you_mean(&args.tenant, names.iter().copied()).unwrap_or_else(|| {
                 format!(
                     "the tenants are {}",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    crate::suggest::code_list(names.iter())
                 )
             });
         return fail(
@@ -150,11 +146,13 @@ fn normalize(merged: &MNode, pointer: &str) -> Option<Vec<String>> {
                     .is_some_and(|k| KEYED_LISTS.contains(&k));
                 let item = match token.parse::<usize>() {
                     Ok(i) => items.get(i)?,
-                    Err(_) if keyed => items.iter().find(|i| name_of(i) == Some(token.as_str()))?,
+                    Err(_) if keyed => items
+                        .iter()
+                        .find(|i| item_name(i) == Some(token.as_str()))?,
                     Err(_) => return None,
                 };
                 out.push(if keyed {
-                    name_of(item)?.to_string()
+                    item_name(item)?.to_string()
                 } else {
                     token
                 });
@@ -165,13 +163,6 @@ fn normalize(merged: &MNode, pointer: &str) -> Option<Vec<String>> {
         }
     }
     Some(out)
-}
-
-fn name_of(n: &MNode) -> Option<&str> {
-    match n.get("name").map(|v| &v.value) {
-        Some(MValue::Leaf(Json::String(s))) => Some(s),
-        _ => None,
-    }
 }
 
 /// The node at `tokens` in one layer, treating keyed lists by name.

@@ -123,7 +123,8 @@ impl MNode {
     }
 }
 
-fn item_name(node: &MNode) -> Option<&str> {
+/// The `name` of an item of a keyed list.
+pub fn item_name(node: &MNode) -> Option<&str> {
     match node.get("name").map(|n| &n.value) {
         Some(MValue::Leaf(Json::String(s))) => Some(s),
         _ => None,

@@ -383,11 +383,7 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
         if missing.is_empty() {
             continue;
         }
-        let list = missing
-            .iter()
-            .map(|m| format!("`{m}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::suggest::code_list(missing.iter());
         let message = if missing.len() == 1 {
             format!("flag `{name}` requires flag {list}, which is off")
         } else {

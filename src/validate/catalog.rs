@@ -227,11 +227,7 @@ pub fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
             "/services",
             Diagnostic::error(format!(
                 "more than one gateway: {}",
-                gateways
-                    .iter()
-                    .map(|g| format!("`{g}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::suggest::code_list(gateways.iter())
             )),
         ));
     }

@@ -287,11 +287,7 @@ fn check_tenant(
                         || {
                             Some(format!(
                                 "the environments in kiln.yaml are {}",
-                                env_names
-                                    .iter()
-                                    .map(|e| format!("`{e}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
+                                crate::suggest::code_list(env_names.iter())
                             ))
                         },
                     ),

@@ -116,10 +116,10 @@ pub fn known_credentials(catalog: &Catalog) -> Vec<String> {
 }
 
 fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
-    let all: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    let all = crate::suggest::code_list(names);
     if all.is_empty() {
         "none".into()
     } else {
-        all.join(", ")
+        all
     }
 }
