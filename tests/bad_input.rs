@@ -500,3 +500,24 @@ fn a_missing_workspace_is_a_failure_of_kiln() {
     assert!(String::from_utf8_lossy(&output.stderr)
         .starts_with("error: cannot open workspace `/nonexistent/kiln-workspace`"));
 }
+
+#[test]
+fn a_value_the_service_kind_would_ignore() {
+    fails(
+        &[(
+            "tenants/acme.yaml",
+            "environment: dev\nservices:\n  trino:\n    schedule: \"0 3 * * *\"\n",
+        )],
+        &[],
+        "error: `schedule` applies to CronJobs, and `trino` is a Deployment
+  --> tenants/acme.yaml:4:5
+  |
+4 |     schedule: \"0 3 * * *\"
+  |     ^^^^^^^^
+  = at: /services/trino/schedule
+  = hint: remove it; kiln would ignore it
+
+build failed: 1 error found
+",
+    );
+}

@@ -170,6 +170,8 @@ pub struct Probes {
     pub command: Vec<String>,
     #[serde(default)]
     pub initial_delay_seconds: Option<u32>,
+    #[serde(default)]
+    pub timeout_seconds: Option<u32>,
 }
 
 /// Whether a service has a database on the shared PostgreSQL, and which.

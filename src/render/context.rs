@@ -478,6 +478,7 @@ fn probes(svc: &Service) -> Json {
             "portNumber": p.port.as_deref().and_then(|n| port_number(svc, n)),
             "command": p.command,
             "initialDelaySeconds": p.initial_delay_seconds.unwrap_or(5),
+            "timeoutSeconds": p.timeout_seconds.unwrap_or(1),
         }),
     }
 }

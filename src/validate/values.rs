@@ -2,7 +2,7 @@
 //! credentials it names exist, and it does not change what the catalog fixes.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::Catalog;
+use crate::model::{Catalog, WorkloadKind};
 use crate::suggest;
 use crate::yaml::node::escape_token;
 use crate::yaml::{Node, Value};
@@ -64,6 +64,31 @@ pub fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> Vec<Diag
                         ))
                         .hint("remove `replicas`; the catalog fixes it (`fixedReplicas`)"),
                     ));
+                }
+            }
+            for (key, kinds, what) in [
+                ("schedule", &[WorkloadKind::CronJob][..], "CronJobs"),
+                ("timeZone", &[WorkloadKind::CronJob][..], "CronJobs"),
+                (
+                    "startingDeadlineSeconds",
+                    &[WorkloadKind::CronJob][..],
+                    "CronJobs",
+                ),
+                ("suspend", &[WorkloadKind::CronJob][..], "CronJobs"),
+                ("storage", &[WorkloadKind::StatefulSet][..], "StatefulSets"),
+            ] {
+                if let Some(entry) = e.value.entry(key).filter(|en| !en.value.is_null()) {
+                    if !kinds.contains(&svc.kind) {
+                        out.push(at(
+                            entry.key_span,
+                            pointer(&format!("/{key}")),
+                            Diagnostic::error(format!(
+                                "`{key}` applies to {what}, and `{}` is a {:?}",
+                                e.key, svc.kind
+                            ))
+                            .hint("remove it; kiln would ignore it"),
+                        ));
+                    }
                 }
             }
             let autoscaling = e.value.get("autoscaling").and_then(|a| a.get("enabled"));
