@@ -171,13 +171,13 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &BTreeMap<String, Strin
         if let Some(file) = &d.file {
             match (d.line, d.column) {
                 (Some(line), Some(col)) => {
-                    let _ = writeln!(out, "  --> {file}:{line}:{col}");
+                    let number = line.to_string();
+                    let gutter = " ".repeat(number.len());
+                    let _ = writeln!(out, "{gutter} --> {file}:{line}:{col}");
                     if let Some(text) = sources
                         .get(file)
                         .and_then(|s| s.lines().nth(line as usize - 1))
                     {
-                        let number = line.to_string();
-                        let gutter = " ".repeat(number.len());
                         let width = (d.len.max(1)) as usize;
                         let _ = writeln!(out, "{gutter} |");
                         let _ = writeln!(out, "{number} | {text}");
@@ -251,6 +251,21 @@ mod tests {
         assert_eq!(
             render_human(&[d], &sources),
             "error: unknown key `replica`\n  --> tenants/acme.yaml:2:3\n  |\n2 |   replica: 3\n  |   ^^^^^^^\n  = at: /services/replica\n  = hint: did you mean `replicas`?\n\n"
+        );
+    }
+
+    #[test]
+    fn the_arrow_lines_up_with_the_gutter() {
+        let d = Diagnostic::error("x").in_file("f").at(Span {
+            line: 12,
+            col: 1,
+            len: 1,
+        });
+        let mut sources = BTreeMap::new();
+        sources.insert("f".to_string(), "\n".repeat(11) + "abc\n");
+        assert_eq!(
+            render_human(&[d], &sources),
+            "error: x\n   --> f:12:1\n   |\n12 | abc\n   | ^\n\n"
         );
     }
 

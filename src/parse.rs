@@ -11,6 +11,24 @@ use crate::yaml::{self, Node, ReadOptions, Span, Value};
 pub struct Document {
     pub file: String,
     pub root: Node,
+    /// The file's text, for quoting tokens exactly as written.
+    pub text: String,
+}
+
+impl Document {
+    /// The source text of a token at `span`, when its length is known.
+    pub fn text_at(&self, span: Span) -> Option<String> {
+        if span.line == 0 || span.len == 0 {
+            return None;
+        }
+        let line = self.text.lines().nth(span.line as usize - 1)?;
+        let token: String = line
+            .chars()
+            .skip(span.col as usize - 1)
+            .take(span.len as usize)
+            .collect();
+        (!token.is_empty()).then_some(token)
+    }
 }
 
 /// A tenant spec before validation.
@@ -64,12 +82,14 @@ pub fn parse_document(
 ) -> Option<Document> {
     let read = yaml::parse_stream(&file.text, options);
     for p in &read.problems {
-        diags.push(
-            Diagnostic::error(p.message.clone())
-                .in_file(&file.path)
-                .at(p.span)
-                .hint_opt(p.hint.clone()),
-        );
+        let mut d = Diagnostic::error(p.message.clone())
+            .in_file(&file.path)
+            .at(p.span)
+            .hint_opt(p.hint.clone());
+        if let Some(pointer) = &p.pointer {
+            d = d.pointer(pointer.clone());
+        }
+        diags.push(d);
     }
     if read.is_fatal() {
         return None;
@@ -99,5 +119,6 @@ pub fn parse_document(
     Some(Document {
         file: file.path.clone(),
         root,
+        text: file.text.clone(),
     })
 }

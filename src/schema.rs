@@ -91,37 +91,16 @@ fn validator(kind: &str) -> anyhow::Result<&'static Validator> {
 pub fn check(kind: &str, doc: &Document) -> anyhow::Result<Vec<Diagnostic>> {
     let validator = validator(kind)?;
     let instance = doc.root.to_json();
-    Ok(violations(
-        kind, validator, &instance, &doc.root, &doc.file, "",
-    ))
-}
-
-/// Validates a subtree (`node`, found at `base` in its file) against `kind`.
-pub fn check_node(
-    kind: &str,
-    node: &crate::yaml::Node,
-    file: &str,
-    base: &str,
-) -> anyhow::Result<Vec<Diagnostic>> {
-    let validator = validator(kind)?;
-    Ok(violations(
-        kind,
-        validator,
-        &node.to_json(),
-        node,
-        file,
-        base,
-    ))
+    Ok(violations(kind, validator, &instance, doc))
 }
 
 fn violations(
     kind: &str,
     validator: &Validator,
     instance: &Value,
-    root: &crate::yaml::Node,
-    file: &str,
-    base: &str,
+    doc: &Document,
 ) -> Vec<Diagnostic> {
+    let (root, file, base) = (&doc.root, doc.file.as_str(), "");
     let mut out = Vec::new();
     for error in validator.iter_errors(instance) {
         let pointer = error.instance_path().as_str().to_string();
@@ -171,6 +150,12 @@ fn violations(
                     ),
                     Some(s) if expected.contains("integer") && s.trim().parse::<i64>().is_ok() => {
                         Some(format!("write the number without quotes: `{}`", s.trim()))
+                    }
+                    None if expected == "a string" && (value.is_number() || value.is_boolean()) => {
+                        let raw = doc
+                            .text_at(located.node.span)
+                            .unwrap_or_else(|| value.to_string());
+                        Some(format!("quote it to keep it a string: `\"{raw}\"`"))
                     }
                     _ => None,
                 };
@@ -468,6 +453,21 @@ mod tests {
             "expected an integer, found the string `three`"
         );
         assert_eq!(ds[0].line, Some(4));
+    }
+
+    #[test]
+    fn a_number_where_a_string_belongs_is_quoted_as_written() {
+        let ds = check(
+            "tenant",
+            &doc("environment: dev\nservices:\n  trino:\n    image: {tag: 1.10}\n"),
+        )
+        .unwrap();
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].message, "expected a string, found the number `1.1`");
+        assert_eq!(
+            ds[0].hint.as_deref(),
+            Some("quote it to keep it a string: `\"1.10\"`")
+        );
     }
 
     #[test]

@@ -280,6 +280,7 @@ fn duplicate_keys() {
   |
 4 |   ontology: false
   |   ^^^^^^^^
+  = at: /flags/ontology
   = hint: remove one of them; yaml does not allow a key twice in one mapping
 
 build failed: 1 error found
@@ -368,6 +369,7 @@ fn ambiguous_yaml11_scalar() {
   |
 3 |   mode: 0755
   |         ^^^^
+  = at: /config/mode
   = hint: quote it (`\"0755\"`) for a string, or write `493`
 
 build failed: 1 error found

@@ -52,7 +52,9 @@ fn build_reports_what_it_wrote() {
     assert!(json.stderr.is_empty());
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["ok"], true);
-    assert_eq!(v["written"], serde_json::json!([]));
+    assert_eq!(v["wrote"], false);
+    assert_eq!(v["missing"], serde_json::json!([]));
+    assert!(v["unchanged"].as_u64().unwrap() > 10);
 }
 
 #[test]

@@ -41,7 +41,7 @@ fn a_value_removed_by_null() {
     assert_eq!(code, 0);
     assert_eq!(
         stdout,
-        "/config/retries is not set (removed by a `null`)
+        "/config/retries is not set (a layer removed it)
 
   catalog defaults  templates/catalog.yaml:5  set         3
   tenant            tenants/acme.yaml:3       removed     null

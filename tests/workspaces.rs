@@ -251,3 +251,33 @@ fn no_output_path_leaves_the_output_directory_and_no_secret_has_data() {
         }
     }
 }
+
+#[test]
+fn a_hand_written_file_where_kiln_would_write_blocks_the_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    common::minimal_workspace(ws);
+    write_files(
+        ws,
+        &[(
+            "out/tenants/acme/workloads/acme/deployment_trino.yaml",
+            "# mine\n",
+        )],
+    );
+    let before = read_tree(&ws.join("out"));
+    let out = kiln(ws).arg("build").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `out/tenants/acme/workloads/acme/deployment_trino.yaml` is not kiln's, and the build would replace it
+  = hint: move or delete it; kiln changes only the files it wrote (those listed in `out/.kiln-owned`)
+
+build failed: 1 error found; out/ is unchanged
+"
+    );
+    assert_eq!(read_tree(&ws.join("out")), before);
+    let check = kiln(ws).args(["build", "--check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check.stdout)
+        .contains("foreign  out/tenants/acme/workloads/acme/deployment_trino.yaml\n"));
+}

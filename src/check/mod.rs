@@ -29,13 +29,21 @@ pub fn check(rendered: &Rendered, plans: &[TenantPlan], diags: &mut Diagnostics)
                         .map(|n| format!(" in namespace `{n}`"))
                         .unwrap_or_default()
                 ))
-                .note(format!("the other one: {}", first.provenance.describe()))
+                .note(format!(
+                    "the other one comes from `{}`, {}",
+                    first.provenance.template,
+                    first.provenance.describe()
+                ))
                 .hint("every object needs a unique kind, namespace and name"),
             );
         } else if let Some(first) = paths.insert(&o.path, o) {
             diags.push(
                 o.diagnostic(format!("two objects would be written to `{}`", o.path))
-                    .note(format!("the other one: {}", first.provenance.describe())),
+                    .note(format!(
+                        "the other one comes from `{}`, {}",
+                        first.provenance.template,
+                        first.provenance.describe()
+                    )),
             );
         }
         if let Some(tenant) = o.provenance.tenant.as_deref() {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{print_json, report, Cli, Format};
 use crate::compile::{compile, Until};
-use crate::diagnostic;
+use crate::diagnostic::{self, Diagnostic};
 use crate::emit::{self, Comparison, WriteOutcome};
 
 #[derive(Debug, clap::Args)]
@@ -47,6 +47,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                     ("missing", &cmp.missing),
                     ("stale", &cmp.stale),
                     ("extra", &cmp.extra),
+                    ("foreign", &cmp.foreign),
                 ] {
                     for p in list {
                         let _ = writeln!(stdout, "{label:<8} {shown}{p}");
@@ -54,9 +55,13 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 }
                 let mut stderr = std::io::stderr().lock();
                 if stale {
+                    let foreign = match cmp.foreign.len() {
+                        0 => String::new(),
+                        n => format!(", {n} in the way (not kiln's)"),
+                    };
                     let _ = writeln!(
                         stderr,
-                        "{shown} is out of date: {} missing, {} stale, {} extra; run `kiln build`",
+                        "{shown} is out of date: {} missing, {} stale, {} extra{foreign}; run `kiln build`",
                         cmp.missing.len(),
                         cmp.stale.len(),
                         cmp.extra.len()
@@ -77,14 +82,51 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         });
     }
     let outcome = emit::apply(&out_dir, &tree)?;
+    if let WriteOutcome::Blocked(paths) = &outcome {
+        let diags: Vec<Diagnostic> = paths
+            .iter()
+            .map(|p| {
+                Diagnostic::error(format!("`{shown}{p}` is not kiln's, and the build would replace it"))
+                    .hint(format!(
+                        "move or delete it; kiln changes only the files it wrote (those listed in `{shown}{}`)",
+                        emit::INDEX_FILE
+                    ))
+            })
+            .collect();
+        match cli.format {
+            Format::Json => {
+                let mut v = diagnostic::render_json(&diags);
+                v["ok"] = false.into();
+                print_json(&v);
+            }
+            Format::Text => {
+                let mut stderr = std::io::stderr().lock();
+                let _ = write!(
+                    stderr,
+                    "{}",
+                    diagnostic::render_human(&diags, &Default::default())
+                );
+                let _ = writeln!(
+                    stderr,
+                    "build failed: {}; {shown} is unchanged",
+                    diagnostic::summary(diags.len(), 0)
+                );
+            }
+        }
+        return Ok(ExitCode::from(1));
+    }
     match cli.format {
         Format::Json => {
             let mut v = match &outcome {
                 WriteOutcome::Unchanged => {
-                    json!({"written": [], "removed": [], "unchanged": tree.files.len()})
+                    let mut v = changes_json(&Comparison::default());
+                    v["unchanged"] = tree.files.len().into();
+                    v
                 }
                 WriteOutcome::Written(cmp) => changes_json(cmp),
+                WriteOutcome::Blocked(_) => changes_json(&Comparison::default()),
             };
+            v["wrote"] = matches!(outcome, WriteOutcome::Written(_)).into();
             v["ok"] = true.into();
             v["diagnostics"] = json!(c.diagnostics.sorted());
             print_json(&v);
@@ -103,6 +145,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                     cmp.extra.len(),
                     cmp.unchanged.len()
                 ),
+                WriteOutcome::Blocked(_) => Ok(()),
             };
         }
     }
@@ -114,6 +157,7 @@ fn changes_json(cmp: &Comparison) -> serde_json::Value {
         "missing": cmp.missing,
         "stale": cmp.stale,
         "extra": cmp.extra,
+        "foreign": cmp.foreign,
         "unchanged": cmp.unchanged.len(),
     })
 }

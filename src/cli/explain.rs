@@ -29,10 +29,19 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let c = compile(&cli.workspace, Until::Plan)?;
-    if report(cli, &c, "explain") {
+    // A tenant that planned can be explained even when other inputs have problems.
+    let planned = c.plans.iter().find(|p| p.name == args.tenant);
+    if planned.is_none() && report(cli, &c, "explain") {
         return Ok(ExitCode::from(1));
     }
-    let Some(plan) = c.plans.iter().find(|p| p.name == args.tenant) else {
+    if planned.is_some() && c.diagnostics.has_errors() && cli.format == Format::Text {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: the workspace has {} elsewhere; `kiln check` lists them",
+            crate::diagnostic::summary(c.diagnostics.error_count(), 0).replace(" found", "")
+        );
+    }
+    let Some(plan) = planned else {
         let names: Vec<&str> = c.plans.iter().map(|p| p.name.as_str()).collect();
         let hint =
             suggest::did_you_mean(&args.tenant, names.iter().copied()).unwrap_or_else(|| {
@@ -262,7 +271,7 @@ fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode
                     let _ = writeln!(out, "{pointer} = {}", inline(v));
                 }
                 None => {
-                    let _ = writeln!(out, "{pointer} is not set (removed by a `null`)");
+                    let _ = writeln!(out, "{pointer} is not set (a layer removed it)");
                 }
             }
             let _ = writeln!(out);
@@ -279,12 +288,13 @@ fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode
             let last = chain.len().saturating_sub(1);
             for (i, c) in chain.iter().enumerate() {
                 let v = &c["value"];
-                let shown = if v.is_null() {
-                    "null".to_string()
-                } else {
-                    inline(v)
+                let deleted = v.get("$patch").and_then(Json::as_str) == Some("delete");
+                let shown = match (v.is_null(), deleted) {
+                    (true, _) => "null".to_string(),
+                    (_, true) => "$patch: delete".to_string(),
+                    _ => inline(v),
                 };
-                let verb = match (i, v.is_null()) {
+                let verb = match (i, v.is_null() || deleted) {
                     (_, true) => "removed",
                     (0, false) => "set",
                     _ => "overridden",

@@ -77,6 +77,8 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // Output piped into a program that stopped reading (`| head`) is not a failure.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "error: {e}");
@@ -86,6 +88,12 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// Prints a compilation's diagnostics (text on stderr). Returns whether it had errors.

@@ -26,11 +26,16 @@ pub struct Comparison {
     pub extra: Vec<String>,
     /// Present and identical.
     pub unchanged: Vec<String>,
+    /// On disk with other content, and not kiln's: kiln will not overwrite them.
+    pub foreign: Vec<String>,
 }
 
 impl Comparison {
     pub fn is_clean(&self) -> bool {
-        self.missing.is_empty() && self.stale.is_empty() && self.extra.is_empty()
+        self.missing.is_empty()
+            && self.stale.is_empty()
+            && self.extra.is_empty()
+            && self.foreign.is_empty()
     }
 }
 
@@ -39,6 +44,8 @@ impl Comparison {
 pub enum WriteOutcome {
     Unchanged,
     Written(Comparison),
+    /// Nothing was written: files kiln does not own stand where it would write.
+    Blocked(Vec<String>),
 }
 
 fn owned_on_disk(out: &Path) -> BTreeSet<String> {
@@ -55,10 +62,12 @@ fn owned_on_disk(out: &Path) -> BTreeSet<String> {
 /// Compares a tree with the output directory, reading nothing but the files concerned.
 pub fn compare(out: &Path, tree: &OutputTree) -> anyhow::Result<Comparison> {
     let mut c = Comparison::default();
+    let owned = owned_on_disk(out);
     for (path, bytes) in &tree.files {
         match fs::read(out.join(path)) {
             Ok(existing) if &existing == bytes => c.unchanged.push(path.clone()),
-            Ok(_) => c.stale.push(path.clone()),
+            Ok(_) if owned.contains(path) || path == INDEX_FILE => c.stale.push(path.clone()),
+            Ok(_) => c.foreign.push(path.clone()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => c.missing.push(path.clone()),
             Err(e) if e.kind() == io::ErrorKind::NotADirectory => c.missing.push(path.clone()),
             Err(e) => {
@@ -67,7 +76,7 @@ pub fn compare(out: &Path, tree: &OutputTree) -> anyhow::Result<Comparison> {
             }
         }
     }
-    for path in owned_on_disk(out) {
+    for path in owned {
         if !tree.files.contains_key(&path) && out.join(&path).exists() {
             c.extra.push(path);
         }
@@ -86,6 +95,9 @@ pub fn apply(out: &Path, tree: &OutputTree) -> anyhow::Result<WriteOutcome> {
     let comparison = compare(out, tree)?;
     if comparison.is_clean() {
         return Ok(WriteOutcome::Unchanged);
+    }
+    if !comparison.foreign.is_empty() {
+        return Ok(WriteOutcome::Blocked(comparison.foreign));
     }
     let staging = sibling(out, "kiln-staging")?;
     if staging.exists() {
@@ -308,6 +320,31 @@ mod tests {
         );
         assert!(!files.contains_key("b.yaml"));
         assert!(!tmp.path().join(".out.kiln-staging").exists());
+    }
+
+    #[test]
+    fn files_kiln_does_not_own_are_never_overwritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir_all(out.join("a")).unwrap();
+        fs::write(out.join("a/x.yaml"), "hand-written").unwrap();
+        fs::write(out.join("same.yaml"), "1").unwrap();
+        let outcome = apply(&out, &tree(&[("a/x.yaml", "kiln's"), ("same.yaml", "1")])).unwrap();
+        assert_eq!(outcome, WriteOutcome::Blocked(vec!["a/x.yaml".into()]));
+        assert_eq!(
+            fs::read_to_string(out.join("a/x.yaml")).unwrap(),
+            "hand-written"
+        );
+        assert!(!out.join(INDEX_FILE).exists());
+        // An identical file is simply adopted.
+        fs::remove_file(out.join("a/x.yaml")).unwrap();
+        assert!(matches!(
+            apply(&out, &tree(&[("same.yaml", "1")])).unwrap(),
+            WriteOutcome::Written(_)
+        ));
+        assert!(fs::read_to_string(out.join(INDEX_FILE))
+            .unwrap()
+            .contains("same.yaml"));
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! set it.
 //!
 //! Semantics (docs/values.md): mappings merge key by key; scalars replace; `null` removes
-//! the key; lists replace, except the lists keyed by `name` ([`KEYED_LISTS`]), which merge
-//! item by item (an item with `$patch: delete` removes the item of that name).
+//! the key; lists replace, except the lists keyed by `name` ([`KEYED_LISTS`]) whose items
+//! are all mappings with a `name`: there an item replaces the item of the same name in
+//! its place, new names are appended, and `$patch: delete` removes the item of that name.
 
 use std::collections::BTreeMap;
 
@@ -135,6 +136,11 @@ fn node_name(node: &Node) -> Option<&str> {
     node.get("name").and_then(Node::as_str)
 }
 
+/// Whether every item of a list is a mapping with a `name`, so the list can merge by it.
+fn is_keyed(items: &[Node]) -> bool {
+    items.iter().all(|i| node_name(i).is_some())
+}
+
 fn is_delete_patch(node: &Node) -> bool {
     node.get(PATCH).and_then(Node::as_str) == Some("delete")
 }
@@ -173,7 +179,10 @@ pub fn merge(
                 value: MValue::List(mut list),
                 origin,
             }),
-        ) if key.is_some_and(|k| KEYED_LISTS.contains(&k)) => {
+        ) if key.is_some_and(|k| KEYED_LISTS.contains(&k))
+            && is_keyed(items)
+            && list.iter().all(|b| item_name(b).is_some()) =>
+        {
             for item in items {
                 let name = node_name(item);
                 let position = name.and_then(|n| list.iter().position(|b| item_name(b) == Some(n)));
@@ -183,9 +192,9 @@ pub fn merge(
                     }
                     (None, true) => {}
                     (Some(i), false) => {
-                        let below = list.remove(i);
-                        if let Some(merged) = merge(Some(below), item, layer, None) {
-                            list.insert(i, merged);
+                        // The item replaces the one of the same name, in its place.
+                        if let Some(slot) = list.get_mut(i) {
+                            *slot = MNode::from_node(item, layer);
                         }
                     }
                     (None, false) => list.push(MNode::from_node(item, layer)),
@@ -255,6 +264,24 @@ mod tests {
         );
         assert_eq!(m.at("/env/B/value").unwrap().origin.layer, 1);
         assert_eq!(m.at("/env/0/value").unwrap().origin.layer, 0);
+    }
+
+    #[test]
+    fn a_keyed_item_replaces_the_whole_item_below() {
+        let m = merged(&[
+            "env:\n  - {name: A, value: '1'}\n",
+            "env:\n  - {name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}\n",
+        ]);
+        assert_eq!(
+            m.to_json(),
+            json!({"env": [{"name": "A", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]})
+        );
+    }
+
+    #[test]
+    fn lists_of_numbers_under_a_keyed_name_replace() {
+        let m = merged(&["ports: [5432]\n", "ports: [6432]\n"]);
+        assert_eq!(m.to_json(), json!({"ports": [6432]}));
     }
 
     #[test]

@@ -435,18 +435,32 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
             )
         };
         for (i, key) in svc.reads.iter().enumerate() {
-            if key != "*" && config.and_then(|c| c.get(key)).is_none() {
-                let mut d = catalog_at(&format!("/reads/{i}"));
-                d.message = format!(
-                    "service `{name}` reads configuration key `{key}`, which no layer sets"
-                );
-                out.push(
-                    d.hint(format!(
-                        "set `config.{key}` in the catalog's `defaults` or an environment overlay"
-                    ))
-                    .note(format!("tenant `{}`", plan.name)),
-                );
+            if key == "*" || config.and_then(|c| c.get(key)).is_some() {
+                continue;
             }
+            let pointer = format!("/config/{}", escape_token(key));
+            // The last layer that removed it with `null`, if one did.
+            let removed = plan.layers.iter().enumerate().rev().find_map(|(l, layer)| {
+                let found = layer.root.locate(&pointer);
+                (found.complete && found.node.is_null()).then_some((l, found.node.span))
+            });
+            let d = match removed {
+                Some((layer, span)) => plan
+                    .at_origin(
+                        Origin { layer, span },
+                        &pointer,
+                        Diagnostic::error(format!(
+                            "configuration key `{key}` is removed here, and service `{name}` reads it"
+                        )),
+                    )
+                    .hint(format!("keep a value for `config.{key}`, or turn `{name}` off")),
+                None => {
+                    let mut d = catalog_at(&format!("/reads/{i}"));
+                    d.message = format!("service `{name}` reads configuration key `{key}`, which no layer sets");
+                    d.hint(format!("set `config.{key}` in the catalog's `defaults` or an environment overlay"))
+                }
+            };
+            out.push(d.note(format!("tenant `{}`", plan.name)));
         }
         let service_values = plan.values.get("services").and_then(|s| s.get(name));
         if svc.kind == crate::model::WorkloadKind::CronJob

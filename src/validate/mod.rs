@@ -145,6 +145,7 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
                     crate::yaml::Value::Map(Vec::new()),
                     Default::default(),
                 ),
+                text: String::new(),
             });
     }
     tenants.sort_by(|a, b| a.name.cmp(&b.name));

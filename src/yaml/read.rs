@@ -38,6 +38,8 @@ impl Default for ReadOptions {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReadProblem {
     pub span: Span,
+    /// JSON pointer of the value (or key) concerned, when known.
+    pub pointer: Option<String>,
     pub message: String,
     pub hint: Option<String>,
     pub fatal: bool,
@@ -112,6 +114,7 @@ impl<'l> Reader<'l> {
     fn fatal(&mut self, span: Span, message: String, hint: Option<String>) {
         self.problems.push(ReadProblem {
             span,
+            pointer: None,
             message,
             hint,
             fatal: true,
@@ -119,9 +122,10 @@ impl<'l> Reader<'l> {
         self.stopped = true;
     }
 
-    fn problem(&mut self, span: Span, message: String, hint: Option<String>) {
+    fn problem(&mut self, span: Span, pointer: String, message: String, hint: Option<String>) {
         self.problems.push(ReadProblem {
             span,
+            pointer: Some(pointer),
             message,
             hint,
             fatal: false,
@@ -188,11 +192,39 @@ impl<'l> Reader<'l> {
                         ..
                     }) = self.stack.pop()
                     {
+                        // A mapping is shown where its first key is.
+                        let span = entries.first().map(|e| e.key_span).unwrap_or(span);
                         self.finish(Node::new(Value::Map(entries), span), anchor);
                     }
                 }
             }
         }
+    }
+
+    /// The JSON pointer of the node being read: for a mapping key, the key's own pointer.
+    fn pointer(&self, key: Option<&str>) -> String {
+        let mut p = String::new();
+        for frame in &self.stack {
+            match frame {
+                Frame::Map {
+                    key: Some((k, _)), ..
+                } => {
+                    p.push('/');
+                    p.push_str(&super::node::escape_token(k));
+                }
+                Frame::Map { key: None, .. } => {
+                    if let Some(k) = key {
+                        p.push('/');
+                        p.push_str(&super::node::escape_token(k));
+                    }
+                }
+                Frame::Seq { items, .. } => {
+                    p.push('/');
+                    p.push_str(&items.len().to_string());
+                }
+            }
+        }
+        p
     }
 
     /// Checks a collection start: depth, tag, and that it is not a mapping key.
@@ -310,7 +342,8 @@ impl<'l> Reader<'l> {
         }
         let (value, ambiguity) = resolve_plain(&text);
         if let Some(amb) = ambiguity.filter(|_| self.options.yaml11_check) {
-            self.problem(span, amb.message(&text), Some(amb.hint(&text)));
+            let pointer = self.pointer(Some(&text));
+            self.problem(span, pointer, amb.message(&text), Some(amb.hint(&text)));
         }
         Some(Node::new(value, span))
     }
@@ -347,8 +380,10 @@ impl<'l> Reader<'l> {
             },
         }
         if let Some((k, span, first)) = duplicate {
+            let pointer = self.pointer(Some(&k));
             self.problem(
                 span,
+                pointer,
                 format!("duplicate key `{k}` (first defined at line {})", first.line),
                 Some("remove one of them; yaml does not allow a key twice in one mapping".into()),
             );
@@ -666,6 +701,22 @@ mod tests {
             r.problems[0].hint.as_deref(),
             Some("quote it (`\"0755\"`) for a string, or write `493`")
         );
+    }
+
+    #[test]
+    fn problems_carry_the_pointer() {
+        let r = read("a:\n  - x\n  - {b: yes}\n");
+        assert_eq!(r.problems[0].pointer.as_deref(), Some("/a/1/b"));
+        let r = read("a:\n  on: 1\n");
+        assert_eq!(r.problems[0].pointer.as_deref(), Some("/a/on"));
+        let r = read("m:\n  k: 1\n  k: 2\n");
+        assert_eq!(r.problems[0].pointer.as_deref(), Some("/m/k"));
+    }
+
+    #[test]
+    fn a_mapping_is_located_at_its_first_key() {
+        let n = one("\n\nfirst: 1\nsecond: 2\n");
+        assert_eq!((n.span.line, n.span.col), (3, 1));
     }
 
     #[test]
