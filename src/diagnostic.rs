@@ -194,14 +194,16 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &BTreeMap<String, Strin
                 }
             }
         }
+        // `=` lines up with the gutter's `|`.
+        let pad = " ".repeat(d.line.map(|l| l.to_string().len()).unwrap_or(1) + 1);
         if let Some(p) = &d.pointer {
-            let _ = writeln!(out, "  = at: {p}");
+            let _ = writeln!(out, "{pad}= at: {p}");
         }
         for n in &d.notes {
-            let _ = writeln!(out, "  = note: {n}");
+            let _ = writeln!(out, "{pad}= note: {n}");
         }
         if let Some(h) = &d.hint {
-            let _ = writeln!(out, "  = hint: {h}");
+            let _ = writeln!(out, "{pad}= hint: {h}");
         }
         out.push('\n');
     }

@@ -132,12 +132,49 @@ pub fn plan(ws: &Workspace, diags: &mut Diagnostics) -> Vec<TenantPlan> {
         .map(|t| plan_tenant(ws, &catalog_layers, t))
         .collect();
     let mut plans = Vec::new();
+    let mut problems = Vec::new();
     for (p, ds) in results {
-        diags.extend(ds);
+        problems.extend(ds);
         plans.extend(p);
     }
+    diags.extend(merge_tenant_notes(problems));
     plans.sort_by(|a, b| a.name.cmp(&b.name));
     plans
+}
+
+/// Reports a problem that several tenants share (the same place and message, such as
+/// a catalog entry) once, naming every tenant.
+fn merge_tenant_notes(problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut merged: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+    for mut d in problems {
+        let tenant = d
+            .notes
+            .iter()
+            .position(|n| n.starts_with("tenant `"))
+            .map(|i| d.notes.remove(i));
+        let same = merged.iter_mut().find(|(m, _)| {
+            (&m.file, m.line, m.column, &m.message, &m.notes)
+                == (&d.file, d.line, d.column, &d.message, &d.notes)
+        });
+        match same {
+            Some((_, tenants)) => tenants.extend(tenant),
+            None => merged.push((d, tenant.into_iter().collect())),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(d, tenants)| match tenants.len() {
+            0 => d,
+            1 => d.note(tenants.concat()),
+            _ => {
+                let names: Vec<&str> = tenants
+                    .iter()
+                    .filter_map(|t| t.strip_prefix("tenant "))
+                    .collect();
+                d.note(format!("tenants {}", names.join(", ")))
+            }
+        })
+        .collect()
 }
 
 /// The four catalog layers every tenant starts from.
