@@ -67,7 +67,7 @@ pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
     }
     let rendered = render::render(&ws, &c.plans, &mut c.diagnostics);
     if !c.diagnostics.has_errors() {
-        check::check(&rendered, &c.plans, &mut c.diagnostics);
+        check::check(&ws, &rendered, &c.plans, &mut c.diagnostics)?;
     }
     c.rendered = Some(rendered);
     c.workspace = Some(ws);

@@ -158,6 +158,45 @@ impl Diagnostics {
     }
 }
 
+/// Reports a problem that repeats for many tenants, services or objects (the same file,
+/// place, pointer and message) once, saying how many more times it occurred.
+pub fn collapse_repeats(problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    type Key = (
+        Option<String>,
+        Option<u32>,
+        Option<u32>,
+        Option<String>,
+        String,
+    );
+    let mut groups: BTreeMap<Key, (Diagnostic, usize)> = BTreeMap::new();
+    let mut order: Vec<Key> = Vec::new();
+    for d in problems {
+        let key = (
+            d.file.clone(),
+            d.line,
+            d.column,
+            d.pointer.clone(),
+            d.message.clone(),
+        );
+        match groups.get_mut(&key) {
+            Some((_, n)) => *n += 1,
+            None => {
+                order.push(key.clone());
+                groups.insert(key, (d, 0));
+            }
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|k| groups.remove(&k))
+        .map(|(d, more)| match more {
+            0 => d,
+            1 => d.note("the same problem occurs once more elsewhere"),
+            n => d.note(format!("the same problem occurs {n} more times elsewhere")),
+        })
+        .collect()
+}
+
 /// Renders diagnostics for a human, with the offending source line when it is known.
 /// `sources` maps workspace-relative paths to their text.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &BTreeMap<String, String>) -> String {

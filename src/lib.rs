@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cli;
 pub mod compile;
+pub mod crd;
 pub mod diagnostic;
 pub mod emit;
 pub mod load;

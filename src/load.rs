@@ -45,6 +45,8 @@ pub struct Sources {
     /// Object templates by name: their path under `templates/`.
     pub templates: BTreeMap<String, SourceFile>,
     pub tenants: Vec<TenantSource>,
+    /// CustomResourceDefinitions from `crds/`.
+    pub crds: Vec<SourceFile>,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -58,7 +60,8 @@ impl Sources {
             .chain(self.catalog.iter())
             .chain(self.environments.values())
             .chain(self.templates.values())
-            .chain(self.tenants.iter().map(|t| &t.file));
+            .chain(self.tenants.iter().map(|t| &t.file))
+            .chain(self.crds.iter());
         for f in files {
             map.insert(f.path.clone(), f.text.clone());
         }
@@ -96,6 +99,7 @@ pub fn load(root: &Path) -> anyhow::Result<Sources> {
             .retain(|_, f| !f.path.starts_with(EMBEDDED_PREFIX));
     }
     loader.load_tenants();
+    loader.load_crds();
     Ok(loader.sources)
 }
 
@@ -296,6 +300,25 @@ impl Loader {
             };
             if let Some(file) = self.read(&workspace_rel) {
                 self.sources.tenants.push(TenantSource { stem, file });
+            }
+        }
+    }
+}
+
+impl Loader {
+    fn load_crds(&mut self) {
+        let dir = self.root.join("crds");
+        if !dir.is_dir() {
+            return;
+        }
+        for rel in self.list_files(&dir) {
+            if [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|ext| rel.ends_with(ext))
+            {
+                if let Some(file) = self.read(&format!("crds/{rel}")) {
+                    self.sources.crds.push(file);
+                }
             }
         }
     }

@@ -47,6 +47,8 @@ pub struct Parsed {
     pub environments: BTreeMap<String, Document>,
     pub tenants: Vec<TenantDocument>,
     pub templates: BTreeMap<String, SourceFile>,
+    /// Each file of `crds/` with its documents (by index in the file).
+    pub crds: Vec<(Document, Vec<(usize, serde_json::Value)>)>,
 }
 
 pub fn parse(sources: &Sources, diags: &mut Diagnostics) -> Parsed {
@@ -71,7 +73,57 @@ pub fn parse(sources: &Sources, diags: &mut Diagnostics) -> Parsed {
             })
             .collect(),
         templates: sources.templates.clone(),
+        crds: sources
+            .crds
+            .iter()
+            .filter_map(|f| parse_stream_file(f, &options, diags))
+            .collect(),
     }
+}
+
+/// Parses a file that may hold several documents (CRDs often come that way).
+fn parse_stream_file(
+    file: &SourceFile,
+    options: &ReadOptions,
+    diags: &mut Diagnostics,
+) -> Option<(Document, Vec<(usize, serde_json::Value)>)> {
+    let json_file = file.path.ends_with(".json");
+    let options = ReadOptions {
+        yaml11_check: options.yaml11_check && !json_file,
+        ..options.clone()
+    };
+    let read = yaml::parse_stream(&file.text, &options);
+    for p in &read.problems {
+        diags.push(
+            Diagnostic::error(p.message.clone())
+                .in_file(&file.path)
+                .at(p.span)
+                .hint_opt(p.hint.clone()),
+        );
+    }
+    if read.is_fatal() {
+        return None;
+    }
+    let docs = read
+        .documents
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.is_null())
+        .map(|(i, d)| (i, d.to_json()))
+        .collect();
+    let root = read
+        .documents
+        .into_iter()
+        .next()
+        .unwrap_or(Node::new(Value::Null, Span::default()));
+    Some((
+        Document {
+            file: file.path.clone(),
+            root,
+            text: file.text.clone(),
+        },
+        docs,
+    ))
 }
 
 /// Parses a file that must hold exactly one mapping. An empty file is an empty mapping.

@@ -100,129 +100,156 @@ fn violations(
     instance: &Value,
     doc: &Document,
 ) -> Vec<Diagnostic> {
-    let (root, file, base) = (&doc.root, doc.file.as_str(), "");
+    let lookup = Lookup {
+        known: &|pointer: &str| known_keys(kind, pointer),
+        description: &|pointer: &str| description(kind, pointer),
+        raw: &|pointer: &str| doc.text_at(doc.root.locate(pointer).node.span),
+        key_word: "key",
+    };
     let mut out = Vec::new();
     for error in validator.iter_errors(instance) {
-        let pointer = error.instance_path().as_str().to_string();
-        let located = root.locate(&pointer);
-        let here = |d: Diagnostic| {
-            d.in_file(file).at(located
-                .key_span
-                .filter(|_| located.node.span.line == 0)
-                .unwrap_or(located.node.span))
-        };
-        let value = error.instance();
-        match error.kind() {
-            ValidationErrorKind::AdditionalProperties { unexpected }
-            | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
-                let known = known_keys(kind, &pointer);
-                for key in unexpected {
-                    let child = format!("{pointer}/{}", escape_token(key));
-                    let span = root.locate(&child).key_span.unwrap_or(located.node.span);
-                    let hint = unknown_key_hint(key, &known);
-                    out.push(
-                        Diagnostic::error(format!("unknown key `{key}`"))
-                            .in_file(file)
-                            .at(span)
-                            .pointer(format!("{base}{child}"))
-                            .hint_opt(hint),
-                    );
-                }
-            }
-            ValidationErrorKind::Required { property } => {
-                let name = property.as_str().unwrap_or_default();
-                out.push(
-                    here(Diagnostic::error(format!("missing required key `{name}`")))
-                        .pointer(format!("{base}{pointer}"))
-                        .hint_opt(
-                            description(kind, &format!("{pointer}/{}", escape_token(name)))
-                                .map(|d| format!("`{name}`: {d}")),
-                        ),
-                );
-            }
-            ValidationErrorKind::Type { kind: expected } => {
-                let expected = type_names(expected);
-                let found = describe(value);
-                let hint = match value.as_str() {
-                    Some(s) if expected.contains("boolean") && is_yaml11_bool(s) => Some(
-                        "write `true` or `false`; kiln reads `yes`/`no`/`on`/`off` as strings"
-                            .to_string(),
-                    ),
-                    Some(s) if expected.contains("integer") && s.trim().parse::<i64>().is_ok() => {
-                        Some(format!("write the number without quotes: `{}`", s.trim()))
-                    }
-                    None if expected == "a string" && (value.is_number() || value.is_boolean()) => {
-                        let raw = doc
-                            .text_at(located.node.span)
-                            .unwrap_or_else(|| value.to_string());
-                        Some(format!("quote it to keep it a string: `\"{raw}\"`"))
-                    }
-                    _ => None,
-                };
-                out.push(
-                    here(Diagnostic::error(format!(
-                        "expected {expected}, found {found}"
-                    )))
-                    .pointer(format!("{base}{pointer}"))
-                    .hint_opt(hint),
-                );
-            }
-            ValidationErrorKind::Enum { options } => {
-                let choices: Vec<String> = options
-                    .as_array()
-                    .map(|a| a.iter().filter(|v| !v.is_null()).map(short).collect())
-                    .unwrap_or_default();
-                let hint = value.as_str().and_then(|s| {
-                    suggest::did_you_mean(s, choices.iter().map(|c| c.trim_matches('"')))
-                });
-                out.push(
-                    here(Diagnostic::error(format!(
-                        "expected one of {}, found {}",
-                        choices
-                            .iter()
-                            .map(|c| format!("`{}`", c.trim_matches('"')))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        describe(value)
-                    )))
-                    .pointer(format!("{base}{pointer}"))
-                    .hint_opt(hint),
-                );
-            }
-            ValidationErrorKind::Pattern { pattern } => {
-                let hint = description(kind, &pointer);
-                out.push(
-                    here(Diagnostic::error(format!(
-                        "{} does not match the required pattern `{pattern}`",
-                        describe(value)
-                    )))
-                    .pointer(format!("{base}{pointer}"))
-                    .hint_opt(hint),
-                );
-            }
-            ValidationErrorKind::PropertyNames { error: inner } => {
-                let key = inner.instance().as_str().unwrap_or_default().to_string();
-                let child = format!("{pointer}/{}", escape_token(&key));
-                let span = root.locate(&child).key_span.unwrap_or(located.node.span);
-                out.push(
-                    Diagnostic::error(format!(
-                        "`{key}` is not a valid name here: {}",
-                        lower_first(&inner.to_string())
-                    ))
-                    .in_file(file)
+        for v in explain(&error, &lookup) {
+            let located = doc.root.locate(&v.pointer);
+            let span = match (v.at_key, located.complete) {
+                (true, _) => located.key_span.unwrap_or(located.node.span),
+                (false, true) if located.node.span.line > 0 => located.node.span,
+                _ => located.key_span.unwrap_or(located.node.span),
+            };
+            out.push(
+                Diagnostic::error(v.message)
+                    .in_file(&doc.file)
                     .at(span)
-                    .pointer(format!("{base}{child}")),
-                );
-            }
-            _ => {
-                out.push(
-                    here(Diagnostic::error(lower_first(&error.to_string())))
-                        .pointer(format!("{base}{pointer}")),
-                );
-            }
+                    .pointer(v.pointer)
+                    .hint_opt(v.hint),
+            );
         }
     }
     out
+}
+
+/// What a schema violation is about, in kiln's words.
+#[derive(Debug, PartialEq)]
+pub struct Violation {
+    /// Pointer of the value (or, with `at_key`, of the key) concerned.
+    pub pointer: String,
+    pub at_key: bool,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// What [`explain`] may ask about the schema and the instance.
+pub struct Lookup<'a> {
+    /// The keys the schema allows at a pointer.
+    pub known: &'a dyn Fn(&str) -> Vec<String>,
+    /// The schema's description of the value at a pointer.
+    pub description: &'a dyn Fn(&str) -> Option<String>,
+    /// The value at a pointer as it was written, when known.
+    pub raw: &'a dyn Fn(&str) -> Option<String>,
+    /// What a key is called in messages: `key` for inputs, `field` for objects.
+    pub key_word: &'a str,
+}
+
+/// Translates one validation error into violations (an error about several unknown
+/// keys gives one violation per key).
+pub fn explain(error: &jsonschema::ValidationError, lookup: &Lookup) -> Vec<Violation> {
+    let pointer = error.instance_path().as_str().to_string();
+    let value = error.instance();
+    let word = lookup.key_word;
+    let one = |message: String, hint: Option<String>| {
+        vec![Violation {
+            pointer: pointer.clone(),
+            at_key: false,
+            message,
+            hint,
+        }]
+    };
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            let known = (lookup.known)(&pointer);
+            unexpected
+                .iter()
+                .map(|key| Violation {
+                    pointer: format!("{pointer}/{}", escape_token(key)),
+                    at_key: true,
+                    message: format!("unknown {word} `{key}`"),
+                    hint: unknown_key_hint(key, &known),
+                })
+                .collect()
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let hint = (lookup.description)(&format!("{pointer}/{}", escape_token(name)))
+                .map(|d| format!("`{name}`: {d}"));
+            one(format!("missing required {word} `{name}`"), hint)
+        }
+        ValidationErrorKind::Type { kind: expected } => {
+            let expected = type_names(expected);
+            let hint = match value.as_str() {
+                Some(s) if expected.contains("boolean") && is_yaml11_bool(s) => Some(
+                    "write `true` or `false`; kiln reads `yes`/`no`/`on`/`off` as strings"
+                        .to_string(),
+                ),
+                Some(s) if expected.contains("integer") && s.trim().parse::<i64>().is_ok() => {
+                    Some(format!("write the number without quotes: `{}`", s.trim()))
+                }
+                None if expected == "a string" && (value.is_number() || value.is_boolean()) => {
+                    let raw = (lookup.raw)(&pointer).unwrap_or_else(|| value.to_string());
+                    Some(format!("quote it to keep it a string: `\"{raw}\"`"))
+                }
+                _ => None,
+            };
+            one(
+                format!("expected {expected}, found {}", describe(value)),
+                hint,
+            )
+        }
+        ValidationErrorKind::Enum { options } => {
+            let choices: Vec<String> = options
+                .as_array()
+                .map(|a| a.iter().filter(|v| !v.is_null()).map(short).collect())
+                .unwrap_or_default();
+            let hint = value
+                .as_str()
+                .and_then(|s| suggest::did_you_mean(s, choices.iter().map(String::as_str)));
+            one(
+                format!(
+                    "expected one of {}, found {}",
+                    suggest::code_list(&choices),
+                    describe(value)
+                ),
+                hint,
+            )
+        }
+        ValidationErrorKind::Constant { expected_value } => one(
+            format!(
+                "expected `{}`, found {}",
+                short(expected_value),
+                describe(value)
+            ),
+            None,
+        ),
+        ValidationErrorKind::Pattern { pattern } => one(
+            format!(
+                "{} does not match the required pattern `{pattern}`",
+                describe(value)
+            ),
+            (lookup.description)(&pointer),
+        ),
+        ValidationErrorKind::PropertyNames { error: inner } => {
+            let key = inner.instance().as_str().unwrap_or_default().to_string();
+            vec![Violation {
+                pointer: format!("{pointer}/{}", escape_token(&key)),
+                at_key: true,
+                message: format!(
+                    "`{key}` is not a valid name here: {}",
+                    lower_first(&inner.to_string())
+                ),
+                hint: None,
+            }]
+        }
+        _ => one(lower_first(&error.to_string()), None),
+    }
 }
 
 fn unknown_key_hint(key: &str, known: &[String]) -> Option<String> {

@@ -2,16 +2,52 @@
 //! cluster would reject, or one that is unsafe, is a diagnostic pointing at the template
 //! that produced it and the input that fed it.
 
+mod schema;
+
+pub use schema::supported_versions;
+
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::diagnostic::Diagnostics;
+use rayon::prelude::*;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::plan::TenantPlan;
 use crate::render::Rendered;
+use crate::validate::Workspace;
 
 /// Checks the rendered objects of a build.
-pub fn check(rendered: &Rendered, plans: &[TenantPlan], diags: &mut Diagnostics) {
+pub fn check(
+    ws: &Workspace,
+    rendered: &Rendered,
+    plans: &[TenantPlan],
+    diags: &mut Diagnostics,
+) -> anyhow::Result<()> {
+    let schemas = schema::Schemas::new(
+        &ws.settings.kubernetes_version,
+        &ws.crds,
+        &ws.settings.allow_unvalidated_kinds,
+    )?;
+    let templates: BTreeMap<&str, &str> = ws
+        .templates
+        .values()
+        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .collect();
+    let per_object: Vec<Vec<Diagnostic>> = rendered
+        .objects
+        .par_iter()
+        .map(|o| schemas.check(o, templates.get(o.provenance.template.as_str()).copied()))
+        .collect();
+    diags.extend(crate::diagnostic::collapse_repeats(
+        per_object.into_iter().flatten().collect(),
+    ));
+    identities(rendered, plans, diags);
+    Ok(())
+}
+
+/// Object identities: unique, in the tenant's own namespaces, no secret values.
+fn identities(rendered: &Rendered, plans: &[TenantPlan], diags: &mut Diagnostics) {
     let namespaces: BTreeMap<&str, &[String]> = plans
         .iter()
         .map(|p| (p.name.as_str(), p.namespaces.as_slice()))
@@ -94,7 +130,6 @@ fn check_secret(o: &crate::render::Object, diags: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::Diagnostic;
     use crate::render::{object::from_document, Provenance};
     use serde_json::json;
 
@@ -129,7 +164,7 @@ mod tests {
             services: Default::default(),
             namespaces: plan_namespaces,
         }];
-        check(&rendered, &plans, &mut diags);
+        identities(&rendered, &plans, &mut diags);
         diags.into_vec()
     }
 

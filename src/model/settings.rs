@@ -17,6 +17,19 @@ pub struct Settings {
     #[serde(default)]
     pub argocd: ArgoCd,
     pub environments: BTreeMap<String, Environment>,
+    #[serde(default)]
+    pub allow_unvalidated_kinds: Vec<String>,
+    #[serde(default)]
+    pub images: ImageRules,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImageRules {
+    #[serde(default)]
+    pub allowed_registries: Vec<String>,
+    #[serde(default)]
+    pub require_digest: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]

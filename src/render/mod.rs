@@ -72,34 +72,10 @@ pub fn render(ws: &Workspace, plans: &[TenantPlan], diags: &mut Diagnostics) -> 
         objects.extend(o);
         problems.extend(p);
     }
-    diags.extend(collapse(problems));
+    diags.extend(crate::diagnostic::collapse_repeats(problems));
     checksum::annotate(&mut objects);
     objects.sort_by(|a, b| a.path.cmp(&b.path));
     Rendered { objects }
-}
-
-/// Where and what a problem is, regardless of the instance it happened for.
-type ProblemKey = (Option<String>, Option<u32>, Option<u32>, String);
-
-/// Reports a template error that repeats for many tenants or services once, saying for
-/// how many more it happened.
-fn collapse(problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut groups: BTreeMap<ProblemKey, (Diagnostic, usize)> = BTreeMap::new();
-    for d in problems {
-        let key = (d.file.clone(), d.line, d.column, d.message.clone());
-        groups
-            .entry(key)
-            .and_modify(|(_, n)| *n += 1)
-            .or_insert((d, 0));
-    }
-    groups
-        .into_values()
-        .map(|(d, more)| match more {
-            0 => d,
-            1 => d.note("the same problem occurs once more elsewhere"),
-            n => d.note(format!("the same problem occurs {n} more times elsewhere")),
-        })
-        .collect()
 }
 
 fn templates_by_scope(ws: &Workspace) -> BTreeMap<&'static str, Vec<&str>> {

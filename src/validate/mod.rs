@@ -36,6 +36,8 @@ pub struct Workspace {
     pub environments: BTreeMap<String, Document>,
     pub tenants: Vec<Tenant>,
     pub templates: BTreeMap<String, SourceFile>,
+    /// Schemas of custom resources from `crds/`, by `<group>/<version> <Kind>`.
+    pub crds: BTreeMap<String, crate::crd::CrdSchema>,
 }
 
 #[derive(Clone, Debug)]
@@ -72,6 +74,12 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
     }
     for doc in parsed.settings.iter().chain(parsed.catalog.iter()) {
         diags.extend(secrets::check(doc));
+    }
+    let mut crds = BTreeMap::new();
+    for (doc, docs) in &parsed.crds {
+        let (schemas, problems) = crate::crd::schemas(doc, docs);
+        diags.extend(problems);
+        crds.extend(schemas);
     }
 
     let env_names: Vec<String> = settings
@@ -156,6 +164,7 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
         environments,
         tenants,
         templates: parsed.templates,
+        crds,
     }))
 }
 
@@ -180,6 +189,23 @@ fn typed<T: DeserializeOwned>(
 }
 
 fn check_settings(settings: &Settings, doc: &Document, diags: &mut Diagnostics) {
+    let supported = crate::check::supported_versions();
+    if !supported.contains(&settings.kubernetes_version) {
+        diags.push(
+            located(
+                doc,
+                "/kubernetesVersion",
+                Diagnostic::error(format!(
+                    "kiln has no Kubernetes schemas for version `{}`, so it cannot validate its output",
+                    settings.kubernetes_version
+                )),
+            )
+            .hint(format!(
+                "kiln validates against {}; docs/validation.md says how to add a version",
+                crate::suggest::code_list(&supported)
+            )),
+        );
+    }
     if settings
         .output_dir
         .split('/')

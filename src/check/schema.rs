@@ -1,0 +1,417 @@
+//! Every object kiln emits is validated against a strict JSON Schema of its kind before
+//! anything is written: built-in kinds against the Kubernetes schemas of the version in
+//! `kiln.yaml` (generated from `kubernetes-validate`, see `scripts/kubernetes-schemas.py`),
+//! the custom resources kiln emits against schemas it ships, other custom resources
+//! against the CRDs in the workspace's `crds/`. A kind without any schema is an error
+//! unless `kiln.yaml` lists it in `allowUnvalidatedKinds`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use include_dir::{include_dir, Dir};
+use jsonschema::{Draft, Validator};
+use serde_json::{json, Value as Json};
+
+use crate::crd::CrdSchema;
+use crate::diagnostic::Diagnostic;
+use crate::render::Object;
+use crate::schema::{explain, Lookup};
+use crate::yaml::node::pointer_tokens;
+
+static KUBERNETES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas/kubernetes");
+const CUSTOM_RESOURCES: &str = include_str!("../../schemas/custom-resources.schema.json");
+
+/// The Kubernetes versions kiln has schemas for, in order.
+pub fn supported_versions() -> Vec<String> {
+    let mut v: Vec<String> = KUBERNETES
+        .files()
+        .filter_map(|f| {
+            f.path()
+                .file_name()?
+                .to_str()?
+                .strip_prefix('v')?
+                .strip_suffix(".json")
+                .map(str::to_string)
+        })
+        .collect();
+    v.sort_by_key(|s| {
+        s.split('.')
+            .map(|p| p.parse::<u32>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    });
+    v
+}
+
+/// One compiled schema and what it is, for messages.
+struct Entry {
+    validator: Validator,
+    /// The schema document (with its `$defs`) and the pointer of the kind's schema in
+    /// it, for finding the fields allowed at a place.
+    doc: &'static Json,
+    root: String,
+    source: String,
+}
+
+/// The schemas a build validates against.
+pub struct Schemas {
+    entries: BTreeMap<String, Entry>,
+    allowed: Vec<String>,
+}
+
+fn leak(v: Json) -> &'static Json {
+    Box::leak(Box::new(v))
+}
+
+/// The parsed schema documents, parsed once per process.
+fn kubernetes_doc(version: &str) -> Option<&'static Json> {
+    static DOCS: OnceLock<BTreeMap<String, &'static Json>> = OnceLock::new();
+    let docs = DOCS.get_or_init(|| {
+        KUBERNETES
+            .files()
+            .filter_map(|f| {
+                let name = f
+                    .path()
+                    .file_name()?
+                    .to_str()?
+                    .strip_prefix('v')?
+                    .strip_suffix(".json")?
+                    .to_string();
+                let doc: Json = serde_json::from_str(f.contents_utf8()?).ok()?;
+                Some((name, leak(doc)))
+            })
+            .collect()
+    });
+    docs.get(version).copied()
+}
+
+fn custom_doc() -> Option<&'static Json> {
+    static DOC: OnceLock<Option<&'static Json>> = OnceLock::new();
+    *DOC.get_or_init(|| serde_json::from_str(CUSTOM_RESOURCES).ok().map(leak))
+}
+
+fn compile(doc: &Json, reference: &str) -> anyhow::Result<Validator> {
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": reference,
+        "$defs": doc.get("$defs").cloned().unwrap_or(json!({})),
+    });
+    jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .build(&schema)
+        .map_err(|e| anyhow::anyhow!("a schema does not compile: {e}"))
+}
+
+impl Schemas {
+    /// The schemas for a Kubernetes version, the shipped custom resources and the
+    /// workspace's CRDs. Fails if kiln has no schemas for the version.
+    pub fn new(
+        version: &str,
+        crds: &BTreeMap<String, CrdSchema>,
+        allowed: &[String],
+    ) -> anyhow::Result<Schemas> {
+        let mut entries = BTreeMap::new();
+        let kube = kubernetes_doc(version).ok_or_else(|| {
+            anyhow::anyhow!("kiln has no Kubernetes schemas for version {version}")
+        })?;
+        let mut add = |doc: &'static Json, source: String| -> anyhow::Result<()> {
+            for (key, reference) in doc["kinds"].as_object().into_iter().flatten() {
+                let r = reference["$ref"].as_str().unwrap_or_default();
+                entries.insert(
+                    key.clone(),
+                    Entry {
+                        validator: compile(doc, r)?,
+                        doc,
+                        root: r.trim_start_matches('#').to_string(),
+                        source: source.clone(),
+                    },
+                );
+            }
+            Ok(())
+        };
+        add(kube, format!("the Kubernetes {version} schema"))?;
+        if let Some(custom) = custom_doc() {
+            add(custom, "the schema kiln ships for it".into())?;
+        }
+        for (key, crd) in crds {
+            let doc = leak(json!({"$defs": {"crd": crd.schema}}));
+            entries.insert(
+                key.clone(),
+                Entry {
+                    validator: compile(doc, "#/$defs/crd")?,
+                    doc,
+                    root: "/$defs/crd".into(),
+                    source: format!("its CustomResourceDefinition in `{}`", crd.file),
+                },
+            );
+        }
+        Ok(Schemas {
+            entries,
+            allowed: allowed.to_vec(),
+        })
+    }
+
+    /// Validates one object; every violation is a diagnostic at the template that made it.
+    pub fn check(&self, o: &Object, template: Option<&str>) -> Vec<Diagnostic> {
+        let api_version = o.value["apiVersion"].as_str().unwrap_or("");
+        let key = format!("{api_version} {}", o.kind());
+        let Some(entry) = self.entries.get(&key) else {
+            let group_kind = format!("{}/{}", o.group(), o.kind());
+            if self.allowed.contains(&group_kind) {
+                return Vec::new();
+            }
+            let same_kind: Vec<&str> = self
+                .entries
+                .keys()
+                .filter(|k| k.ends_with(&format!(" {}", o.kind())))
+                .map(|k| k.split(' ').next().unwrap_or(""))
+                .collect();
+            let hint = if same_kind.is_empty() {
+                format!(
+                    "put its CustomResourceDefinition in `crds/`, or list `{group_kind}` in `allowUnvalidatedKinds` in kiln.yaml"
+                )
+            } else {
+                format!(
+                    "kiln knows `{}` as {}",
+                    o.kind(),
+                    crate::suggest::code_list(same_kind)
+                )
+            };
+            return vec![o
+                .diagnostic(format!(
+                    "kiln has no schema for `{api_version}` `{}`, so it cannot validate it",
+                    o.kind()
+                ))
+                .pointer("/apiVersion")
+                .hint(hint)];
+        };
+        if entry.validator.is_valid(&o.value) {
+            return Vec::new();
+        }
+        let lookup = Lookup {
+            known: &|pointer: &str| allowed_fields(entry.doc, &entry.root, pointer),
+            description: &|_: &str| None,
+            raw: &|_: &str| None,
+            key_word: "field",
+        };
+        let mut out = Vec::new();
+        for error in entry.validator.iter_errors(&o.value) {
+            for v in explain(&error, &lookup) {
+                let mut d = o.diagnostic(v.message);
+                if let Some(span) = template.and_then(|t| template_line(t, &v.pointer, o.kind())) {
+                    d = d.at(span);
+                }
+                out.push(
+                    d.pointer(v.pointer)
+                        .hint_opt(v.hint)
+                        .note(format!("checked against {}", entry.source)),
+                );
+            }
+        }
+        out
+    }
+}
+
+/// The fields a schema allows at `pointer` of an instance, following local `$ref`s.
+fn allowed_fields(doc: &'static Json, root: &str, pointer: &str) -> Vec<String> {
+    let resolve = |node: &'static Json| -> Vec<&'static Json> { expand(doc, node, 0) };
+    let Some(start) = doc.pointer(root) else {
+        return Vec::new();
+    };
+    let mut current = resolve(start);
+    for token in pointer_tokens(pointer) {
+        let mut next = Vec::new();
+        for node in &current {
+            if let Some(p) = node.get("properties").and_then(|p| p.get(&token)) {
+                next.extend(resolve(p));
+            } else if let Some(ap) = node.get("additionalProperties").filter(|v| v.is_object()) {
+                next.extend(resolve(ap));
+            } else if let Some(items) = node.get("items").filter(|v| v.is_object()) {
+                if token.parse::<usize>().is_ok() {
+                    next.extend(resolve(items));
+                }
+            }
+        }
+        current = next;
+    }
+    let mut keys: Vec<String> = current
+        .iter()
+        .filter_map(|n| n.get("properties").and_then(Json::as_object))
+        .flat_map(|m| m.keys().cloned())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn expand(doc: &'static Json, node: &'static Json, depth: usize) -> Vec<&'static Json> {
+    let mut out = vec![node];
+    if depth > 16 {
+        return out;
+    }
+    if let Some(target) = node
+        .get("$ref")
+        .and_then(Json::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|p| doc.pointer(p))
+    {
+        out.extend(expand(doc, target, depth + 1));
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for sub in node.get(key).and_then(Json::as_array).into_iter().flatten() {
+            out.extend(expand(doc, sub, depth + 1));
+        }
+    }
+    out
+}
+
+/// The template line most likely to have produced the value at `pointer`: the one line
+/// that writes its key, or else the line that writes the object's `kind`.
+pub fn template_line(template: &str, pointer: &str, kind: &str) -> Option<crate::yaml::Span> {
+    let key = pointer_tokens(pointer)
+        .filter(|t| t.parse::<usize>().is_err())
+        .last();
+    let find = |needle: &dyn Fn(&str) -> Option<usize>| -> Option<crate::yaml::Span> {
+        let hits: Vec<(usize, usize)> = template
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| needle(l).map(|c| (i, c)))
+            .collect();
+        match hits.as_slice() {
+            [(line, col)] => Some(crate::yaml::Span {
+                line: *line as u32 + 1,
+                col: *col as u32 + 1,
+                len: 0,
+            }),
+            _ => None,
+        }
+    };
+    let key_line = key.and_then(|k| {
+        let pattern = format!("{k}:");
+        find(&|l: &str| {
+            let trimmed = l.trim_start().trim_start_matches("- ");
+            trimmed
+                .starts_with(&pattern)
+                .then(|| l.len() - trimmed.len())
+        })
+        .map(|mut s| {
+            s.len = k.chars().count() as u32;
+            s
+        })
+    });
+    key_line.or_else(|| {
+        find(&|l: &str| {
+            (l.trim() == format!("kind: {kind}")).then(|| l.len() - l.trim_start().len())
+        })
+        .map(|mut s| {
+            s.len = 4;
+            s
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::{object::from_document, Provenance};
+
+    fn object(v: Json) -> Object {
+        let p = Provenance {
+            template: "templates/objects/service/x.yaml.j2".into(),
+            tenant: Some("acme".into()),
+            input: Some("tenants/acme.yaml".into()),
+            ..Provenance::default()
+        };
+        from_document(v, &p, 0).unwrap()
+    }
+
+    fn schemas() -> Schemas {
+        Schemas::new("1.31", &BTreeMap::new(), &[]).unwrap()
+    }
+
+    #[test]
+    fn versions_from_1_29_to_1_33_are_shipped() {
+        assert_eq!(
+            supported_versions(),
+            vec!["1.29", "1.30", "1.31", "1.32", "1.33"]
+        );
+        for v in supported_versions() {
+            Schemas::new(&v, &BTreeMap::new(), &[]).unwrap();
+        }
+        assert!(Schemas::new("1.27", &BTreeMap::new(), &[]).is_err());
+    }
+
+    #[test]
+    fn a_valid_object_passes() {
+        let o = object(
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "acme"}, "data": {"a": "b"}}),
+        );
+        assert!(schemas().check(&o, None).is_empty());
+    }
+
+    #[test]
+    fn unknown_fields_are_errors_with_a_did_you_mean() {
+        let o = object(
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "acme"},
+            "spec": {"replica": 2, "selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i:1"}]}}}}),
+        );
+        let ds = schemas().check(&o, None);
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].message, "unknown field `replica`");
+        assert_eq!(ds[0].pointer.as_deref(), Some("/spec/replica"));
+        assert_eq!(ds[0].hint.as_deref(), Some("did you mean `replicas`?"));
+    }
+
+    #[test]
+    fn wrong_types_are_errors() {
+        let o = object(
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "acme"},
+            "spec": {"ports": [{"port": "eighty"}]}}),
+        );
+        let ds = schemas().check(&o, None);
+        assert_eq!(
+            ds[0].message,
+            "expected an integer, found the string `eighty`"
+        );
+        assert_eq!(ds[0].pointer.as_deref(), Some("/spec/ports/0/port"));
+    }
+
+    #[test]
+    fn kinds_without_a_schema_are_errors_unless_allowed() {
+        let o = object(
+            json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "acme"}}),
+        );
+        let ds = schemas().check(&o, None);
+        assert_eq!(
+            ds[0].message,
+            "kiln has no schema for `example.com/v1` `Widget`, so it cannot validate it"
+        );
+        let allowing =
+            Schemas::new("1.31", &BTreeMap::new(), &["example.com/Widget".into()]).unwrap();
+        assert!(allowing.check(&o, None).is_empty());
+    }
+
+    #[test]
+    fn shipped_custom_resource_schemas_are_strict() {
+        let o = object(
+            json!({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "metadata": {"name": "e", "namespace": "acme"},
+            "spec": {"secretStoreRef": {"name": "vault", "kind": "ClusterSecretStore"}, "data": [{"secretKey": "A", "remoteRef": {"key": "k", "prop": "x"}}]}}),
+        );
+        let ds = schemas().check(&o, None);
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].message, "unknown field `prop`");
+        assert_eq!(ds[0].hint.as_deref(), Some("did you mean `property`?"));
+    }
+
+    #[test]
+    fn template_lines_are_found_by_key_or_kind() {
+        let t = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replica: {{ x }}\n";
+        assert_eq!(
+            template_line(t, "/spec/replica", "Deployment").map(|s| (s.line, s.col)),
+            Some((4, 3))
+        );
+        assert_eq!(
+            template_line(t, "/spec/other", "Deployment").map(|s| s.line),
+            Some(2)
+        );
+    }
+}
