@@ -176,7 +176,7 @@ pub fn collapse_repeats(problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
             d.line,
             d.column,
             d.pointer.clone(),
-            d.message.clone(),
+            shape(&d.message),
         );
         match groups.get_mut(&key) {
             Some((_, n)) => *n += 1,
@@ -195,6 +195,22 @@ pub fn collapse_repeats(problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
             n => d.note(format!("the same problem occurs {n} more times elsewhere")),
         })
         .collect()
+}
+
+/// A message with the names in backticks and the numbers left out, so that the same
+/// rule broken by different objects reads the same.
+fn shape(message: &str) -> String {
+    let mut out = String::new();
+    let mut in_name = false;
+    for c in message.chars() {
+        if c == '`' {
+            in_name = !in_name;
+            out.push('`');
+        } else if !in_name && !c.is_ascii_digit() {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Renders diagnostics for a human, with the offending source line when it is known.
@@ -307,6 +323,22 @@ mod tests {
         assert_eq!(
             render_human(&[d], &sources),
             "error: x\n   --> f:12:1\n   |\n12 | abc\n   | ^\n\n"
+        );
+    }
+
+    #[test]
+    fn repeats_of_one_rule_collapse_whatever_the_names() {
+        let d = |m: &str| Diagnostic::error(m).in_file("t.j2").pointer("/spec");
+        let out = collapse_repeats(vec![
+            d("container `a` is privileged"),
+            d("container `b` is privileged"),
+            d("other"),
+        ]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].message, "container `a` is privileged");
+        assert_eq!(
+            out[0].notes,
+            vec!["the same problem occurs once more elsewhere"]
         );
     }
 

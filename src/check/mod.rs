@@ -2,7 +2,10 @@
 //! cluster would reject, or one that is unsafe, is a diagnostic pointing at the template
 //! that produced it and the input that fed it.
 
+mod quantity;
+mod rules;
 mod schema;
+mod security;
 
 pub use schema::supported_versions;
 
@@ -14,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::plan::TenantPlan;
-use crate::render::Rendered;
+use crate::render::{Object, Rendered};
 use crate::validate::Workspace;
 
 /// Checks the rendered objects of a build.
@@ -29,19 +32,44 @@ pub fn check(
         &ws.crds,
         &ws.settings.allow_unvalidated_kinds,
     )?;
-    let templates: BTreeMap<&str, &str> = ws
+    let templates: schema::Templates = ws
         .templates
-        .values()
-        .map(|f| (f.path.as_str(), f.text.as_str()))
+        .iter()
+        .map(|(name, f)| (name.as_str(), (f.path.as_str(), f.text.as_str())))
         .collect();
+    let located = |o: &Object, f: rules::Finding| {
+        let d = o
+            .diagnostic(f.message)
+            .pointer(f.pointer.clone())
+            .hint_opt(f.hint);
+        schema::locate(d, o, &f.pointer, &templates)
+    };
     let per_object: Vec<Vec<Diagnostic>> = rendered
         .objects
         .par_iter()
-        .map(|o| schemas.check(o, templates.get(o.provenance.template.as_str()).copied()))
+        .map(|o| {
+            let mut ds = schemas.check(o, &templates);
+            // Rules on objects that do not fit their schema would only repeat the news.
+            if ds.is_empty() {
+                let findings = rules::object(o)
+                    .into_iter()
+                    .chain(security::object(o, &ws.settings.images));
+                ds.extend(findings.map(|f| located(o, f)));
+            }
+            ds
+        })
         .collect();
-    diags.extend(crate::diagnostic::collapse_repeats(
-        per_object.into_iter().flatten().collect(),
-    ));
+    let mut problems: Vec<Diagnostic> = per_object.into_iter().flatten().collect();
+    let objects = &rendered.objects;
+    for (index, f) in rules::between(objects)
+        .into_iter()
+        .chain(security::between(objects))
+    {
+        if let Some(o) = objects.get(index) {
+            problems.push(located(o, f));
+        }
+    }
+    diags.extend(crate::diagnostic::collapse_repeats(problems));
     identities(rendered, plans, diags);
     Ok(())
 }

@@ -151,7 +151,7 @@ impl Schemas {
     }
 
     /// Validates one object; every violation is a diagnostic at the template that made it.
-    pub fn check(&self, o: &Object, template: Option<&str>) -> Vec<Diagnostic> {
+    pub fn check(&self, o: &Object, templates: &Templates) -> Vec<Diagnostic> {
         let api_version = o.value["apiVersion"].as_str().unwrap_or("");
         let key = format!("{api_version} {}", o.kind());
         let Some(entry) = self.entries.get(&key) else {
@@ -196,10 +196,7 @@ impl Schemas {
         let mut out = Vec::new();
         for error in entry.validator.iter_errors(&o.value) {
             for v in explain(&error, &lookup) {
-                let mut d = o.diagnostic(v.message);
-                if let Some(span) = template.and_then(|t| template_line(t, &v.pointer, o.kind())) {
-                    d = d.at(span);
-                }
+                let d = locate(o.diagnostic(v.message), o, &v.pointer, templates);
                 out.push(
                     d.pointer(v.pointer)
                         .hint_opt(v.hint)
@@ -208,6 +205,25 @@ impl Schemas {
             }
         }
         out
+    }
+}
+
+/// Every template by name: its path and its text.
+pub type Templates<'t> = BTreeMap<&'t str, (&'t str, &'t str)>;
+
+/// Places a diagnostic about the value at `pointer` of `o` in the template that most
+/// likely wrote it.
+pub fn locate(d: Diagnostic, o: &Object, pointer: &str, templates: &Templates) -> Diagnostic {
+    let own = templates
+        .values()
+        .find(|(path, _)| *path == o.provenance.template);
+    match own.and_then(|(path, text)| template_line(text, path, templates, pointer, o.kind())) {
+        Some((path, span)) => {
+            let mut d = d.at(span);
+            d.file = Some(path.to_string());
+            d
+        }
+        None => d,
     }
 }
 
@@ -264,49 +280,88 @@ fn expand(doc: &'static Json, node: &'static Json, depth: usize) -> Vec<&'static
     out
 }
 
-/// The template line most likely to have produced the value at `pointer`: the one line
-/// that writes its key, or else the line that writes the object's `kind`.
-pub fn template_line(template: &str, pointer: &str, kind: &str) -> Option<crate::yaml::Span> {
+/// Where in the templates the value at `pointer` was most likely written: the one line
+/// of the object's template that writes its key; failing that, the one line of a
+/// template it imports or includes that does; failing that, the line of the object's
+/// template that writes its `kind`. Returns the template's path and the span.
+pub fn template_line<'t>(
+    template: &'t str,
+    path: &'t str,
+    templates: &Templates<'t>,
+    pointer: &str,
+    kind: &str,
+) -> Option<(&'t str, crate::yaml::Span)> {
     let key = pointer_tokens(pointer)
         .filter(|t| t.parse::<usize>().is_err())
         .last();
-    let find = |needle: &dyn Fn(&str) -> Option<usize>| -> Option<crate::yaml::Span> {
-        let hits: Vec<(usize, usize)> = template
-            .lines()
-            .enumerate()
-            .filter_map(|(i, l)| needle(l).map(|c| (i, c)))
-            .collect();
-        match hits.as_slice() {
-            [(line, col)] => Some(crate::yaml::Span {
-                line: *line as u32 + 1,
-                col: *col as u32 + 1,
-                len: 0,
-            }),
-            _ => None,
+    if let Some(k) = &key {
+        if let Some(span) = key_line(template, k) {
+            return Some((path, span));
         }
-    };
-    let key_line = key.and_then(|k| {
-        let pattern = format!("{k}:");
-        find(&|l: &str| {
-            let trimmed = l.trim_start().trim_start_matches("- ");
-            trimmed
-                .starts_with(&pattern)
-                .then(|| l.len() - trimmed.len())
-        })
-        .map(|mut s| {
-            s.len = k.chars().count() as u32;
-            s
-        })
-    });
-    key_line.or_else(|| {
-        find(&|l: &str| {
-            (l.trim() == format!("kind: {kind}")).then(|| l.len() - l.trim_start().len())
-        })
-        .map(|mut s| {
-            s.len = 4;
-            s
-        })
+        for name in imports(template) {
+            if let Some((other_path, other_text)) = templates.get(name) {
+                if let Some(span) = key_line(other_text, k) {
+                    return Some((other_path, span));
+                }
+            }
+        }
+    }
+    only_line(template, &|l: &str| {
+        (l.trim() == format!("kind: {kind}")).then(|| l.len() - l.trim_start().len())
     })
+    .map(|mut s| {
+        s.len = 4;
+        (path, s)
+    })
+}
+
+/// The names of the templates a template imports or includes.
+fn imports(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for word in ["import", "include", "from"] {
+        let mut rest = template;
+        while let Some(i) = rest.find(word) {
+            rest = &rest[i + word.len()..];
+            let trimmed = rest.trim_start();
+            if let Some(q) = trimmed.chars().next().filter(|c| *c == '"' || *c == '\'') {
+                if let Some(end) = trimmed[1..].find(q) {
+                    out.push(&trimmed[1..1 + end]);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn key_line(text: &str, key: &str) -> Option<crate::yaml::Span> {
+    let pattern = format!("{key}:");
+    only_line(text, &|l: &str| {
+        let trimmed = l.trim_start().trim_start_matches("- ");
+        trimmed
+            .starts_with(&pattern)
+            .then(|| l.len() - trimmed.len())
+    })
+    .map(|mut s| {
+        s.len = key.chars().count() as u32;
+        s
+    })
+}
+
+/// The one line for which `needle` gives a column, if exactly one does.
+fn only_line(text: &str, needle: &dyn Fn(&str) -> Option<usize>) -> Option<crate::yaml::Span> {
+    let hits: Vec<(usize, usize)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| needle(l).map(|c| (i, c)))
+        .collect();
+    match hits.as_slice() {
+        [(line, col)] => Some(crate::yaml::Span {
+            line: *line as u32 + 1,
+            col: *col as u32 + 1,
+            len: 0,
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -345,7 +400,7 @@ mod tests {
         let o = object(
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "acme"}, "data": {"a": "b"}}),
         );
-        assert!(schemas().check(&o, None).is_empty());
+        assert!(schemas().check(&o, &Templates::new()).is_empty());
     }
 
     #[test]
@@ -354,7 +409,7 @@ mod tests {
             json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "acme"},
             "spec": {"replica": 2, "selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i:1"}]}}}}),
         );
-        let ds = schemas().check(&o, None);
+        let ds = schemas().check(&o, &Templates::new());
         assert_eq!(ds.len(), 1);
         assert_eq!(ds[0].message, "unknown field `replica`");
         assert_eq!(ds[0].pointer.as_deref(), Some("/spec/replica"));
@@ -367,7 +422,7 @@ mod tests {
             json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "acme"},
             "spec": {"ports": [{"port": "eighty"}]}}),
         );
-        let ds = schemas().check(&o, None);
+        let ds = schemas().check(&o, &Templates::new());
         assert_eq!(
             ds[0].message,
             "expected an integer, found the string `eighty`"
@@ -380,14 +435,14 @@ mod tests {
         let o = object(
             json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "acme"}}),
         );
-        let ds = schemas().check(&o, None);
+        let ds = schemas().check(&o, &Templates::new());
         assert_eq!(
             ds[0].message,
             "kiln has no schema for `example.com/v1` `Widget`, so it cannot validate it"
         );
         let allowing =
             Schemas::new("1.31", &BTreeMap::new(), &["example.com/Widget".into()]).unwrap();
-        assert!(allowing.check(&o, None).is_empty());
+        assert!(allowing.check(&o, &Templates::new()).is_empty());
     }
 
     #[test]
@@ -396,22 +451,28 @@ mod tests {
             json!({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "metadata": {"name": "e", "namespace": "acme"},
             "spec": {"secretStoreRef": {"name": "vault", "kind": "ClusterSecretStore"}, "data": [{"secretKey": "A", "remoteRef": {"key": "k", "prop": "x"}}]}}),
         );
-        let ds = schemas().check(&o, None);
+        let ds = schemas().check(&o, &Templates::new());
         assert_eq!(ds.len(), 1);
         assert_eq!(ds[0].message, "unknown field `prop`");
         assert_eq!(ds[0].hint.as_deref(), Some("did you mean `property`?"));
     }
 
     #[test]
-    fn template_lines_are_found_by_key_or_kind() {
-        let t = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replica: {{ x }}\n";
+    fn template_lines_are_found_by_key_import_or_kind() {
+        let t = "{% import \"lib/pod.j2\" as pod %}\napiVersion: apps/v1\nkind: Deployment\nspec:\n  replica: {{ x }}\n";
+        let lib = "{% macro m() %}\nsecurityContext:\n  privileged: true\n{% endmacro %}\n";
+        let mut all = Templates::new();
+        all.insert("objects/d.j2", ("templates/objects/d.j2", t));
+        all.insert("lib/pod.j2", ("templates/lib/pod.j2", lib));
+        let at = |p: &str| {
+            template_line(t, "templates/objects/d.j2", &all, p, "Deployment")
+                .map(|(f, s)| (f, s.line, s.col))
+        };
+        assert_eq!(at("/spec/replica"), Some(("templates/objects/d.j2", 5, 3)));
         assert_eq!(
-            template_line(t, "/spec/replica", "Deployment").map(|s| (s.line, s.col)),
-            Some((4, 3))
+            at("/spec/template/spec/containers/0/securityContext/privileged"),
+            Some(("templates/lib/pod.j2", 3, 3))
         );
-        assert_eq!(
-            template_line(t, "/spec/other", "Deployment").map(|s| s.line),
-            Some(2)
-        );
+        assert_eq!(at("/spec/other"), Some(("templates/objects/d.j2", 3, 1)));
     }
 }

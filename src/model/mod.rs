@@ -6,4 +6,4 @@ mod settings;
 pub use catalog::{
     Catalog, Credential, Endpoint, Flag, Port, PriorityClass, Probes, Route, Service, WorkloadKind,
 };
-pub use settings::Settings;
+pub use settings::{ImageRules, Settings};
