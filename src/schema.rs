@@ -221,6 +221,45 @@ pub fn explain(error: &jsonschema::ValidationError, lookup: &Lookup) -> Vec<Viol
                 hint,
             )
         }
+        ValidationErrorKind::Minimum { limit } => one(
+            format!("expected at least {limit}, found {}", describe(value)),
+            None,
+        ),
+        ValidationErrorKind::Maximum { limit } => one(
+            format!("expected at most {limit}, found {}", describe(value)),
+            None,
+        ),
+        ValidationErrorKind::ExclusiveMinimum { limit } => one(
+            format!("expected more than {limit}, found {}", describe(value)),
+            None,
+        ),
+        ValidationErrorKind::ExclusiveMaximum { limit } => one(
+            format!("expected less than {limit}, found {}", describe(value)),
+            None,
+        ),
+        ValidationErrorKind::MinLength { limit } => one(
+            format!(
+                "expected at least {limit} character{}, found {}",
+                if *limit == 1 { "" } else { "s" },
+                describe(value)
+            ),
+            None,
+        ),
+        ValidationErrorKind::MaxLength { limit } => one(
+            format!(
+                "expected at most {limit} characters, found {}",
+                describe(value)
+            ),
+            None,
+        ),
+        ValidationErrorKind::MinItems { limit } => one(
+            format!(
+                "expected at least {limit} item{}, found {}",
+                if *limit == 1 { "" } else { "s" },
+                value.as_array().map(Vec::len).unwrap_or(0)
+            ),
+            None,
+        ),
         ValidationErrorKind::Constant { expected_value } => one(
             format!(
                 "expected `{}`, found {}",

@@ -169,7 +169,7 @@ pub fn object(o: &Object) -> Vec<Finding> {
             ),
         ));
     }
-    if o.kind() == "Service" && !crate::names::is_dns1035_label(name) {
+    if o.kind() == "Service" && !name.starts_with(|c: char| c.is_ascii_lowercase()) {
         out.push(finding(
             "/metadata/name",
             format!("a Service name must start with a letter, and `{name}` does not"),

@@ -127,6 +127,8 @@ pub struct Service {
     #[serde(default)]
     pub strategy: Option<String>,
     #[serde(default)]
+    pub security_exceptions: Option<SecurityExceptions>,
+    #[serde(default)]
     pub config_path: Option<String>,
     #[serde(default)]
     pub data_path: Option<String>,
@@ -172,6 +174,20 @@ pub struct Probes {
     pub initial_delay_seconds: Option<u32>,
     #[serde(default)]
     pub timeout_seconds: Option<u32>,
+}
+
+/// Rules of the restricted profile a service is excepted from, and why.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecurityExceptions {
+    pub allow: Vec<String>,
+    pub reason: String,
+}
+
+impl SecurityExceptions {
+    pub fn allows(&self, rule: &str) -> bool {
+        self.allow.iter().any(|a| a == rule)
+    }
 }
 
 /// Whether a service has a database on the shared PostgreSQL, and which.

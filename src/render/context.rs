@@ -760,6 +760,20 @@ pub fn instance_context(
         "strategy",
         json!(svc.strategy.as_deref().unwrap_or("RollingUpdate")),
     );
+    let allows = |rule: &str| {
+        svc.security_exceptions
+            .as_ref()
+            .is_some_and(|e| e.allows(rule))
+    };
+    set(
+        "security",
+        json!({
+            "readOnlyRootFilesystem": !allows("readOnlyRootFilesystem"),
+            "runAsNonRoot": !allows("runAsNonRoot"),
+            "exceptions": svc.security_exceptions.as_ref().map(|e| e.allow.join(",")),
+            "reason": svc.security_exceptions.as_ref().map(|e| e.reason.clone()),
+        }),
+    );
     set(
         "rollout",
         json!({
@@ -879,12 +893,21 @@ fn complete_values(values: &Json) -> Json {
 
 /// The `namespace` of the namespace scope: its name, whether it is the primary one,
 /// and for an extra namespace the name it was given (without the tenant prefix).
-pub fn namespace_value(plan: &TenantPlan, index: usize) -> Json {
+pub fn namespace_value(ws: &Workspace, plan: &TenantPlan, index: usize) -> Json {
     let name = plan.namespaces.get(index).cloned().unwrap_or_default();
     let extra = name
         .strip_prefix(&format!("{}-", plan.name))
         .filter(|_| index > 0);
-    json!({"name": name, "primary": index == 0, "extra": extra})
+    // A service excepted from `runAsNonRoot` needs the `baseline` profile.
+    let root = instances(ws, plan).iter().any(|i| {
+        i.namespace == name
+            && i.service
+                .security_exceptions
+                .as_ref()
+                .is_some_and(|e| e.allows("runAsNonRoot"))
+    });
+    let profile = if root { "baseline" } else { "restricted" };
+    json!({"name": name, "primary": index == 0, "extra": extra, "podSecurity": profile})
 }
 
 /// The context of the cluster-wide templates.

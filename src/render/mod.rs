@@ -124,7 +124,7 @@ fn render_tenant(
     }
     for (i, ns) in plan.namespaces.iter().enumerate() {
         let ctx = minijinja::context! {
-            namespace => engine::value(&context::namespace_value(plan, i)),
+            namespace => engine::value(&context::namespace_value(ws, plan, i)),
             ..tenant_ctx.clone()
         };
         for name in by_scope.get("namespace").into_iter().flatten() {
