@@ -44,7 +44,8 @@ pub fn supported_versions() -> Vec<String> {
 
 /// One compiled schema and what it is, for messages.
 struct Entry {
-    validator: Validator,
+    /// Compiled on first use: a build compiles only the kinds it emits.
+    validator: OnceLock<Result<Validator, String>>,
     /// The schema document (with its `$defs`) and the pointer of the kind's schema in
     /// it, for finding the fields allowed at a place.
     doc: &'static Json,
@@ -89,7 +90,7 @@ fn custom_doc() -> Option<&'static Json> {
     *DOC.get_or_init(|| serde_json::from_str(CUSTOM_RESOURCES).ok().map(leak))
 }
 
-fn compile(doc: &Json, reference: &str) -> anyhow::Result<Validator> {
+fn compile(doc: &Json, reference: &str) -> Result<Validator, String> {
     let schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$ref": reference,
@@ -98,7 +99,7 @@ fn compile(doc: &Json, reference: &str) -> anyhow::Result<Validator> {
     jsonschema::options()
         .with_draft(Draft::Draft202012)
         .build(&schema)
-        .map_err(|e| anyhow::anyhow!("a schema does not compile: {e}"))
+        .map_err(|e| format!("a schema does not compile: {e}"))
 }
 
 impl Schemas {
@@ -119,7 +120,7 @@ impl Schemas {
                 entries.insert(
                     key.clone(),
                     Entry {
-                        validator: compile(doc, r)?,
+                        validator: OnceLock::new(),
                         doc,
                         root: r.trim_start_matches('#').to_string(),
                         source: source.clone(),
@@ -137,7 +138,7 @@ impl Schemas {
             entries.insert(
                 key.clone(),
                 Entry {
-                    validator: compile(doc, "#/$defs/crd")?,
+                    validator: OnceLock::new(),
                     doc,
                     root: "/$defs/crd".into(),
                     source: format!("its CustomResourceDefinition in `{}`", crd.file),
@@ -184,7 +185,21 @@ impl Schemas {
                 .pointer("/apiVersion")
                 .hint(hint)];
         };
-        if entry.validator.is_valid(&o.value) {
+        let validator = match entry
+            .validator
+            .get_or_init(|| compile(entry.doc, &format!("#{}", entry.root)))
+        {
+            Ok(v) => v,
+            Err(e) => {
+                return vec![o
+                    .diagnostic(format!(
+                        "the schema for `{api_version}` `{}` does not compile: {e}",
+                        o.kind()
+                    ))
+                    .note(format!("the schema is {}", entry.source))]
+            }
+        };
+        if validator.is_valid(&o.value) {
             return Vec::new();
         }
         let lookup = Lookup {
@@ -194,7 +209,7 @@ impl Schemas {
             key_word: "field",
         };
         let mut out = Vec::new();
-        for error in entry.validator.iter_errors(&o.value) {
+        for error in validator.iter_errors(&o.value) {
             for v in explain(&error, &lookup) {
                 let d = locate(o.diagnostic(v.message), o, &v.pointer, templates);
                 out.push(
