@@ -523,3 +523,24 @@ build failed: 1 error found
 ",
     );
 }
+
+#[test]
+fn a_kubernetes_version_without_schemas() {
+    fails(
+        &[(
+            "kiln.yaml",
+            "kubernetesVersion: \"1.27\"\nrepoURL: https://git.example.com/rendered.git\nenvironments:\n  dev: {}\n  prod: {}\n",
+        )],
+        &[],
+        "error: kiln has no Kubernetes schemas for version `1.27`, so it cannot validate its output
+  --> kiln.yaml:1:1
+  |
+1 | kubernetesVersion: \"1.27\"
+  | ^^^^^^^^^^^^^^^^^
+  = at: /kubernetesVersion
+  = hint: kiln validates against `1.29`, `1.30`, `1.31`, `1.32`, `1.33`; docs/validation.md says how to add a version
+
+build failed: 1 error found
+",
+    );
+}
