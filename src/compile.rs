@@ -9,6 +9,7 @@ use crate::diagnostic::Diagnostics;
 use crate::emit::OutputTree;
 use crate::load::{self, Sources};
 use crate::parse;
+use crate::plan::pipeline::PipelinePlan;
 use crate::plan::{self, TenantPlan};
 use crate::render::{self, Rendered};
 use crate::validate::{self, Workspace};
@@ -26,6 +27,7 @@ pub struct Compilation {
     pub diagnostics: Diagnostics,
     pub workspace: Option<Workspace>,
     pub plans: Vec<TenantPlan>,
+    pub pipelines: Vec<PipelinePlan>,
     pub rendered: Option<Rendered>,
 }
 
@@ -52,6 +54,7 @@ pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
         diagnostics,
         workspace: None,
         plans: Vec::new(),
+        pipelines: Vec::new(),
         rendered: None,
     };
     let parsed = parse::parse(&c.sources, &mut c.diagnostics);
@@ -61,11 +64,14 @@ pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
     // Tenants that validated are planned even when others did not, so one run reports
     // every problem; nothing renders unless everything is valid.
     c.plans = plan::plan(&ws, &mut c.diagnostics);
+    let (pipelines, problems) = plan::pipeline::plan(&ws, &c.plans);
+    c.diagnostics.extend(problems);
+    c.pipelines = pipelines;
     if until == Until::Plan || c.diagnostics.has_errors() {
         c.workspace = Some(ws);
         return Ok(c);
     }
-    let rendered = render::render(&ws, &c.plans, &mut c.diagnostics);
+    let rendered = render::render(&ws, &c.plans, &c.pipelines, &mut c.diagnostics);
     if !c.diagnostics.has_errors() {
         check::check(&ws, &rendered, &c.plans, &mut c.diagnostics)?;
     }

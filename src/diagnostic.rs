@@ -13,6 +13,8 @@ use crate::yaml::Span;
 pub enum Severity {
     Error,
     Warning,
+    /// Information worth knowing, such as a file kiln ignores on purpose.
+    Note,
 }
 
 /// One problem, located as precisely as kiln knows.
@@ -57,6 +59,13 @@ impl Diagnostic {
     pub fn warning(message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
+    }
+
+    pub fn info(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Note,
             ..Diagnostic::error(message)
         }
     }
@@ -138,7 +147,10 @@ impl Diagnostics {
     }
 
     pub fn warning_count(&self) -> usize {
-        self.items.len() - self.error_count()
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -221,6 +233,7 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &BTreeMap<String, Strin
         let label = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         let _ = writeln!(out, "{label}: {}", d.message);
         if let Some(file) = &d.file {
@@ -277,11 +290,11 @@ pub fn summary(errors: usize, warnings: usize) -> String {
 
 /// The JSON form of a run's diagnostics.
 pub fn render_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
     serde_json::json!({
         "diagnostics": diagnostics,
-        "errors": errors,
-        "warnings": diagnostics.len() - errors,
+        "errors": count(Severity::Error),
+        "warnings": count(Severity::Warning),
     })
 }
 

@@ -34,6 +34,17 @@ pub struct TenantSource {
     pub file: SourceFile,
 }
 
+/// The files of one pipeline, `blueprints/<name>/`.
+#[derive(Clone, Debug)]
+pub struct BlueprintSource {
+    /// The folder's name, not yet checked.
+    pub name: String,
+    pub blueprint: Option<SourceFile>,
+    pub settings: Option<SourceFile>,
+    /// `microservice/<container_name>.proto` files, by `container_name`.
+    pub protos: BTreeMap<String, SourceFile>,
+}
+
 /// Everything kiln reads from a workspace.
 #[derive(Debug, Default)]
 pub struct Sources {
@@ -47,6 +58,8 @@ pub struct Sources {
     pub tenants: Vec<TenantSource>,
     /// CustomResourceDefinitions from `crds/`.
     pub crds: Vec<SourceFile>,
+    /// Pipelines from `blueprints/`.
+    pub blueprints: Vec<BlueprintSource>,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -61,7 +74,12 @@ impl Sources {
             .chain(self.environments.values())
             .chain(self.templates.values())
             .chain(self.tenants.iter().map(|t| &t.file))
-            .chain(self.crds.iter());
+            .chain(self.crds.iter())
+            .chain(
+                self.blueprints
+                    .iter()
+                    .flat_map(|b| b.blueprint.iter().chain(b.settings.iter())),
+            );
         for f in files {
             map.insert(f.path.clone(), f.text.clone());
         }
@@ -100,6 +118,7 @@ pub fn load(root: &Path) -> anyhow::Result<Sources> {
     }
     loader.load_tenants();
     loader.load_crds();
+    loader.load_blueprints();
     Ok(loader.sources)
 }
 
@@ -306,6 +325,60 @@ impl Loader {
 }
 
 impl Loader {
+    /// Each folder of `blueprints/` is a pipeline: `blueprint.json`, an optional
+    /// `pipeline.yaml`, and `.proto` files under `microservice/` (the layout of an
+    /// exported `solution.zip`). Anything else in the folder is ignored, with a note.
+    fn load_blueprints(&mut self) {
+        let dir = self.root.join("blueprints");
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return;
+        };
+        let mut folders: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        folders.sort();
+        for name in folders {
+            let folder = dir.join(&name);
+            let mut source = BlueprintSource {
+                name: name.clone(),
+                blueprint: None,
+                settings: None,
+                protos: BTreeMap::new(),
+            };
+            for rel in self.list_files(&folder) {
+                let path = format!("blueprints/{name}/{rel}");
+                if rel == "blueprint.json" {
+                    source.blueprint = self.read(&path);
+                } else if rel == "pipeline.yaml" {
+                    source.settings = self.read(&path);
+                } else if let Some(node) = rel
+                    .strip_prefix("microservice/")
+                    .and_then(|r| r.strip_suffix(".proto"))
+                {
+                    if let Some(f) = self.read(&path) {
+                        source.protos.insert(node.to_string(), f);
+                    }
+                } else if !rel.rsplit('/').next().unwrap_or(&rel).starts_with('.') {
+                    self.problem(
+                        Diagnostic::info("file is ignored; kiln builds the pipeline from `blueprint.json`, `pipeline.yaml` and `microservice/*.proto`")
+                            .in_file(path),
+                    );
+                }
+            }
+            if source.blueprint.is_none() {
+                self.problem(
+                    Diagnostic::error("pipeline folder has no `blueprint.json`")
+                        .in_file(format!("blueprints/{name}/"))
+                        .hint("export the pipeline from the designer and unzip it here, or remove the folder"),
+                );
+            }
+            self.sources.blueprints.push(source);
+        }
+    }
+
     fn load_crds(&mut self) {
         let dir = self.root.join("crds");
         if !dir.is_dir() {

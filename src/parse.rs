@@ -49,6 +49,16 @@ pub struct Parsed {
     pub templates: BTreeMap<String, SourceFile>,
     /// Each file of `crds/` with its documents (by index in the file).
     pub crds: Vec<(Document, Vec<(usize, serde_json::Value)>)>,
+    pub pipelines: Vec<PipelineDocuments>,
+}
+
+/// The parsed files of one pipeline folder.
+#[derive(Debug)]
+pub struct PipelineDocuments {
+    pub name: String,
+    pub blueprint: Option<Document>,
+    pub settings: Option<Document>,
+    pub protos: BTreeMap<String, SourceFile>,
 }
 
 pub fn parse(sources: &Sources, diags: &mut Diagnostics) -> Parsed {
@@ -77,6 +87,23 @@ pub fn parse(sources: &Sources, diags: &mut Diagnostics) -> Parsed {
             .crds
             .iter()
             .filter_map(|f| parse_stream_file(f, &options, diags))
+            .collect(),
+        pipelines: sources
+            .blueprints
+            .iter()
+            .map(|b| PipelineDocuments {
+                name: b.name.clone(),
+                // JSON strings are always quoted: no YAML 1.1 ambiguity to report.
+                blueprint: b.blueprint.as_ref().and_then(|f| {
+                    let json = ReadOptions {
+                        yaml11_check: false,
+                        ..options.clone()
+                    };
+                    parse_document(f, &json, diags)
+                }),
+                settings: b.settings.as_ref().and_then(|f| one(f, diags)),
+                protos: b.protos.clone(),
+            })
             .collect(),
     }
 }

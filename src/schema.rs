@@ -15,7 +15,7 @@ use crate::yaml::node::{escape_token, pointer_tokens};
 const BASE: &str = "https://kiln.dev/schemas/";
 
 /// The input kinds, in the order `kiln schema` lists them.
-pub const KINDS: [(&str, &str); 5] = [
+pub const KINDS: [(&str, &str); 7] = [
     ("kiln", include_str!("../schemas/kiln.schema.json")),
     ("catalog", include_str!("../schemas/catalog.schema.json")),
     (
@@ -24,6 +24,11 @@ pub const KINDS: [(&str, &str); 5] = [
     ),
     ("tenant", include_str!("../schemas/tenant.schema.json")),
     ("values", include_str!("../schemas/values.schema.json")),
+    (
+        "blueprint",
+        include_str!("../schemas/blueprint.schema.json"),
+    ),
+    ("pipeline", include_str!("../schemas/pipeline.schema.json")),
 ];
 
 /// The text of a kind's schema, as shipped.

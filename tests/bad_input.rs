@@ -334,7 +334,7 @@ fn empty_tenants_folder() {
         &["tenants/acme.yaml"],
         "error: the workspace has no tenants
   --> tenants/
-  = hint: add a tenant spec, e.g. `tenants/acme.yaml` holding `environment: dev`
+  = hint: add a tenant spec, e.g. `tenants/acme.yaml` holding `environment: dev`, or a pipeline in `blueprints/<name>/blueprint.json`
 
 build failed: 1 error found
 ",

@@ -107,10 +107,11 @@ fn report(cli: &Cli, c: &Compilation, verb: &str) -> bool {
             "{}",
             diagnostic::render_human(&diags, &c.sources.texts())
         );
-        let summary = diagnostic::summary(errors, c.diagnostics.warning_count());
+        let warnings = c.diagnostics.warning_count();
+        let summary = diagnostic::summary(errors, warnings);
         if errors > 0 {
             let _ = writeln!(stderr, "{verb} failed: {summary}");
-        } else {
+        } else if warnings > 0 {
             let _ = writeln!(stderr, "{summary}");
         }
     }

@@ -177,7 +177,7 @@ pub struct Probes {
 }
 
 /// Rules of the restricted profile a service is excepted from, and why.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecurityExceptions {
     pub allow: Vec<String>,

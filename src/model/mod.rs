@@ -1,9 +1,11 @@
 //! The typed inputs of a workspace, after validation.
 
+pub mod blueprint;
 mod catalog;
 mod settings;
 
 pub use catalog::{
-    Catalog, Credential, Endpoint, Flag, Port, PriorityClass, Probes, Route, Service, WorkloadKind,
+    Catalog, Credential, Endpoint, Flag, Port, PriorityClass, Probes, Route, SecurityExceptions,
+    Service, WorkloadKind,
 };
-pub use settings::{ImageRules, Settings};
+pub use settings::{ImageRules, PipelineDefaults, Settings};

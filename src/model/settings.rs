@@ -21,6 +21,22 @@ pub struct Settings {
     pub allow_unvalidated_kinds: Vec<String>,
     #[serde(default)]
     pub images: ImageRules,
+    #[serde(default)]
+    pub pipelines: PipelineDefaults,
+}
+
+/// Site-wide defaults for pipelines (`kiln.yaml` `pipelines`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PipelineDefaults {
+    #[serde(default)]
+    pub orchestrator_image: Option<String>,
+    #[serde(default)]
+    pub starter_image: Option<String>,
+    #[serde(default)]
+    pub starter_command: Option<Vec<String>>,
+    #[serde(default)]
+    pub image_pull_secrets: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -4,6 +4,7 @@
 //! with prefixes, configuration a service reads).
 
 pub mod merge;
+pub mod pipeline;
 
 use std::collections::BTreeMap;
 

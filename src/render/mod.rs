@@ -4,18 +4,22 @@
 //! Templates live under `templates/objects/<scope>/`, where the scope says how often a
 //! template renders: `cluster` (once), `tenant` (once per tenant), `namespace` (once per
 //! namespace of a tenant) and `service` (once per running copy of an enabled service).
-//! A template may produce any number of documents, including none.
+//! A template may produce any number of documents, including none. Pipelines have two
+//! scopes of their own: `pipeline` (once per pipeline) and `node` (once per running
+//! node of a pipeline).
 
 pub mod checksum;
 pub mod context;
 mod engine;
 pub mod object;
+pub mod pipeline;
 
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::plan::pipeline::PipelinePlan;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
 
@@ -23,7 +27,14 @@ pub use engine::{environment, Engine};
 pub use object::{Object, Provenance};
 
 /// The scopes a template can render in, in the order they render.
-pub const SCOPES: [&str; 4] = ["cluster", "tenant", "namespace", "service"];
+pub const SCOPES: [&str; 6] = [
+    "cluster",
+    "tenant",
+    "namespace",
+    "service",
+    "pipeline",
+    "node",
+];
 
 /// Every object of the build, sorted by output path.
 #[derive(Debug, Default)]
@@ -32,7 +43,12 @@ pub struct Rendered {
 }
 
 /// Renders everything; diagnostics for template errors and malformed output.
-pub fn render(ws: &Workspace, plans: &[TenantPlan], diags: &mut Diagnostics) -> Rendered {
+pub fn render(
+    ws: &Workspace,
+    plans: &[TenantPlan],
+    pipelines: &[PipelinePlan],
+    diags: &mut Diagnostics,
+) -> Rendered {
     let engine = match engine::Engine::new(&ws.templates) {
         Ok(engine) => engine,
         Err(problems) => {
@@ -72,6 +88,9 @@ pub fn render(ws: &Workspace, plans: &[TenantPlan], diags: &mut Diagnostics) -> 
         objects.extend(o);
         problems.extend(p);
     }
+    for plan in pipelines {
+        render_pipeline(ws, plan, &engine, &by_scope, &mut objects, &mut problems);
+    }
     diags.extend(crate::diagnostic::collapse_repeats(problems));
     checksum::annotate(&mut objects);
     objects.sort_by(|a, b| a.path.cmp(&b.path));
@@ -88,6 +107,53 @@ fn templates_by_scope(ws: &Workspace) -> BTreeMap<&'static str, Vec<&str>> {
         }
     }
     by_scope
+}
+
+fn render_pipeline(
+    ws: &Workspace,
+    plan: &PipelinePlan,
+    engine: &engine::Engine,
+    by_scope: &BTreeMap<&'static str, Vec<&str>>,
+    objects: &mut Vec<Object>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let template_path = |name: &str| {
+        ws.templates
+            .get(name)
+            .map(|f| f.path.clone())
+            .unwrap_or_default()
+    };
+    let provenance = |name: &str, node: Option<&str>| Provenance {
+        template: template_path(name),
+        input: Some(plan.file.clone()),
+        tenant: plan.tenant.clone(),
+        pipeline: Some(plan.name.clone()),
+        service: node.map(str::to_string),
+        namespace: Some(plan.namespace.clone()),
+    };
+    let ctx = engine::value(&pipeline::pipeline_context(ws, plan));
+    for name in by_scope.get("pipeline").into_iter().flatten() {
+        let job = engine::Job {
+            template: name,
+            context: &ctx,
+            provenance: provenance(name, None),
+        };
+        engine::render_one(engine, &job, objects, problems);
+    }
+    for node in &plan.nodes {
+        let node_ctx = minijinja::context! {
+            node => engine::value(&pipeline::node_context(plan, node)),
+            ..ctx.clone()
+        };
+        for name in by_scope.get("node").into_iter().flatten() {
+            let job = engine::Job {
+                template: name,
+                context: &node_ctx,
+                provenance: provenance(name, Some(&node.container_name)),
+            };
+            engine::render_one(engine, &job, objects, problems);
+        }
+    }
 }
 
 fn render_tenant(
@@ -111,6 +177,7 @@ fn render_tenant(
         template: template_path(name),
         input: Some(plan.file.clone()),
         tenant: Some(plan.name.clone()),
+        pipeline: None,
         service: service.map(str::to_string),
         namespace: namespace.map(str::to_string),
     };

@@ -40,6 +40,8 @@ pub struct Provenance {
     /// The input file that fed it (a tenant spec), if any.
     pub input: Option<String>,
     pub tenant: Option<String>,
+    /// The pipeline it was rendered for, if any.
+    pub pipeline: Option<String>,
     pub service: Option<String>,
     pub namespace: Option<String>,
 }
@@ -55,13 +57,23 @@ impl Provenance {
     /// "rendered for tenant `acme` (tenants/acme.yaml), service `trino` in namespace `acme`"
     pub fn describe(&self) -> String {
         let mut s = String::from("rendered for ");
-        match (&self.tenant, &self.input) {
-            (Some(t), Some(i)) => s.push_str(&format!("tenant `{t}` ({i})")),
-            (Some(t), None) => s.push_str(&format!("tenant `{t}`")),
-            _ => s.push_str("the cluster"),
+        let input = self
+            .input
+            .as_ref()
+            .map(|i| format!(" ({i})"))
+            .unwrap_or_default();
+        match (&self.pipeline, &self.tenant) {
+            (Some(p), _) => s.push_str(&format!("pipeline `{p}`{input}")),
+            (None, Some(t)) => s.push_str(&format!("tenant `{t}`{input}")),
+            (None, None) => s.push_str("the cluster"),
         }
         if let Some(svc) = &self.service {
-            s.push_str(&format!(", service `{svc}`"));
+            let what = if self.pipeline.is_some() {
+                "node"
+            } else {
+                "service"
+            };
+            s.push_str(&format!(", {what} `{svc}`"));
         }
         if let Some(ns) = &self.namespace {
             s.push_str(&format!(" in namespace `{ns}`"));
@@ -175,16 +187,23 @@ pub fn from_document(
     let namespace = value.pointer("/metadata/namespace").and_then(Json::as_str);
     let cluster_scoped = CLUSTER_SCOPED.contains(&kind);
     let tenant = provenance.tenant.as_deref();
-    let app = match tenant {
-        None => "cluster".to_string(),
-        Some(t) if PLATFORM_KINDS.contains(&kind) => format!("tenants/{t}/platform"),
-        Some(t) => format!("tenants/{t}/workloads"),
+    let pipeline = provenance.pipeline.as_deref();
+    // Guard-rails go to the tenant's platform application; a pipeline of its own
+    // namespace keeps everything in its application.
+    let app = match (pipeline, tenant) {
+        (Some(_), Some(t)) | (None, Some(t)) if PLATFORM_KINDS.contains(&kind) => {
+            format!("tenants/{t}/platform")
+        }
+        (Some(p), _) => format!("pipelines/{p}"),
+        (None, Some(t)) => format!("tenants/{t}/workloads"),
+        (None, None) => "cluster".to_string(),
     };
+    let scoped = tenant.is_some() || pipeline.is_some();
     let file = format!("{}_{name}.yaml", kind.to_ascii_lowercase());
     let path = match (cluster_scoped, namespace) {
         (true, Some(_)) => return fail(format!("`{kind}` `{name}` is cluster-scoped and must not have a namespace")),
-        (true, None) if kind == "Namespace" && tenant.is_some() => format!("{app}/{name}/{file}"),
-        (true, None) if tenant.is_some() => {
+        (true, None) if kind == "Namespace" && scoped => format!("{app}/{name}/{file}"),
+        (true, None) if scoped => {
             return fail(format!(
                 "tenant templates may not emit the cluster-scoped `{kind}` `{name}`; put it in `templates/objects/cluster/`"
             ))
@@ -194,7 +213,7 @@ pub fn from_document(
         (false, Some(ns)) if !crate::names::is_dns1123_label(ns) => {
             return fail(format!("`{kind}` `{name}` is in namespace `{ns}`, which is not a valid namespace name"))
         }
-        (false, Some(_)) if tenant.is_none() => {
+        (false, Some(_)) if !scoped => {
             return fail(format!("cluster templates may emit only cluster-scoped objects, and `{kind}` is namespaced"))
         }
         (false, Some(ns)) => format!("{app}/{ns}/{file}"),
@@ -218,6 +237,7 @@ mod tests {
             template: "templates/objects/service/x.yaml.j2".into(),
             input: Some("tenants/acme.yaml".into()),
             tenant: Some("acme".into()),
+            pipeline: None,
             service: Some("trino".into()),
             namespace: Some("acme".into()),
         }

@@ -2,6 +2,7 @@
 //! the typed [`Workspace`]. Every problem found is collected; none stops the others from
 //! being found.
 
+pub mod blueprint;
 mod catalog;
 pub mod secrets;
 mod values;
@@ -38,6 +39,10 @@ pub struct Workspace {
     pub templates: BTreeMap<String, SourceFile>,
     /// Schemas of custom resources from `crds/`, by `<group>/<version> <Kind>`.
     pub crds: BTreeMap<String, crate::crd::CrdSchema>,
+    /// Pipelines from `blueprints/`, by name.
+    pub pipelines: Vec<blueprint::Pipeline>,
+    /// The names of every tenant file, valid or not (for references to tenants).
+    pub tenant_names: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -128,11 +133,15 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
             tenants.push(tenant);
         }
     }
-    if parsed.tenants.is_empty() && !diags.has_errors() {
+    let mut pipelines = Vec::new();
+    for p in &parsed.pipelines {
+        pipelines.extend(blueprint::check(p, diags)?);
+    }
+    if parsed.tenants.is_empty() && parsed.pipelines.is_empty() && !diags.has_errors() {
         diags.push(
             Diagnostic::error("the workspace has no tenants")
                 .in_file("tenants/")
-                .hint("add a tenant spec, e.g. `tenants/acme.yaml` holding `environment: dev`"),
+                .hint("add a tenant spec, e.g. `tenants/acme.yaml` holding `environment: dev`, or a pipeline in `blueprints/<name>/blueprint.json`"),
         );
     }
 
@@ -165,6 +174,8 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
         tenants,
         templates: parsed.templates,
         crds,
+        pipelines,
+        tenant_names: parsed.tenants.iter().map(|t| t.stem.clone()).collect(),
     }))
 }
 

@@ -1,0 +1,191 @@
+//! A pipeline topology (`blueprint.json`) as the visual designer exports it, and the
+//! pipeline's deployment settings (`pipeline.yaml`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::catalog::SecurityExceptions;
+
+/// The kinds of node a blueprint holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NodeType {
+    MLModel,
+    DataBroker,
+    DataMapper,
+    TrainingClient,
+    /// Virtual: run by the orchestrator, no workload of its own.
+    Splitter,
+    /// Virtual: run by the orchestrator, no workload of its own.
+    Collator,
+    /// Virtual: its `container_name` is a path; it becomes a shared volume.
+    SharedFolder,
+}
+
+impl NodeType {
+    pub const ALL: [(&'static str, NodeType); 7] = [
+        ("MLModel", NodeType::MLModel),
+        ("DataBroker", NodeType::DataBroker),
+        ("DataMapper", NodeType::DataMapper),
+        ("TrainingClient", NodeType::TrainingClient),
+        ("Splitter", NodeType::Splitter),
+        ("Collator", NodeType::Collator),
+        ("SharedFolder", NodeType::SharedFolder),
+    ];
+
+    pub fn parse(s: &str) -> Option<NodeType> {
+        Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, t)| *t)
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("")
+    }
+
+    /// Whether the node runs as its own Deployment.
+    pub fn is_deployable(self) -> bool {
+        matches!(
+            self,
+            NodeType::MLModel
+                | NodeType::DataBroker
+                | NodeType::DataMapper
+                | NodeType::TrainingClient
+        )
+    }
+}
+
+/// An edge: a call from one node's operation to another node's operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub target: String,
+    pub operation: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation {
+    pub name: String,
+    pub edges: Vec<Edge>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlueprintNode {
+    pub container_name: String,
+    pub node_type: NodeType,
+    pub image: Option<String>,
+    pub operations: Vec<Operation>,
+    /// The Kubernetes name derived from `container_name`.
+    pub k8s_name: String,
+    /// Index of the node in the file's `nodes`.
+    pub index: usize,
+}
+
+/// A validated blueprint: its nodes, and the file as exported (kept whole, so the
+/// orchestrator gets every field, also those kiln does not use).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Blueprint {
+    pub name: String,
+    pub version: String,
+    /// `v2` for `pipeline-topology/v2` files, `v1` otherwise.
+    pub generation: &'static str,
+    pub nodes: Vec<BlueprintNode>,
+    pub raw: Json,
+}
+
+impl Blueprint {
+    pub fn deployable(&self) -> impl Iterator<Item = &BlueprintNode> {
+        self.nodes.iter().filter(|n| n.node_type.is_deployable())
+    }
+
+    pub fn node(&self, container_name: &str) -> Option<&BlueprintNode> {
+        self.nodes
+            .iter()
+            .find(|n| n.container_name == container_name)
+    }
+}
+
+/// `pipeline.yaml`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PipelineSettings {
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub tenant: Option<String>,
+    #[serde(default)]
+    pub orchestrator: OrchestratorSettings,
+    #[serde(default)]
+    pub starter: StarterSettings,
+    #[serde(default)]
+    pub image_pull_secrets: Vec<String>,
+    #[serde(default)]
+    pub shared_folder: SharedFolderSettings,
+    #[serde(default)]
+    pub webui: Option<WebUi>,
+    #[serde(default)]
+    pub resources: Option<Json>,
+    #[serde(default)]
+    pub nodes: BTreeMap<String, NodeSettings>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrchestratorSettings {
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub resources: Option<Json>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StarterSettings {
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SharedFolderSettings {
+    #[serde(default)]
+    pub size: Option<Json>,
+    #[serde(default)]
+    pub storage_class_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebUi {
+    pub host: String,
+    #[serde(default)]
+    pub class_name: Option<String>,
+    #[serde(default)]
+    pub tls: Option<WebUiTls>,
+    #[serde(default)]
+    pub controller_namespace: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebUiTls {
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub cluster_issuer: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeSettings {
+    #[serde(default)]
+    pub resources: Option<Json>,
+    #[serde(default)]
+    pub security_exceptions: Option<SecurityExceptions>,
+}
