@@ -60,8 +60,14 @@ pub fn render(
     let mut objects = Vec::new();
     let mut problems = Vec::new();
 
+    // The platform's cluster-wide objects exist for its tenants.
     let cluster_ctx = engine::value(&context::cluster_context(ws));
-    for name in by_scope.get("cluster").into_iter().flatten() {
+    let cluster_templates = if plans.is_empty() {
+        None
+    } else {
+        by_scope.get("cluster")
+    };
+    for name in cluster_templates.into_iter().flatten() {
         let job = engine::Job {
             template: name,
             context: &cluster_ctx,

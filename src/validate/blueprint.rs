@@ -166,6 +166,14 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
     let raw = doc.root.to_json();
     let known_types: Vec<&str> = NodeType::ALL.iter().map(|(n, _)| *n).collect();
     let mut nodes = Vec::new();
+    // Every node's name, typed or not, so edges to a node with a bad type are not
+    // reported as edges to nowhere.
+    let all_names: Vec<String> = raw["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["container_name"].as_str().map(str::to_string))
+        .collect();
     let mut first_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut ok = true;
     for (i, node) in raw["nodes"].as_array().into_iter().flatten().enumerate() {
@@ -299,6 +307,9 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                     node.index
                 );
                 let Some(target) = nodes.iter().find(|n| n.container_name == edge.target) else {
+                    if all_names.contains(&edge.target) {
+                        continue; // its node has a problem of its own, reported above
+                    }
                     diags.push(
                         located(
                             doc,
