@@ -437,10 +437,12 @@ fn a_single_model_is_one_deployment_and_one_service() {
     let tmp = workspace(bp);
     kiln(tmp.path()).arg("build").assert().success();
     let tree = read_tree(&tmp.path().join("out"));
+    // Besides the namespace's guard-rails and the Argo CD objects that deliver it.
     let workloads: Vec<&String> = tree
         .keys()
         .filter(|k| {
-            !k.contains("networkpolicy_")
+            !k.starts_with("argocd/")
+                && !k.contains("networkpolicy_")
                 && !k.contains("namespace_")
                 && !k.contains("serviceaccount_")
                 && !k.starts_with('.')

@@ -17,6 +17,9 @@ pub struct Finding {
     pub hint: Option<String>,
 }
 
+/// The annotation Argo CD sets on what it deploys; never written by kiln.
+const ARGOCD_TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
+
 fn finding(pointer: impl Into<String>, message: impl Into<String>) -> Finding {
     Finding {
         pointer: pointer.into(),
@@ -176,6 +179,19 @@ pub fn object(o: &Object) -> Vec<Finding> {
         ));
     }
     metadata(&o.value["metadata"], "/metadata", &mut out);
+    if o.value
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(ARGOCD_TRACKING_ID))
+        .is_some()
+    {
+        out.push(Finding {
+            hint: Some("Argo CD writes this annotation itself to track what it deployed; a copy in git makes Argo CD think another application owns the object".into()),
+            ..finding(
+                format!("/metadata/annotations/{}", esc(ARGOCD_TRACKING_ID)),
+                format!("objects must not carry the `{ARGOCD_TRACKING_ID}` annotation"),
+            )
+        });
+    }
     for (base, template) in pod_templates(o) {
         metadata(&template["metadata"], &format!("{base}/metadata"), &mut out);
         pod(&template["spec"], &base, &mut out);
@@ -825,6 +841,17 @@ mod tests {
         json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "acme"},
             "spec": {"selector": {"matchLabels": {"app": "d"}}, "template": {"metadata": {"labels": {"app": "d"}},
             "spec": {"containers": [container], "volumes": volumes}}}})
+    }
+
+    #[test]
+    fn argocd_tracking_id_is_refused() {
+        let m = messages(json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "c", "namespace": "acme",
+                "annotations": {"argocd.argoproj.io/tracking-id": "acme-workloads:/ConfigMap:acme/c"}}}));
+        assert_eq!(
+            m,
+            ["objects must not carry the `argocd.argoproj.io/tracking-id` annotation"]
+        );
     }
 
     #[test]

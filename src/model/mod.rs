@@ -8,4 +8,4 @@ pub use catalog::{
     Catalog, Credential, Endpoint, Flag, Port, PriorityClass, Probes, Route, SecurityExceptions,
     Service, WorkloadKind,
 };
-pub use settings::{ImageRules, PipelineDefaults, Settings};
+pub use settings::{ImageRules, PipelineDefaults, Settings, SyncPolicy};

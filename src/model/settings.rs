@@ -14,6 +14,9 @@ pub struct Settings {
     pub repo_url: String,
     #[serde(default = "default_revision")]
     pub target_revision: String,
+    /// The folder of `repoURL` that holds the compiled tree (`""`: the repository root).
+    #[serde(default, rename = "repoPath")]
+    pub repo_path: String,
     #[serde(default)]
     pub argocd: ArgoCd,
     pub environments: BTreeMap<String, Environment>,
@@ -55,6 +58,38 @@ pub struct ArgoCd {
     pub namespace: String,
     #[serde(default = "default_server")]
     pub server: String,
+    /// Sync policy of the applications not tied to an environment.
+    #[serde(default)]
+    pub sync: SyncPolicy,
+}
+
+/// How Argo CD syncs an application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyncPolicy {
+    /// Sync on every change of the repository; when false, someone presses sync.
+    #[serde(default = "yes")]
+    pub automated: bool,
+    /// Delete objects that left the repository.
+    #[serde(default = "yes")]
+    pub prune: bool,
+    /// Undo changes made in the cluster by hand.
+    #[serde(default = "yes")]
+    pub self_heal: bool,
+}
+
+impl Default for SyncPolicy {
+    fn default() -> Self {
+        SyncPolicy {
+            automated: true,
+            prune: true,
+            self_heal: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for ArgoCd {
@@ -62,6 +97,7 @@ impl Default for ArgoCd {
         ArgoCd {
             namespace: default_argocd_namespace(),
             server: default_server(),
+            sync: SyncPolicy::default(),
         }
     }
 }
@@ -71,6 +107,10 @@ impl Default for ArgoCd {
 pub struct Environment {
     #[serde(default)]
     pub description: Option<String>,
+    /// Sync policy of the applications of this environment's tenants (default:
+    /// `argocd.sync`).
+    #[serde(default)]
+    pub sync: Option<SyncPolicy>,
 }
 
 fn default_output_dir() -> String {

@@ -11,6 +11,7 @@
 pub mod checksum;
 pub mod context;
 mod engine;
+pub mod gitops;
 pub mod object;
 pub mod pipeline;
 
@@ -27,13 +28,14 @@ pub use engine::{environment, Engine};
 pub use object::{Object, Provenance};
 
 /// The scopes a template can render in, in the order they render.
-pub const SCOPES: [&str; 6] = [
+pub const SCOPES: [&str; 7] = [
     "cluster",
     "tenant",
     "namespace",
     "service",
     "pipeline",
     "node",
+    "argocd",
 ];
 
 /// Every object of the build, sorted by output path.
@@ -97,6 +99,25 @@ pub fn render(
     for plan in pipelines {
         render_pipeline(ws, plan, &engine, &by_scope, &mut objects, &mut problems);
     }
+    // Last, the Argo CD objects that deliver everything rendered so far.
+    let (delivery, collisions) = gitops::plan(ws, plans, pipelines, &objects);
+    problems.extend(collisions);
+    if !delivery.applications.is_empty() {
+        let ctx = engine::value(&gitops::context(ws, &delivery));
+        for name in by_scope.get("argocd").into_iter().flatten() {
+            let job = engine::Job {
+                template: name,
+                context: &ctx,
+                provenance: Provenance::argocd(
+                    ws.templates
+                        .get(*name)
+                        .map(|f| f.path.clone())
+                        .unwrap_or_default(),
+                ),
+            };
+            engine::render_one(&engine, &job, &mut objects, &mut problems);
+        }
+    }
     diags.extend(crate::diagnostic::collapse_repeats(problems));
     checksum::annotate(&mut objects);
     objects.sort_by(|a, b| a.path.cmp(&b.path));
@@ -136,6 +157,7 @@ fn render_pipeline(
         pipeline: Some(plan.name.clone()),
         service: node.map(str::to_string),
         namespace: Some(plan.namespace.clone()),
+        argocd: false,
     };
     let ctx = engine::value(&pipeline::pipeline_context(ws, plan));
     for name in by_scope.get("pipeline").into_iter().flatten() {
@@ -186,6 +208,7 @@ fn render_tenant(
         pipeline: None,
         service: service.map(str::to_string),
         namespace: namespace.map(str::to_string),
+        argocd: false,
     };
     for name in by_scope.get("tenant").into_iter().flatten() {
         let job = engine::Job {

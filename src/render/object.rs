@@ -44,12 +44,22 @@ pub struct Provenance {
     pub pipeline: Option<String>,
     pub service: Option<String>,
     pub namespace: Option<String>,
+    /// Rendered in the `argocd` scope: an object that delivers the others.
+    pub argocd: bool,
 }
 
 impl Provenance {
     pub fn cluster(template: String) -> Provenance {
         Provenance {
             template,
+            ..Provenance::default()
+        }
+    }
+
+    pub fn argocd(template: String) -> Provenance {
+        Provenance {
+            template,
+            argocd: true,
             ..Provenance::default()
         }
     }
@@ -65,6 +75,7 @@ impl Provenance {
         match (&self.pipeline, &self.tenant) {
             (Some(p), _) => s.push_str(&format!("pipeline `{p}`{input}")),
             (None, Some(t)) => s.push_str(&format!("tenant `{t}`{input}")),
+            (None, None) if self.argocd => s.push_str("the Argo CD applications"),
             (None, None) => s.push_str("the cluster"),
         }
         if let Some(svc) = &self.service {
@@ -196,11 +207,14 @@ pub fn from_document(
         }
         (Some(p), _) => format!("pipelines/{p}"),
         (None, Some(t)) => format!("tenants/{t}/workloads"),
+        (None, None) if provenance.argocd => crate::render::gitops::ARGOCD_FOLDER.to_string(),
         (None, None) => "cluster".to_string(),
     };
     let scoped = tenant.is_some() || pipeline.is_some();
     let file = format!("{}_{name}.yaml", kind.to_ascii_lowercase());
     let path = match (cluster_scoped, namespace) {
+        // The Argo CD objects live in Argo CD's namespace, all in one folder.
+        _ if provenance.argocd => format!("{app}/{file}"),
         (true, Some(_)) => return fail(format!("`{kind}` `{name}` is cluster-scoped and must not have a namespace")),
         (true, None) if kind == "Namespace" && scoped => format!("{app}/{name}/{file}"),
         (true, None) if scoped => {
@@ -240,6 +254,7 @@ mod tests {
             pipeline: None,
             service: Some("trino".into()),
             namespace: Some("acme".into()),
+            argocd: false,
         }
     }
 
@@ -271,6 +286,14 @@ mod tests {
         }
         let d = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "../etc"}});
         assert!(from_document(d, &tenant(), 0).is_err());
+    }
+
+    #[test]
+    fn argocd_objects_go_to_their_folder() {
+        let d = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "acme-workloads", "namespace": "argocd"}});
+        let o = from_document(d, &Provenance::argocd("t".into()), 0).unwrap();
+        assert_eq!(o.path, "argocd/application_acme-workloads.yaml");
+        assert_eq!(o.app, "argocd");
     }
 
     #[test]
