@@ -165,13 +165,18 @@ fn build_check_lists_missing_stale_and_extra_files_and_writes_nothing() {
         "{stdout}"
     );
     assert!(stdout.contains("stale    out/.kiln-owned\n"), "{stdout}");
+    // The platform project no longer lists zeta's namespace.
+    assert!(
+        stdout.contains("stale    out/argocd/appproject_kiln-platform.yaml\n"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("extra    out/tenants/zeta/platform/zeta/namespace_zeta.yaml\n"),
         "{stdout}"
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("out/ is out of date: 1 missing, 2 stale, "),
+        stderr.contains("out/ is out of date: 1 missing, 3 stale, "),
         "{stderr}"
     );
     assert!(stderr.ends_with(" extra; run `kiln build`\n"), "{stderr}");
