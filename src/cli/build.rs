@@ -41,7 +41,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 v["diagnostics"] = json!(c.diagnostics.sorted());
                 print_json(&v);
             }
-            Format::Text => {
+            Format::Text | Format::Markdown => {
                 let mut stdout = std::io::stdout().lock();
                 for (label, list) in [
                     ("missing", &cmp.missing),
@@ -99,7 +99,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 v["ok"] = false.into();
                 print_json(&v);
             }
-            Format::Text => {
+            Format::Text | Format::Markdown => {
                 let mut stderr = std::io::stderr().lock();
                 let _ = write!(
                     stderr,
@@ -131,7 +131,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             v["diagnostics"] = json!(c.diagnostics.sorted());
             print_json(&v);
         }
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut stderr = std::io::stderr().lock();
             let _ = match &outcome {
                 WriteOutcome::Unchanged => {

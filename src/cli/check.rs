@@ -27,7 +27,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
                 if c.plans.len() == 1 { "" } else { "s" }
             );
         }
-        Format::Text => {}
+        Format::Text | Format::Markdown => {}
     }
     Ok(if failed {
         ExitCode::from(1)

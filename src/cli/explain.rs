@@ -67,7 +67,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
 fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<ExitCode> {
     match cli.format {
         Format::Json => print_json(&crate::diagnostic::render_json(&[d])),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let _ = write!(
                 std::io::stderr(),
                 "{}",
@@ -119,7 +119,7 @@ fn services(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
                 "service": n, "on": on, "reason": why, "at": at, "layer": layer,
             })).collect::<Vec<_>>(),
         })),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
             let why_width = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
             let mut out = String::new();
@@ -258,7 +258,7 @@ fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode
             "set": merged.map(|m| location(plan, m.origin.layer, m.origin.span.line).0),
             "chain": chain,
         })),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut out = String::new();
             match &final_value {
                 Some(v) if v.is_object() || v.is_array() => {
@@ -345,7 +345,7 @@ fn all_values(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
                 "layer": location(plan, n.origin.layer, n.origin.span.line).1,
             })).collect::<Vec<_>>(),
         })),
-        Format::Text => {
+        Format::Text | Format::Markdown => {
             let mut out = String::new();
             for (p, n) in &leaves {
                 let (at, label) = location(plan, n.origin.layer, n.origin.span.line);

@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod diff;
 mod explain;
 mod schema;
 
@@ -30,7 +31,8 @@ pub struct Cli {
     )]
     pub workspace: PathBuf,
 
-    /// Output format: `text` for people (on stderr), `json` for machines (on stdout)
+    /// Output format: `text` for people (on stderr), `json` for machines (on stdout),
+    /// `markdown` for a pull-request comment (`kiln diff` only)
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
@@ -46,6 +48,7 @@ pub struct Cli {
 pub enum Format {
     Text,
     Json,
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,6 +57,8 @@ pub enum Command {
     Check,
     /// Compile the workspace into the output directory
     Build(build::Args),
+    /// Show what a build would change, object by object, against a git ref or a directory
+    Diff(diff::Args),
     /// Show where a value or a service of a tenant comes from
     Explain(explain::Args),
     /// Print the JSON Schema of an input kind
@@ -69,9 +74,14 @@ pub fn main() -> ExitCode {
             .num_threads(n.max(1))
             .build_global();
     }
+    if cli.format == Format::Markdown && !matches!(cli.command, Command::Diff(_)) {
+        eprintln!("error: `--format markdown` is for `kiln diff` only");
+        return ExitCode::from(2);
+    }
     let result = match &cli.command {
         Command::Check => check::run(&cli),
         Command::Build(args) => build::run(&cli, args),
+        Command::Diff(args) => diff::run(&cli, args),
         Command::Explain(args) => explain::run(&cli, args),
         Command::Schema(args) => schema::run(&cli, args),
     };
@@ -100,7 +110,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn report(cli: &Cli, c: &Compilation, verb: &str) -> bool {
     let diags = c.diagnostics.sorted();
     let errors = c.diagnostics.error_count();
-    if cli.format == Format::Text && !diags.is_empty() {
+    if cli.format != Format::Json && !diags.is_empty() {
         let mut stderr = std::io::stderr().lock();
         let _ = write!(
             stderr,

@@ -1,0 +1,268 @@
+//! The diff report as a pull-request comment: the summary table first, then one
+//! collapsible section per application with a diff per object. The comment stays under
+//! a size limit (GitHub refuses comments over 65,536 characters): when the diffs do not
+//! all fit, whole objects' diffs are left out, last first, and each one left out is
+//! named in its place.
+
+use std::fmt::Write as _;
+
+use super::text::plural;
+use super::{Change, Report};
+
+/// The default limit, under GitHub's 65,536 characters with room to spare.
+pub const DEFAULT_MAX_CHARS: usize = 65_000;
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// A fence longer than any run of backticks in the text.
+fn fence(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    "`".repeat((longest + 1).max(3))
+}
+
+fn entry_heading(c: &Change) -> String {
+    let place = match &c.previous_application {
+        Some(before) => format!(" (from `{before}`)"),
+        None => String::new(),
+    };
+    format!("**{}** `{}`{place}", c.change.as_str(), c.key.display())
+}
+
+fn full_entry(c: &Change) -> String {
+    if c.diff.is_empty() {
+        return format!("{}: same content\n\n", entry_heading(c));
+    }
+    let f = fence(&c.diff);
+    format!("{}\n\n{f}diff\n{}{f}\n\n", entry_heading(c), c.diff)
+}
+
+fn omitted_entry(c: &Change) -> String {
+    format!(
+        "{}: diff left out ({})\n\n",
+        entry_heading(c),
+        plural(c.diff.lines().count(), "line", "lines")
+    )
+}
+
+/// One application's collapsible section: its opening, and each object's entry in
+/// full and left out.
+struct Section {
+    open: String,
+    entries: Vec<(String, String)>,
+}
+
+const CLOSE: &str = "</details>\n\n";
+
+/// The report as markdown, at most `max_chars` characters long.
+pub fn render(report: &Report, title: &str, max_chars: usize) -> String {
+    let mut header = format!("### {title}\n\n");
+    if !report.has_differences() {
+        let _ = writeln!(
+            header,
+            "No differences ({} compared).",
+            plural(report.unchanged, "object", "objects")
+        );
+        return clip(header, max_chars);
+    }
+    let totals = report.totals();
+    let _ = writeln!(
+        header,
+        "**{}** in {} ({}); {} unchanged.\n",
+        plural(totals.total(), "object differs", "objects differ"),
+        plural(report.summary.len(), "application", "applications"),
+        totals.describe(),
+        report.unchanged
+    );
+    header.push_str("| Application | Added | Changed | Moved | Removed | By kind |\n");
+    header.push_str("|---|--:|--:|--:|--:|---|\n");
+    let rows: Vec<String> = report
+        .summary
+        .iter()
+        .map(|s| {
+            let kinds: Vec<String> = s
+                .kinds
+                .iter()
+                .map(|(k, c)| format!("{k} {}", c.compact()))
+                .collect();
+            format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                s.application,
+                s.counts.added,
+                s.counts.changed,
+                s.counts.moved,
+                s.counts.removed,
+                kinds.join(", ")
+            )
+        })
+        .collect();
+    let sections: Vec<Section> = report
+        .summary
+        .iter()
+        .map(|s| {
+            let open = format!(
+                "<details>\n<summary><code>{}</code>: {}</summary>\n\n",
+                s.application,
+                s.counts.describe()
+            );
+            let entries = report
+                .objects
+                .iter()
+                .filter(|c| c.application == s.application)
+                .map(|c| (full_entry(c), omitted_entry(c)))
+                .collect();
+            Section { open, entries }
+        })
+        .collect();
+    let table: String = rows.concat();
+    let fixed = chars(&header) + chars(&table);
+    let frame: usize = sections.iter().map(|s| chars(&s.open) + chars(CLOSE)).sum();
+    let all_full: usize = sections
+        .iter()
+        .flat_map(|s| s.entries.iter().map(|(full, _)| chars(full)))
+        .sum();
+    if fixed + frame + all_full <= max_chars {
+        let mut out = header + &table + "\n";
+        for s in &sections {
+            out.push_str(&s.open);
+            for (full, _) in &s.entries {
+                out.push_str(full);
+            }
+            out.push_str(CLOSE);
+        }
+        return clip(out, max_chars);
+    }
+    let footer = |n: usize| {
+        format!(
+            "> The diffs of {} were left out to keep this comment under {max_chars} characters; each is named above. Run `kiln diff` for all of them.\n",
+            plural(n, "object", "objects")
+        )
+    };
+    let total_objects = report.objects.len();
+    let all_omitted: usize = sections
+        .iter()
+        .flat_map(|s| s.entries.iter().map(|(_, left)| chars(left)))
+        .sum();
+    let reserve = chars(&footer(total_objects));
+    let mut size = fixed + 1 + frame + all_omitted + reserve;
+    if size <= max_chars {
+        // Every diff left out fits: put back as many as fit, in order.
+        let mut out = header + &table + "\n";
+        let mut left_out = 0;
+        for s in &sections {
+            out.push_str(&s.open);
+            for (full, left) in &s.entries {
+                let extra = chars(full).saturating_sub(chars(left));
+                if size + extra <= max_chars {
+                    size += extra;
+                    out.push_str(full);
+                } else {
+                    left_out += 1;
+                    out.push_str(left);
+                }
+            }
+            out.push_str(CLOSE);
+        }
+        out.push_str(&footer(left_out));
+        return clip(out, max_chars);
+    }
+    // Too many objects to even name: one line per application.
+    let mut out = header;
+    let mut shown = 0;
+    let note = |rest: usize| {
+        format!(
+            "| … | | | | | {} more, left out to stay under {max_chars} characters |\n",
+            plural(rest, "application", "applications")
+        )
+    };
+    for row in &rows {
+        if chars(&out) + chars(row) + chars(&note(rows.len())) + reserve > max_chars {
+            break;
+        }
+        out.push_str(row);
+        shown += 1;
+    }
+    if shown < rows.len() {
+        out.push_str(&note(rows.len() - shown));
+    }
+    out.push('\n');
+    out.push_str(&footer(total_objects));
+    clip(out, max_chars)
+}
+
+/// The last guard: never more than `max` characters, whatever the content.
+fn clip(text: String, max: usize) -> String {
+    if chars(&text) <= max {
+        return text;
+    }
+    let marker = "\n… (cut to stay under the limit)\n";
+    let keep = max.saturating_sub(chars(marker));
+    let mut out: String = text.chars().take(keep).collect();
+    if chars(&out) + chars(marker) <= max {
+        out.push_str(marker);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{compare, Files};
+
+    fn config_maps(n: usize, value: &str) -> Files {
+        (0..n)
+            .map(|i| {
+                (
+                    format!("tenants/t/workloads/t/configmap_c{i}.yaml"),
+                    format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: t}}\ndata: {{k: {value}}}\n").into_bytes(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn small_reports_are_whole() {
+        let r = compare(&config_maps(2, "a"), &config_maps(2, "b"), "");
+        let md = render(&r, "kiln diff", DEFAULT_MAX_CHARS);
+        assert!(md.starts_with("### kiln diff\n\n**2 objects differ** in 1 application (2 changed); 0 unchanged.\n\n| Application |"), "{md}");
+        assert_eq!(md.matches("```diff\n").count(), 2, "{md}");
+        assert!(!md.contains("left out"), "{md}");
+    }
+
+    #[test]
+    fn large_reports_leave_out_whole_diffs_and_say_which() {
+        let r = compare(&config_maps(500, "a"), &config_maps(500, "b"), "");
+        let md = render(&r, "kiln diff", DEFAULT_MAX_CHARS);
+        assert!(chars(&md) <= DEFAULT_MAX_CHARS);
+        let shown = md.matches("```diff\n").count();
+        let left = md.matches(": diff left out (").count();
+        assert!(shown > 0 && left > 0, "{shown} {left}");
+        assert_eq!(shown + left, 500);
+        assert!(
+            md.contains(&format!("> The diffs of {left} objects were left out")),
+            "{md}"
+        );
+        // Whole diffs only: every fence that opens closes.
+        assert_eq!(md.matches("```").count(), 2 * shown);
+    }
+
+    #[test]
+    fn tiny_limits_still_hold() {
+        let r = compare(&config_maps(500, "a"), &config_maps(500, "b"), "");
+        for max in [100, 1_000, 3_000] {
+            assert!(chars(&render(&r, "kiln diff", max)) <= max, "{max}");
+        }
+    }
+
+    #[test]
+    fn fences_outgrow_backticks_in_the_diff() {
+        assert_eq!(fence("a ``` b"), "````");
+        assert_eq!(fence("plain"), "```");
+    }
+}
