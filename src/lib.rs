@@ -17,6 +17,7 @@ pub mod model;
 pub mod names;
 pub mod parse;
 pub mod plan;
+pub mod publish;
 pub mod render;
 pub mod schema;
 pub mod suggest;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use serde_json::json;
 
-use super::{print_json, report, Cli, Format};
+use super::{fail, print_json, report, Cli, Format};
 use crate::compile::{compile, Until};
 use crate::diagnostic::{self, Diagnostic};
 use crate::diff::{self, markdown, Files};
@@ -149,14 +149,6 @@ fn report_one(cli: &Cli, d: &Diagnostic) {
             "{}",
             diagnostic::render_human(std::slice::from_ref(d), &Default::default())
         );
+        let _ = writeln!(stderr, "diff failed: {}", diagnostic::summary(1, 0));
     }
-}
-
-fn fail(cli: &Cli, diags: &[Diagnostic]) -> anyhow::Result<ExitCode> {
-    if cli.format == Format::Json {
-        let mut v = diagnostic::render_json(diags);
-        v["ok"] = false.into();
-        print_json(&v);
-    }
-    Ok(ExitCode::from(1))
 }

@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod diff;
 mod explain;
+mod publish;
 mod schema;
 
 use std::io::Write as _;
@@ -59,6 +60,8 @@ pub enum Command {
     Build(build::Args),
     /// Show what a build would change, object by object, against a git ref or a directory
     Diff(diff::Args),
+    /// Commit the build into a branch of the rendered repository, and push it
+    Publish(publish::Args),
     /// Show where a value or a service of a tenant comes from
     Explain(explain::Args),
     /// Print the JSON Schema of an input kind
@@ -82,6 +85,7 @@ pub fn main() -> ExitCode {
         Command::Check => check::run(&cli),
         Command::Build(args) => build::run(&cli, args),
         Command::Diff(args) => diff::run(&cli, args),
+        Command::Publish(args) => publish::run(&cli, args),
         Command::Explain(args) => explain::run(&cli, args),
         Command::Schema(args) => schema::run(&cli, args),
     };
@@ -135,4 +139,14 @@ fn print_json(value: &serde_json::Value) {
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()
     );
+}
+
+/// Exit 1 after problems; in JSON, the diagnostics on stdout.
+fn fail(cli: &Cli, diags: &[diagnostic::Diagnostic]) -> anyhow::Result<ExitCode> {
+    if cli.format == Format::Json {
+        let mut v = diagnostic::render_json(diags);
+        v["ok"] = false.into();
+        print_json(&v);
+    }
+    Ok(ExitCode::from(1))
 }

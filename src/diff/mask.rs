@@ -15,38 +15,25 @@ use crate::yaml::node::escape_token;
 pub const MASKED: &str = "<masked>";
 pub const MASKED_CHANGED: &str = "<masked: changed>";
 
-/// Words that name a credential when they are a whole word of a key.
+/// Words that name a credential when they are a whole word of a key, besides the
+/// endings that input validation refuses literal values for (`password`, `token`, …).
+/// Masking errs on the side of hiding.
 const WORDS: &[&str] = &[
-    "password",
-    "passwords",
-    "passwd",
-    "pwd",
     "pass",
+    "passwords",
     "passphrase",
-    "secret",
     "secrets",
-    "token",
     "tokens",
     "key",
     "keys",
-    "apikey",
     "credential",
     "credentials",
     "cred",
     "creds",
     "auth",
     "authorization",
-    "privatekey",
-    "accesskey",
-    "secretkey",
     "dsn",
 ];
-
-/// Parts that name a credential anywhere in a word (`dbpassword`, `clientsecret`).
-const INSIDE: &[&str] = &["password", "passwd", "secret", "credential"];
-
-/// Endings that name a credential (`accesstoken`, `apikey`).
-const ENDINGS: &[&str] = &["token", "apikey", "privatekey"];
 
 /// The words of a key: split at every character other than a letter or digit, and
 /// where a lower-case letter meets an upper-case one (`apiKey`: `api`, `key`).
@@ -76,11 +63,10 @@ fn words(key: &str) -> Vec<String> {
 
 /// Whether a key (a variable name, a ConfigMap key, an annotation) names a credential.
 pub fn is_secret_key(key: &str) -> bool {
-    words(key).iter().any(|w| {
-        WORDS.contains(&w.as_str())
-            || INSIDE.iter().any(|part| w.contains(part))
-            || ENDINGS.iter().any(|end| w.ends_with(end))
-    })
+    crate::validate::secrets::is_secret_like(key)
+        || words(key)
+            .iter()
+            .any(|w| WORDS.contains(&w.as_str()) || w.contains("password") || w.contains("secret"))
 }
 
 /// Masks both versions of an object together.
