@@ -252,10 +252,11 @@ pub fn push(repo: &Repository, remote: &str, branch: &str) -> Result<()> {
         )
     })?;
     let config = repo.config()?;
+    let url = remote.url().unwrap_or_default().to_string();
     let mut rejected: Option<String> = None;
     {
         let mut callbacks = RemoteCallbacks::new();
-        with_credentials(&mut callbacks, config);
+        with_credentials(&mut callbacks, config, &url);
         callbacks.push_update_reference(|_, status| {
             if let Some(message) = status {
                 rejected = Some(message.to_string());
@@ -271,7 +272,7 @@ pub fn push(repo: &Repository, remote: &str, branch: &str) -> Result<()> {
                 if e.code() == git2::ErrorCode::NotFastForward {
                     rejected_error(branch, e.message())
                 } else {
-                    git::Outcome::Failed(anyhow::Error::new(e).context("the push failed"))
+                    scrubbed(&e, &url, "the push failed".into())
                 }
             })?;
     }
@@ -281,14 +282,24 @@ pub fn push(repo: &Repository, remote: &str, branch: &str) -> Result<()> {
     }
 }
 
-/// The usual git credentials: the ssh agent for ssh URLs, the credential helper for
-/// https; given up after three refusals.
-fn with_credentials(callbacks: &mut RemoteCallbacks<'_>, config: git2::Config) {
+/// The usual git credentials: a user and token in the remote's URL (as CI systems
+/// give them), the ssh agent for ssh URLs, the credential helper for https; given up
+/// after three refusals.
+fn with_credentials(callbacks: &mut RemoteCallbacks<'_>, config: git2::Config, remote_url: &str) {
     let mut attempts = 0;
+    let in_url = url_credentials(remote_url);
     callbacks.credentials(move |url, username, allowed| {
         attempts += 1;
         if attempts > 3 {
             return Err(git2::Error::from_str("the credentials were refused"));
+        }
+        if let (Some((user, token)), true) = (
+            &in_url,
+            allowed.contains(CredentialType::USER_PASS_PLAINTEXT),
+        ) {
+            if attempts == 1 {
+                return Cred::userpass_plaintext(user, token);
+            }
         }
         if allowed.contains(CredentialType::SSH_KEY) {
             return Cred::ssh_key_from_agent(username.unwrap_or("git"));
@@ -316,7 +327,7 @@ pub fn fetch_remote(dir: &Path, url: &str, branch: &str) -> Result<Repository> {
     let mut remote = repo.remote("origin", url)?;
     let refname = branch_ref(branch);
     let mut callbacks = RemoteCallbacks::new();
-    with_credentials(&mut callbacks, repo.config()?);
+    with_credentials(&mut callbacks, repo.config()?, url);
     let mut options = git2::FetchOptions::new();
     options.remote_callbacks(callbacks);
     remote
@@ -329,13 +340,27 @@ pub fn fetch_remote(dir: &Path, url: &str, branch: &str) -> Result<Repository> {
                 Err(e)
             }
         })
-        .map_err(|e| {
-            git::Outcome::Failed(
-                anyhow::Error::new(e).context(format!("cannot fetch `{branch}` from the remote")),
-            )
-        })?;
+        .map_err(|e| scrubbed(&e, url, format!("cannot fetch `{branch}` from the remote")))?;
     drop(remote);
     Ok(repo)
+}
+
+/// The user and password an `https://user:password@host/…` URL carries.
+fn url_credentials(url: &str) -> Option<(String, String)> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (user, password) = userinfo.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+/// A git error as an error of kiln's, without the credentials of `url`.
+fn scrubbed(e: &git2::Error, url: &str, context: String) -> git::Outcome {
+    let mut message = e.message().replace(url, &without_credentials(url));
+    if let Some((_, password)) = url_credentials(url).filter(|(_, p)| !p.is_empty()) {
+        message = message.replace(&password, "***");
+    }
+    git::Outcome::Failed(anyhow::anyhow!(message).context(context))
 }
 
 /// A URL without the user and password it may carry.
@@ -377,6 +402,23 @@ mod tests {
             "https://git.example.com"
         );
         assert_eq!(without_credentials("/srv/git/src"), "/srv/git/src");
+    }
+
+    #[test]
+    fn tokens_in_urls_are_used_and_scrubbed() {
+        let url = "https://oauth2:glpat-123@git.example.com/r.git";
+        assert_eq!(
+            url_credentials(url),
+            Some(("oauth2".into(), "glpat-123".into()))
+        );
+        assert_eq!(url_credentials("https://git.example.com/r.git"), None);
+        let e = git2::Error::from_str(&format!("failed to reach {url} (glpat-123)"));
+        let git::Outcome::Failed(scrubbed) = scrubbed(&e, url, "push".into()) else {
+            panic!("not a failure")
+        };
+        let text = format!("{scrubbed:#}");
+        assert!(!text.contains("glpat-123"), "{text}");
+        assert!(text.contains("https://git.example.com/r.git"), "{text}");
     }
 
     #[test]

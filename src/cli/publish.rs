@@ -96,7 +96,7 @@ fn publish(
         return Err(git::user(
             format!(
                 "`{}` is a remote repository, which kiln can only publish to with `--push`",
-                args.repo
+                publish::without_credentials(&args.repo)
             ),
             None,
         ));
