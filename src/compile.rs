@@ -1,24 +1,73 @@
-//! The pipeline, stage by stage: load → parse → validate → plan → render → check. Each
-//! stage hands a named type to the next; problems are collected as diagnostics and the
-//! pipeline stops after the first stage that found an error.
+//! The pipeline, stage by stage: load → parse → validate → plan, then per unit render →
+//! check → serialise, each unit handing its files to a sink as soon as they are ready.
+//! Problems are collected as diagnostics; nothing renders unless the inputs are valid.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::check;
-use crate::diagnostic::Diagnostics;
-use crate::emit::OutputTree;
+use rayon::prelude::*;
+
+use crate::check::{self, Checker};
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::emit::{INDEX_FILE, INDEX_HEADER};
 use crate::load::{self, Sources};
 use crate::parse;
 use crate::plan::pipeline::PipelinePlan;
 use crate::plan::{self, TenantPlan};
-use crate::render::{self, Rendered};
+use crate::render::{Object, Renderer};
+use crate::unit::{self, Fingerprints, ObjectFact, Reusable, UnitOutput, UnitSpec};
 use crate::validate::{self, Workspace};
+use crate::yaml;
 
 /// How far to run the pipeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Until {
     Plan,
     Check,
+}
+
+/// Where the files of the units built in a run go, as soon as each unit is checked.
+/// Called from several threads; only for units without errors (a run with errors
+/// elsewhere may still have sent some units: the caller discards them).
+pub trait Sink: Sync {
+    fn unit(&self, key: &str, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()>;
+}
+
+/// A sink that keeps nothing (`kiln check`).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn unit(&self, _: &str, _: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a build produced: every unit with its objects, `argocd` included.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Output {
+    /// Sorted by key.
+    pub units: Vec<UnitOutput>,
+}
+
+impl Output {
+    pub fn objects(&self) -> impl Iterator<Item = &ObjectFact> {
+        self.units.iter().flat_map(|u| u.objects.iter())
+    }
+
+    /// Every object's file by path.
+    pub fn files(&self) -> BTreeMap<&str, &ObjectFact> {
+        self.objects().map(|o| (o.path.as_str(), o)).collect()
+    }
+
+    /// The index of owned files, `.kiln-owned`.
+    pub fn index(&self) -> Vec<u8> {
+        let mut text = String::from(INDEX_HEADER);
+        for path in self.files().keys() {
+            text.push_str(path);
+            text.push('\n');
+        }
+        text.into_bytes()
+    }
 }
 
 /// Everything a run produced, up to the stage it reached.
@@ -28,23 +77,18 @@ pub struct Compilation {
     pub workspace: Option<Workspace>,
     pub plans: Vec<TenantPlan>,
     pub pipelines: Vec<PipelinePlan>,
-    pub rendered: Option<Rendered>,
+    /// The built output, when the whole pipeline succeeded.
+    pub output: Option<Output>,
 }
 
 impl Compilation {
     pub fn ok(&self) -> bool {
         !self.diagnostics.has_errors()
     }
-
-    /// The output tree, when the whole pipeline succeeded.
-    pub fn tree(&self) -> Option<OutputTree> {
-        match (&self.rendered, self.ok()) {
-            (Some(r), true) => Some(OutputTree::from_rendered(r)),
-            _ => None,
-        }
-    }
 }
 
+/// Loads, validates and plans; with `Until::Check`, also builds every unit and checks
+/// it, keeping nothing but the objects' facts.
 pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
     let sources = load::load(root)?;
     let mut diagnostics = Diagnostics::new();
@@ -55,7 +99,7 @@ pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
         workspace: None,
         plans: Vec::new(),
         pipelines: Vec::new(),
-        rendered: None,
+        output: None,
     };
     let parsed = parse::parse(&c.sources, &mut c.diagnostics);
     let Some(ws) = validate::validate(parsed, &mut c.diagnostics)? else {
@@ -67,15 +111,148 @@ pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
     let (pipelines, problems) = plan::pipeline::plan(&ws, &c.plans);
     c.diagnostics.extend(problems);
     c.pipelines = pipelines;
-    if until == Until::Plan || c.diagnostics.has_errors() {
-        c.workspace = Some(ws);
-        return Ok(c);
-    }
-    let rendered = render::render(&ws, &c.plans, &c.pipelines, &mut c.diagnostics);
-    if !c.diagnostics.has_errors() {
-        check::check(&ws, &rendered, &c.plans, &mut c.diagnostics)?;
-    }
-    c.rendered = Some(rendered);
     c.workspace = Some(ws);
+    if until == Until::Check {
+        build(&mut c, &Reusable::new(), "", &Discard)?;
+    }
     Ok(c)
+}
+
+/// Fingerprints of every unit of a planned compilation, by key.
+pub fn fingerprints(c: &Compilation, build_id: &str) -> BTreeMap<String, String> {
+    let fps = Fingerprints::new(&c.sources, build_id);
+    unit::units(&c.plans, &c.pipelines)
+        .iter()
+        .map(|u| (u.key(), fps.unit(&c.sources, u)))
+        .collect()
+}
+
+/// What building one unit gave.
+enum Built {
+    Reused(UnitOutput),
+    Fresh(UnitOutput),
+    /// Templates failed: nothing was checked.
+    RenderFailed(Vec<Diagnostic>),
+    CheckFailed(Vec<Diagnostic>),
+}
+
+/// Builds every unit of a planned compilation: units in `reusable` whose fingerprint
+/// is unchanged are taken as they are; the others are rendered, checked, serialised
+/// and handed to `sink`. Then the Argo CD unit, always. Sets `c.output` on success.
+pub fn build(
+    c: &mut Compilation,
+    reusable: &Reusable,
+    build_id: &str,
+    sink: &dyn Sink,
+) -> anyhow::Result<()> {
+    let Some(ws) = c.workspace.as_ref() else {
+        return Ok(());
+    };
+    if c.diagnostics.has_errors() {
+        return Ok(());
+    }
+    let renderer = match Renderer::new(ws) {
+        Ok(r) => r,
+        Err(problems) => {
+            c.diagnostics.extend(problems);
+            return Ok(());
+        }
+    };
+    let checker = Checker::new(ws, &c.plans)?;
+    let fps = Fingerprints::new(&c.sources, build_id);
+    let units = unit::units(&c.plans, &c.pipelines);
+    let sources = &c.sources;
+    let built: Vec<anyhow::Result<Built>> = units
+        .par_iter()
+        .map(|u| {
+            let key = u.key();
+            let fingerprint = fps.unit(sources, u);
+            if let Some(r) = reusable.get(&key).filter(|r| r.fingerprint == fingerprint) {
+                return Ok(Built::Reused(r.clone()));
+            }
+            build_unit(&renderer, &checker, sink, key, fingerprint, u)
+        })
+        .collect();
+    let mut outputs = Vec::new();
+    let mut render_problems = Vec::new();
+    let mut check_problems = Vec::new();
+    for b in built {
+        match b? {
+            Built::Reused(u) | Built::Fresh(u) => outputs.push(u),
+            Built::RenderFailed(ds) => render_problems.extend(ds),
+            Built::CheckFailed(ds) => check_problems.extend(ds),
+        }
+    }
+    // Checks are only worth reading once every template renders.
+    if !render_problems.is_empty() {
+        c.diagnostics
+            .extend(crate::diagnostic::collapse_repeats(render_problems));
+        return Ok(());
+    }
+    // The Argo CD objects, from what every other unit holds.
+    let facts: Vec<&ObjectFact> = outputs.iter().flat_map(|u| u.objects.iter()).collect();
+    let (objects, problems) = renderer.argocd(&c.plans, &c.pipelines, &facts);
+    if !problems.is_empty() {
+        c.diagnostics.extend(check_problems);
+        c.diagnostics
+            .extend(crate::diagnostic::collapse_repeats(problems));
+        return Ok(());
+    }
+    check_problems.extend(checker.unit(&objects));
+    let argocd = finish(unit::ARGOCD.to_string(), String::new(), &objects, sink)?;
+    outputs.push(argocd);
+    outputs.sort_by(|a, b| a.key.cmp(&b.key));
+    check_problems.extend(check::identities(
+        outputs.iter().flat_map(|u| u.objects.iter()),
+    ));
+    c.diagnostics
+        .extend(crate::diagnostic::collapse_repeats(check_problems));
+    if !c.diagnostics.has_errors() {
+        c.output = Some(Output { units: outputs });
+    }
+    Ok(())
+}
+
+fn build_unit(
+    renderer: &Renderer,
+    checker: &Checker,
+    sink: &dyn Sink,
+    key: String,
+    fingerprint: String,
+    unit: &UnitSpec,
+) -> anyhow::Result<Built> {
+    let (objects, problems) = renderer.unit(unit);
+    if !problems.is_empty() {
+        return Ok(Built::RenderFailed(problems));
+    }
+    let problems = checker.unit(&objects);
+    if problems.iter().any(|d| d.severity == Severity::Error) {
+        return Ok(Built::CheckFailed(problems));
+    }
+    Ok(Built::Fresh(finish(key, fingerprint, &objects, sink)?))
+}
+
+/// Serialises a unit's objects, hands the files to the sink, keeps the facts.
+fn finish(
+    key: String,
+    fingerprint: String,
+    objects: &[Object],
+    sink: &dyn Sink,
+) -> anyhow::Result<UnitOutput> {
+    let files: Vec<(String, Vec<u8>)> = objects
+        .iter()
+        .map(|o| (o.path.clone(), yaml::to_string(&o.value).into_bytes()))
+        .collect();
+    let facts = objects
+        .iter()
+        .zip(&files)
+        .map(|(o, (_, bytes))| o.fact(bytes))
+        .collect();
+    debug_assert!(files.iter().all(|(p, _)| p != INDEX_FILE));
+    sink.unit(&key, files)?;
+    Ok(UnitOutput {
+        key,
+        fingerprint,
+        objects: facts,
+    })
 }

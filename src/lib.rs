@@ -21,5 +21,6 @@ pub mod publish;
 pub mod render;
 pub mod schema;
 pub mod suggest;
+pub mod unit;
 pub mod validate;
 pub mod yaml;

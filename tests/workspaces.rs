@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -291,4 +292,112 @@ build failed: 1 error found; out/ is unchanged
     assert_eq!(check.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&check.stdout)
         .contains("foreign  out/tenants/acme/workloads/acme/deployment_trino.yaml\n"));
+}
+
+/// Every file of a tree with its inode and modification time.
+fn stamps(dir: &Path) -> BTreeMap<String, (u64, std::time::SystemTime)> {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let m = e.metadata().unwrap();
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            (rel, (m.ino(), m.modified().unwrap()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_changed_tenant_rewrites_only_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    copy_dir(&repo(), ws);
+    kiln(ws).arg("build").assert().success();
+    assert!(ws.join(".out.kiln-cache").exists());
+    let before = stamps(&ws.join("out"));
+    let spec = fs::read_to_string(ws.join("tenants/initech.yaml")).unwrap();
+    fs::write(
+        ws.join("tenants/initech.yaml"),
+        spec.replace("cpu: 500m, memory: 2Gi", "cpu: 750m, memory: 2Gi"),
+    )
+    .unwrap();
+    let out = kiln(ws).arg("build").output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .ends_with("wrote out/: 0 new, 1 changed, 0 removed, 298 unchanged\n"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = stamps(&ws.join("out"));
+    let rewritten: Vec<&String> = after
+        .keys()
+        .filter(|p| before.get(*p) != after.get(*p))
+        .collect();
+    assert_eq!(
+        rewritten,
+        ["tenants/initech/workloads/initech/deployment_trino.yaml"]
+    );
+    // The result is what a build without any cache gives.
+    let cached = read_tree(&ws.join("out"));
+    fs::remove_file(ws.join(".out.kiln-cache")).unwrap();
+    fs::remove_dir_all(ws.join("out")).unwrap();
+    kiln(ws).arg("build").assert().success();
+    assert_eq!(read_tree(&ws.join("out")), cached);
+}
+
+#[test]
+fn a_file_edited_by_hand_is_put_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    copy_dir(&repo(), ws);
+    kiln(ws).arg("build").assert().success();
+    let built = read_tree(&ws.join("out"));
+    let file = ws.join("out/tenants/acme/workloads/acme/service_trino.yaml");
+    fs::write(&file, "edited by hand\n").unwrap();
+    fs::remove_file(ws.join("out/cluster/priorityclass_dataplane-critical.yaml")).unwrap();
+    // The cache no longer vouches for these units: check and build --check see it.
+    let check = kiln(ws).args(["build", "--check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let out = kiln(ws).arg("build").output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .ends_with("wrote out/: 1 new, 1 changed, 0 removed, 297 unchanged\n"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(read_tree(&ws.join("out")), built);
+}
+
+#[test]
+fn a_cache_of_another_kiln_is_not_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    copy_dir(&repo(), ws);
+    kiln(ws).arg("build").assert().success();
+    let cache = ws.join(".out.kiln-cache");
+    let text = fs::read_to_string(&cache).unwrap();
+    let (first, rest) = text.split_once('\n').unwrap();
+    assert!(first.starts_with("kiln-cache 1\t"), "{first}");
+    // A cache that claims a template renders something else, written by another kiln.
+    fs::write(&cache, format!("kiln-cache 1\tanother-kiln\n{rest}")).unwrap();
+    fs::write(
+        ws.join("out/cluster/priorityclass_dataplane-critical.yaml"),
+        "stale\n",
+    )
+    .unwrap();
+    let out = kiln(ws).arg("build").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        fs::read(ws.join("out/cluster/priorityclass_dataplane-critical.yaml")).unwrap(),
+        fs::read(repo().join("out/cluster/priorityclass_dataplane-critical.yaml")).unwrap()
+    );
 }

@@ -13,128 +13,151 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use rayon::prelude::*;
-
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::Diagnostic;
 use crate::plan::TenantPlan;
-use crate::render::{Object, Rendered};
+use crate::render::Object;
+use crate::unit::ObjectFact;
 use crate::validate::Workspace;
 
-/// Checks the rendered objects of a build.
-pub fn check(
-    ws: &Workspace,
-    rendered: &Rendered,
-    plans: &[TenantPlan],
-    diags: &mut Diagnostics,
-) -> anyhow::Result<()> {
-    let schemas = schema::Schemas::new(
-        &ws.settings.kubernetes_version,
-        &ws.crds,
-        &ws.settings.allow_unvalidated_kinds,
-    )?;
-    let templates: schema::Templates = ws
-        .templates
-        .iter()
-        .map(|(name, f)| (name.as_str(), (f.path.as_str(), f.text.as_str())))
-        .collect();
-    let located = |o: &Object, f: rules::Finding| {
-        let d = o
-            .diagnostic(f.message)
-            .pointer(f.pointer.clone())
-            .hint_opt(f.hint);
-        schema::locate(d, o, &f.pointer, &templates)
-    };
-    let per_object: Vec<Vec<Diagnostic>> = rendered
-        .objects
-        .par_iter()
-        .map(|o| {
-            let mut ds = schemas.check(o, &templates);
+/// Checks the objects of a build, unit by unit; one `Checker` for the whole build,
+/// used from several threads.
+pub struct Checker<'a> {
+    ws: &'a Workspace,
+    schemas: schema::Schemas,
+    templates: schema::Templates<'a>,
+    namespaces: BTreeMap<&'a str, &'a [String]>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(ws: &'a Workspace, plans: &'a [TenantPlan]) -> anyhow::Result<Checker<'a>> {
+        let schemas = schema::Schemas::new(
+            &ws.settings.kubernetes_version,
+            &ws.crds,
+            &ws.settings.allow_unvalidated_kinds,
+        )?;
+        let templates: schema::Templates = ws
+            .templates
+            .iter()
+            .map(|(name, f)| (name.as_str(), (f.path.as_str(), f.text.as_str())))
+            .collect();
+        let namespaces = plans
+            .iter()
+            .map(|p| (p.name.as_str(), p.namespaces.as_slice()))
+            .collect();
+        Ok(Checker {
+            ws,
+            schemas,
+            templates,
+            namespaces,
+        })
+    }
+
+    /// Checks the objects of one unit: each against its schema and the rules, the
+    /// relations between them, and that they stay in their tenant's namespaces.
+    pub fn unit(&self, objects: &[Object]) -> Vec<Diagnostic> {
+        let located = |o: &Object, f: rules::Finding| {
+            let d = o
+                .diagnostic(f.message)
+                .pointer(f.pointer.clone())
+                .hint_opt(f.hint);
+            schema::locate(d, o, &f.pointer, &self.templates)
+        };
+        let mut problems = Vec::new();
+        for o in objects {
+            let ds = self.schemas.check(o, &self.templates);
             // Rules on objects that do not fit their schema would only repeat the news.
             if ds.is_empty() {
                 let findings = rules::object(o)
                     .into_iter()
-                    .chain(security::object(o, &ws.settings.images));
-                ds.extend(findings.map(|f| located(o, f)));
+                    .chain(security::object(o, &self.ws.settings.images));
+                problems.extend(findings.map(|f| located(o, f)));
             }
-            ds
-        })
-        .collect();
-    let mut problems: Vec<Diagnostic> = per_object.into_iter().flatten().collect();
-    let objects = &rendered.objects;
-    for (index, f) in rules::between(objects)
-        .into_iter()
-        .chain(security::between(objects))
-    {
-        if let Some(o) = objects.get(index) {
-            problems.push(located(o, f));
+            problems.extend(ds);
         }
+        for (index, f) in rules::between(objects)
+            .into_iter()
+            .chain(security::between(objects))
+        {
+            if let Some(o) = objects.get(index) {
+                problems.push(located(o, f));
+            }
+        }
+        for o in objects {
+            problems.extend(own_namespace(&self.namespaces, o));
+            problems.extend(check_secret(o));
+        }
+        problems
     }
-    diags.extend(crate::diagnostic::collapse_repeats(problems));
-    identities(rendered, plans, diags);
-    Ok(())
 }
 
-/// Object identities: unique, in the tenant's own namespaces, no secret values.
-fn identities(rendered: &Rendered, plans: &[TenantPlan], diags: &mut Diagnostics) {
-    let namespaces: BTreeMap<&str, &[String]> = plans
-        .iter()
-        .map(|p| (p.name.as_str(), p.namespaces.as_slice()))
-        .collect();
-    let mut seen: BTreeMap<String, &crate::render::Object> = BTreeMap::new();
-    let mut paths: BTreeMap<&str, &crate::render::Object> = BTreeMap::new();
-    for o in &rendered.objects {
+/// An object of a tenant must be in one of the tenant's namespaces.
+fn own_namespace(namespaces: &BTreeMap<&str, &[String]>, o: &Object) -> Option<Diagnostic> {
+    let tenant = o.provenance.tenant.as_deref()?;
+    let own = namespaces.get(tenant).copied().unwrap_or(&[]);
+    let ns = o.namespace().or(if o.kind() == "Namespace" {
+        Some(o.name())
+    } else {
+        None
+    })?;
+    if own.iter().any(|n| n == ns) {
+        return None;
+    }
+    Some(
+        o.diagnostic(format!(
+            "`{}` `{}` is in namespace `{ns}`, which is not one of tenant `{tenant}`'s namespaces",
+            o.kind(),
+            o.name()
+        ))
+        .pointer("/metadata/namespace")
+        .hint(format!(
+            "the tenant's namespaces are {}",
+            crate::suggest::code_list(own.iter())
+        )),
+    )
+}
+
+/// Object identities across the whole build: no two objects are the same object or
+/// go to the same file.
+pub fn identities<'f>(objects: impl IntoIterator<Item = &'f ObjectFact>) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let mut seen: BTreeMap<String, &ObjectFact> = BTreeMap::new();
+    let mut paths: BTreeMap<&str, &ObjectFact> = BTreeMap::new();
+    for o in objects {
+        let other = |first: &ObjectFact| {
+            format!(
+                "the other one comes from `{}`, {}",
+                first.template, first.origin
+            )
+        };
         if let Some(first) = seen.insert(o.id(), o) {
-            diags.push(
+            problems.push(
                 o.diagnostic(format!(
                     "two objects are the same `{}` `{}`{}",
-                    o.kind(),
-                    o.name(),
-                    o.namespace()
+                    o.kind,
+                    o.name,
+                    o.namespace
+                        .as_ref()
                         .map(|n| format!(" in namespace `{n}`"))
                         .unwrap_or_default()
                 ))
-                .note(format!(
-                    "the other one comes from `{}`, {}",
-                    first.provenance.template,
-                    first.provenance.describe()
-                ))
+                .note(other(first))
                 .hint("every object needs a unique kind, namespace and name"),
             );
         } else if let Some(first) = paths.insert(&o.path, o) {
-            diags.push(
+            problems.push(
                 o.diagnostic(format!("two objects would be written to `{}`", o.path))
-                    .note(format!(
-                        "the other one comes from `{}`, {}",
-                        first.provenance.template,
-                        first.provenance.describe()
-                    )),
+                    .note(other(first)),
             );
         }
-        if let Some(tenant) = o.provenance.tenant.as_deref() {
-            let own = namespaces.get(tenant).copied().unwrap_or(&[]);
-            let ns = o.namespace().or(if o.kind() == "Namespace" {
-                Some(o.name())
-            } else {
-                None
-            });
-            if let Some(ns) = ns {
-                if !own.iter().any(|n| n == ns) {
-                    diags.push(
-                        o.diagnostic(format!("`{}` `{}` is in namespace `{ns}`, which is not one of tenant `{tenant}`'s namespaces", o.kind(), o.name()))
-                            .pointer("/metadata/namespace")
-                            .hint(format!("the tenant's namespaces are {}", crate::suggest::code_list(own.iter()))),
-                    );
-                }
-            }
-        }
-        check_secret(o, diags);
     }
+    problems
 }
 
 /// A Secret with literal data would put a credential into git: never emitted.
-fn check_secret(o: &crate::render::Object, diags: &mut Diagnostics) {
+fn check_secret(o: &Object) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
     if o.kind() != "Secret" || o.group() != "" {
-        return;
+        return diags;
     }
     for field in ["data", "stringData"] {
         let has = match o.value.get(field) {
@@ -153,6 +176,7 @@ fn check_secret(o: &crate::render::Object, diags: &mut Diagnostics) {
             );
         }
     }
+    diags
 }
 
 #[cfg(test)]
@@ -171,29 +195,23 @@ mod tests {
     }
 
     fn run(docs: Vec<Json>) -> Vec<Diagnostic> {
-        let objects = docs
+        let objects: Vec<Object> = docs
             .into_iter()
             .map(|d| from_document(d, &provenance(), 0).unwrap())
             .collect();
-        let rendered = Rendered { objects };
-        let plan_namespaces = vec!["acme".to_string()];
-        let mut diags = Diagnostics::new();
-        let plans = vec![crate::plan::TenantPlan {
-            name: "acme".into(),
-            environment: "dev".into(),
-            file: "tenants/acme.yaml".into(),
-            layers: Vec::new(),
-            merged: crate::plan::MNode::empty_map(crate::plan::Origin {
-                layer: 0,
-                span: Default::default(),
-            }),
-            values: json!({}),
-            flags: Default::default(),
-            services: Default::default(),
-            namespaces: plan_namespaces,
-        }];
-        identities(&rendered, &plans, &mut diags);
-        diags.into_vec()
+        let own = vec!["acme".to_string()];
+        let namespaces: BTreeMap<&str, &[String]> = [("acme", own.as_slice())].into();
+        let mut ds: Vec<Diagnostic> = objects
+            .iter()
+            .flat_map(|o| {
+                own_namespace(&namespaces, o)
+                    .into_iter()
+                    .chain(check_secret(o))
+            })
+            .collect();
+        let facts: Vec<ObjectFact> = objects.iter().map(|o| o.fact(b"")).collect();
+        ds.extend(identities(&facts));
+        ds
     }
 
     #[test]

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{print_json, report, Cli, Format};
-use crate::compile::{compile, Until};
+use super::{fail, print_json, report, Cli, Format, Planned};
 use crate::diagnostic::{self, Diagnostic};
-use crate::emit::{self, Comparison, WriteOutcome};
+use crate::emit::stream::{self, Compare, Staging};
+use crate::emit::{self, cache, Comparison, WriteOutcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,124 +19,88 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let c = compile(&cli.workspace, Until::Check)?;
-    let failed = report(cli, &c, "build");
-    let (Some(tree), Some(ws), false) = (c.tree(), c.workspace.as_ref(), failed) else {
-        if cli.format == Format::Json {
-            let mut v = diagnostic::render_json(&c.diagnostics.sorted());
-            v["ok"] = false.into();
-            print_json(&v);
-        }
-        return Ok(ExitCode::from(1));
+    let mut p = Planned::new(cli)?;
+    let Some(out_dir) = p.out_dir.clone().filter(|_| p.c.ok()) else {
+        report(cli, &p.c, "build");
+        return fail(cli, &p.c.diagnostics.sorted());
     };
-    let out_dir = cli.workspace.join(&ws.settings.output_dir);
-    let shown = ws.settings.output_dir.trim_end_matches('/').to_string() + "/";
+    let shown = out_dir
+        .strip_prefix(&cli.workspace)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| out_dir.display().to_string())
+        .trim_end_matches('/')
+        .to_string()
+        + "/";
     if args.check {
-        let cmp = emit::compare(&out_dir, &tree)?;
-        let stale = !cmp.is_clean();
-        match cli.format {
-            Format::Json => {
-                let mut v = changes_json(&cmp);
-                v["ok"] = (!stale).into();
-                v["diagnostics"] = json!(c.diagnostics.sorted());
-                print_json(&v);
-            }
-            Format::Text | Format::Markdown => {
-                let mut stdout = std::io::stdout().lock();
-                for (label, list) in [
-                    ("missing", &cmp.missing),
-                    ("stale", &cmp.stale),
-                    ("extra", &cmp.extra),
-                    ("foreign", &cmp.foreign),
-                ] {
-                    for p in list {
-                        let _ = writeln!(stdout, "{label:<8} {shown}{p}");
-                    }
-                }
-                let mut stderr = std::io::stderr().lock();
-                if stale {
-                    let foreign = match cmp.foreign.len() {
-                        0 => String::new(),
-                        n => format!(", {n} in the way (not kiln's)"),
-                    };
-                    let _ = writeln!(
-                        stderr,
-                        "{shown} is out of date: {} missing, {} stale, {} extra{foreign}; run `kiln build`",
-                        cmp.missing.len(),
-                        cmp.stale.len(),
-                        cmp.extra.len()
-                    );
-                } else {
-                    let _ = writeln!(
-                        stderr,
-                        "{shown} is up to date ({} files)",
-                        cmp.unchanged.len()
-                    );
-                }
-            }
-        }
-        return Ok(if stale {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        let sink = Compare::default();
+        p.build(&sink)?;
+        let failed = report(cli, &p.c, "build");
+        let Some(output) = p.c.output.as_ref().filter(|_| !failed) else {
+            return fail(cli, &p.c.diagnostics.sorted());
+        };
+        let cmp = sink.finish(&out_dir, output, &p.previous)?;
+        return Ok(report_check(cli, &p, &cmp, &shown));
     }
-    let outcome = emit::apply(&out_dir, &tree)?;
+    let staging = Staging::new(&out_dir)?;
+    let built = p.build(&staging);
+    let failed = report(cli, &p.c, "build");
+    let output = match (built, p.c.output.as_ref(), failed) {
+        (Ok(()), Some(output), false) => output,
+        (built, _, _) => {
+            staging.discard();
+            built?;
+            return fail(cli, &p.c.diagnostics.sorted());
+        }
+    };
+    let outcome = stream::commit(&out_dir, staging, output, &p.previous)?;
     if let WriteOutcome::Blocked(paths) = &outcome {
         let diags: Vec<Diagnostic> = paths
             .iter()
-            .map(|p| {
-                Diagnostic::error(format!("`{shown}{p}` is not kiln's, and the build would replace it"))
+            .map(|path| {
+                Diagnostic::error(format!("`{shown}{path}` is not kiln's, and the build would replace it"))
                     .hint(format!(
                         "move or delete it; kiln changes only the files it wrote (those listed in `{shown}{}`)",
                         emit::INDEX_FILE
                     ))
             })
             .collect();
-        match cli.format {
-            Format::Json => {
-                let mut v = diagnostic::render_json(&diags);
-                v["ok"] = false.into();
-                print_json(&v);
-            }
-            Format::Text | Format::Markdown => {
-                let mut stderr = std::io::stderr().lock();
-                let _ = write!(
-                    stderr,
-                    "{}",
-                    diagnostic::render_human(&diags, &Default::default())
-                );
-                let _ = writeln!(
-                    stderr,
-                    "build failed: {}; {shown} is unchanged",
-                    diagnostic::summary(diags.len(), 0)
-                );
-            }
+        if cli.format != Format::Json {
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(
+                stderr,
+                "{}",
+                diagnostic::render_human(&diags, &Default::default())
+            );
+            let _ = writeln!(
+                stderr,
+                "build failed: {}; {shown} is unchanged",
+                diagnostic::summary(diags.len(), 0)
+            );
         }
-        return Ok(ExitCode::from(1));
+        return fail(cli, &diags);
     }
+    if let Some(id) = &p.id {
+        cache::save(&out_dir, id, output)?;
+    }
+    let files = output.files().len() + 1;
     match cli.format {
         Format::Json => {
             let mut v = match &outcome {
-                WriteOutcome::Unchanged => {
+                WriteOutcome::Written(cmp) => changes_json(cmp),
+                _ => {
                     let mut v = changes_json(&Comparison::default());
-                    v["unchanged"] = tree.files.len().into();
+                    v["unchanged"] = files.into();
                     v
                 }
-                WriteOutcome::Written(cmp) => changes_json(cmp),
-                WriteOutcome::Blocked(_) => changes_json(&Comparison::default()),
             };
             v["wrote"] = matches!(outcome, WriteOutcome::Written(_)).into();
             v["ok"] = true.into();
-            v["diagnostics"] = json!(c.diagnostics.sorted());
+            v["diagnostics"] = json!(p.c.diagnostics.sorted());
             print_json(&v);
         }
         Format::Text | Format::Markdown => {
             let mut stderr = std::io::stderr().lock();
             let _ = match &outcome {
-                WriteOutcome::Unchanged => {
-                    writeln!(stderr, "{shown} is up to date ({} files)", tree.files.len())
-                }
                 WriteOutcome::Written(cmp) => writeln!(
                     stderr,
                     "wrote {shown}: {} new, {} changed, {} removed, {} unchanged",
@@ -145,11 +109,62 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                     cmp.extra.len(),
                     cmp.unchanged.len()
                 ),
-                WriteOutcome::Blocked(_) => Ok(()),
+                _ => writeln!(stderr, "{shown} is up to date ({files} files)"),
             };
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The report of `build --check`.
+fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> ExitCode {
+    let stale = !cmp.is_clean();
+    match cli.format {
+        Format::Json => {
+            let mut v = changes_json(cmp);
+            v["ok"] = (!stale).into();
+            v["diagnostics"] = json!(p.c.diagnostics.sorted());
+            print_json(&v);
+        }
+        Format::Text | Format::Markdown => {
+            let mut stdout = std::io::stdout().lock();
+            for (label, list) in [
+                ("missing", &cmp.missing),
+                ("stale", &cmp.stale),
+                ("extra", &cmp.extra),
+                ("foreign", &cmp.foreign),
+            ] {
+                for path in list {
+                    let _ = writeln!(stdout, "{label:<8} {shown}{path}");
+                }
+            }
+            let mut stderr = std::io::stderr().lock();
+            if stale {
+                let foreign = match cmp.foreign.len() {
+                    0 => String::new(),
+                    n => format!(", {n} in the way (not kiln's)"),
+                };
+                let _ = writeln!(
+                    stderr,
+                    "{shown} is out of date: {} missing, {} stale, {} extra{foreign}; run `kiln build`",
+                    cmp.missing.len(),
+                    cmp.stale.len(),
+                    cmp.extra.len()
+                );
+            } else {
+                let _ = writeln!(
+                    stderr,
+                    "{shown} is up to date ({} files)",
+                    cmp.unchanged.len() + 1
+                );
+            }
+        }
+    }
+    if stale {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn changes_json(cmp: &Comparison) -> serde_json::Value {

@@ -3,14 +3,17 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use super::{print_json, report, Cli, Format};
-use crate::compile::{compile, Until};
+use super::{print_json, report, Cli, Format, Planned};
+use crate::compile::Discard;
 use crate::diagnostic;
 
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
-    let c = compile(&cli.workspace, Until::Check)?;
-    let failed = report(cli, &c, "check");
-    let objects = c.rendered.as_ref().map(|r| r.objects.len()).unwrap_or(0);
+    let mut p = Planned::new(cli)?;
+    // Units the cache vouches for were checked when they were built.
+    p.build(&Discard)?;
+    let c = &p.c;
+    let failed = report(cli, c, "check");
+    let objects = c.output.as_ref().map(|o| o.objects().count()).unwrap_or(0);
     match cli.format {
         Format::Json => {
             let mut v = diagnostic::render_json(&c.diagnostics.sorted());

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use serde_json::json;
 
-use super::{fail, print_json, report, Cli, Format};
-use crate::compile::{compile, Until};
+use super::{fail, print_json, report, Cli, Format, Planned};
 use crate::diagnostic::{self, Diagnostic};
 use crate::diff::{self, markdown, Files};
+use crate::emit::stream::Memory;
 use crate::git::{self, Outcome};
 
 #[derive(Debug, clap::Args)]
@@ -49,11 +49,20 @@ pub enum Color {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let c = compile(&cli.workspace, Until::Check)?;
-    let failed = report(cli, &c, "diff");
-    let (Some(tree), Some(ws), false) = (c.tree(), c.workspace.as_ref(), failed) else {
+    let mut p = Planned::new(cli)?;
+    let sink = Memory::default();
+    p.build(&sink)?;
+    let c = &p.c;
+    let failed = report(cli, c, "diff");
+    let (Some(output), Some(ws), Some(out_path), false) = (
+        c.output.as_ref(),
+        c.workspace.as_ref(),
+        p.out_dir.as_ref(),
+        failed,
+    ) else {
         return fail(cli, &c.diagnostics.sorted());
     };
+    let new_files = sink.all(out_path, output)?;
     let out_dir = ws.settings.output_dir.trim_end_matches('/');
     let (base, label) = match (&args.base, &args.against) {
         (Some(reference), _) => match read_base(cli, reference, out_dir) {
@@ -75,7 +84,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         }
         (None, None) => anyhow::bail!("`--base` or `--against` is required"),
     };
-    let r = diff::compare(&base, &tree.files, &ws.settings.repo_path);
+    let r = diff::compare(&base, &new_files, &ws.settings.repo_path);
     let mut stdout = std::io::stdout().lock();
     match cli.format {
         Format::Json => {

@@ -14,8 +14,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::compile::Compilation;
+use crate::compile::{self, Compilation, Sink, Until};
 use crate::diagnostic;
+use crate::emit::cache::{self, Previous};
 
 /// kiln compiles tenant specs and pipeline blueprints into validated, deterministic
 /// Kubernetes and Argo CD manifests.
@@ -149,4 +150,60 @@ fn fail(cli: &Cli, diags: &[diagnostic::Diagnostic]) -> anyhow::Result<ExitCode>
         print_json(&v);
     }
     Ok(ExitCode::from(1))
+}
+
+/// Names this kiln binary: a build cache written by another one is not reused, since
+/// it may render differently. `None` when the binary cannot be identified (then no
+/// cache is used).
+fn build_id() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(exe).ok()?;
+    let mtime = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some(format!(
+        "{}-{}-{mtime}",
+        env!("CARGO_PKG_VERSION"),
+        meta.len()
+    ))
+}
+
+/// A planned workspace, with what the cache next to its output says.
+struct Planned {
+    c: Compilation,
+    /// The output directory, once the settings are valid.
+    out_dir: Option<PathBuf>,
+    previous: Previous,
+    id: Option<String>,
+}
+
+impl Planned {
+    /// Loads, validates and plans; reads the build cache when the inputs are valid.
+    fn new(cli: &Cli) -> anyhow::Result<Planned> {
+        let c = compile::compile(&cli.workspace, Until::Plan)?;
+        let out_dir = c
+            .workspace
+            .as_ref()
+            .map(|ws| cli.workspace.join(&ws.settings.output_dir));
+        let id = build_id();
+        let previous = match (&out_dir, &id, c.ok()) {
+            (Some(out), Some(id), true) => cache::load(out, id),
+            _ => Previous::default(),
+        };
+        Ok(Planned {
+            c,
+            out_dir,
+            previous,
+            id,
+        })
+    }
+
+    /// Builds the units the cache cannot vouch for, handing their files to `sink`.
+    fn build(&mut self, sink: &dyn Sink) -> anyhow::Result<()> {
+        let id = self.id.clone().unwrap_or_default();
+        compile::build(&mut self.c, &self.previous.units, &id, sink)
+    }
 }

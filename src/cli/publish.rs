@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{fail, print_json, report, Cli, Format};
-use crate::compile::{compile, Until};
+use super::{fail, print_json, report, Cli, Format, Planned};
 use crate::diagnostic::{self, Diagnostic};
+use crate::emit::stream::Memory;
 use crate::git::{self, Outcome};
 use crate::publish::{self, Source};
 
@@ -39,12 +39,21 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let c = compile(&cli.workspace, Until::Check)?;
-    let failed = report(cli, &c, "publish");
-    let (Some(tree), Some(ws), false) = (c.tree(), c.workspace.as_ref(), failed) else {
+    let mut p = Planned::new(cli)?;
+    let sink = Memory::default();
+    p.build(&sink)?;
+    let c = &p.c;
+    let failed = report(cli, c, "publish");
+    let (Some(output), Some(ws), Some(out_path), false) = (
+        c.output.as_ref(),
+        c.workspace.as_ref(),
+        p.out_dir.as_ref(),
+        failed,
+    ) else {
         return fail(cli, &c.diagnostics.sorted());
     };
-    match publish(cli, args, &tree.files, &ws.settings.repo_path) {
+    let files = sink.all(out_path, output)?;
+    match publish(cli, args, &files, &ws.settings.repo_path) {
         Ok(code) => Ok(code),
         Err(Outcome::User(e)) => {
             let d = Diagnostic::error(e.message).hint_opt(e.hint);

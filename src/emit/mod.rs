@@ -1,42 +1,47 @@
-//! Stage 7: turn the checked objects into the output tree (paths and bytes), and write it
-//! (the only stage, with `load`, that touches the filesystem).
+//! Stage 7: write the output (the only stage, with `load`, that touches the
+//! filesystem): the build's files as they come (`stream`), and the cache that lets the
+//! next build reuse what did not change (`cache`).
 
-mod write;
-
-use std::collections::BTreeMap;
-
-use crate::render::Rendered;
-use crate::yaml;
-
-pub use write::{apply, compare, Comparison, WriteOutcome};
+pub mod cache;
+pub mod stream;
 
 /// The file in the output directory that lists the files kiln owns there. It has no
 /// `.yaml`/`.json` extension, so Argo CD never reads it as a manifest.
 pub const INDEX_FILE: &str = ".kiln-owned";
 
-const INDEX_HEADER: &str = "# Files kiln owns in this directory, one per line. kiln rewrites and removes\n# these files and leaves every other file alone. Generated; do not edit.\n";
+pub const INDEX_HEADER: &str = "# Files kiln owns in this directory, one per line. kiln rewrites and removes\n# these files and leaves every other file alone. Generated; do not edit.\n";
 
-/// The complete output: file paths relative to the output directory, and their bytes.
+/// How the output on disk differs from a build.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct OutputTree {
-    pub files: BTreeMap<String, Vec<u8>>,
+pub struct Comparison {
+    /// In the build, not on disk.
+    pub missing: Vec<String>,
+    /// On disk with other content.
+    pub stale: Vec<String>,
+    /// Owned by kiln (in the index on disk) but no longer produced.
+    pub extra: Vec<String>,
+    /// Present and identical.
+    pub unchanged: Vec<String>,
+    /// On disk with other content, and not kiln's: kiln will not overwrite them.
+    pub foreign: Vec<String>,
 }
 
-impl OutputTree {
-    /// One YAML file per object, plus the index of owned files.
-    pub fn from_rendered(rendered: &Rendered) -> OutputTree {
-        let mut files = BTreeMap::new();
-        for o in &rendered.objects {
-            files.insert(o.path.clone(), yaml::to_string(&o.value).into_bytes());
-        }
-        let mut index = String::from(INDEX_HEADER);
-        for path in files.keys() {
-            index.push_str(path);
-            index.push('\n');
-        }
-        files.insert(INDEX_FILE.to_string(), index.into_bytes());
-        OutputTree { files }
+impl Comparison {
+    pub fn is_clean(&self) -> bool {
+        self.missing.is_empty()
+            && self.stale.is_empty()
+            && self.extra.is_empty()
+            && self.foreign.is_empty()
     }
+}
+
+/// What writing a build did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Unchanged,
+    Written(Comparison),
+    /// Nothing was written: files kiln does not own stand where it would write.
+    Blocked(Vec<String>),
 }
 
 /// The paths an index file lists.

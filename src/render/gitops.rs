@@ -16,7 +16,8 @@ use crate::diagnostic::Diagnostic;
 use crate::model::SyncPolicy;
 use crate::plan::pipeline::PipelinePlan;
 use crate::plan::TenantPlan;
-use crate::render::object::{Object, PLATFORM_KINDS};
+use crate::render::object::PLATFORM_KINDS;
+use crate::unit::ObjectFact;
 use crate::validate::Workspace;
 
 /// The folder of the output that holds the Argo CD objects: the root application's path.
@@ -90,12 +91,12 @@ pub fn repo_path(repo_path: &str, folder: &str) -> String {
     }
 }
 
-/// Decides the applications and projects for the objects rendered so far.
+/// Decides the applications and projects for the objects of the other units.
 pub fn plan(
     ws: &Workspace,
     tenants: &[TenantPlan],
     pipelines: &[PipelinePlan],
-    objects: &[Object],
+    objects: &[&ObjectFact],
 ) -> (GitOps, Vec<Diagnostic>) {
     let settings = &ws.settings;
     let argocd_ns = settings.argocd.namespace.clone();
@@ -103,8 +104,8 @@ pub fn plan(
     let mut folders: BTreeMap<&str, BTreeSet<(String, String)>> = BTreeMap::new();
     for o in objects {
         let kinds = folders.entry(o.app.as_str()).or_default();
-        if o.namespace().is_none() {
-            kinds.insert((o.group().to_string(), o.kind().to_string()));
+        if o.namespace.is_none() {
+            kinds.insert((o.group.clone(), o.kind.clone()));
         }
     }
     if folders.is_empty() {

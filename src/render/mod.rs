@@ -17,11 +17,10 @@ pub mod pipeline;
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
-
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::Diagnostic;
 use crate::plan::pipeline::PipelinePlan;
 use crate::plan::TenantPlan;
+use crate::unit::{ObjectFact, UnitSpec};
 use crate::validate::Workspace;
 
 pub use engine::{environment, Engine};
@@ -38,90 +37,108 @@ pub const SCOPES: [&str; 7] = [
     "argocd",
 ];
 
-/// Every object of the build, sorted by output path.
-#[derive(Debug, Default)]
-pub struct Rendered {
-    pub objects: Vec<Object>,
+/// Renders the units of a build: one `Renderer` (one template environment) for all of
+/// them, used from several threads.
+pub struct Renderer<'a> {
+    ws: &'a Workspace,
+    engine: engine::Engine,
+    by_scope: BTreeMap<&'static str, Vec<&'a str>>,
 }
 
-/// Renders everything; diagnostics for template errors and malformed output.
-pub fn render(
-    ws: &Workspace,
-    plans: &[TenantPlan],
-    pipelines: &[PipelinePlan],
-    diags: &mut Diagnostics,
-) -> Rendered {
-    let engine = match engine::Engine::new(&ws.templates) {
-        Ok(engine) => engine,
-        Err(problems) => {
-            diags.extend(problems);
-            return Rendered::default();
-        }
-    };
-    let by_scope = templates_by_scope(ws);
-    let mut objects = Vec::new();
-    let mut problems = Vec::new();
-
-    // The platform's cluster-wide objects exist for its tenants.
-    let cluster_ctx = engine::value(&context::cluster_context(ws));
-    let cluster_templates = if plans.is_empty() {
-        None
-    } else {
-        by_scope.get("cluster")
-    };
-    for name in cluster_templates.into_iter().flatten() {
-        let job = engine::Job {
-            template: name,
-            context: &cluster_ctx,
-            provenance: Provenance::cluster(
-                ws.templates
-                    .get(*name)
-                    .map(|f| f.path.clone())
-                    .unwrap_or_default(),
-            ),
-        };
-        engine::render_one(&engine, &job, &mut objects, &mut problems);
-    }
-
-    let per_tenant: Vec<(Vec<Object>, Vec<Diagnostic>)> = plans
-        .par_iter()
-        .map(|plan| {
-            let mut objects = Vec::new();
-            let mut problems = Vec::new();
-            render_tenant(ws, plan, &engine, &by_scope, &mut objects, &mut problems);
-            (objects, problems)
+impl<'a> Renderer<'a> {
+    /// Fails with diagnostics when a template does not compile.
+    pub fn new(ws: &'a Workspace) -> Result<Renderer<'a>, Vec<Diagnostic>> {
+        let engine = engine::Engine::new(&ws.templates)?;
+        Ok(Renderer {
+            ws,
+            engine,
+            by_scope: templates_by_scope(ws),
         })
-        .collect();
-    for (o, p) in per_tenant {
-        objects.extend(o);
-        problems.extend(p);
     }
-    for plan in pipelines {
-        render_pipeline(ws, plan, &engine, &by_scope, &mut objects, &mut problems);
+
+    fn template_path(&self, name: &str) -> String {
+        self.ws
+            .templates
+            .get(name)
+            .map(|f| f.path.clone())
+            .unwrap_or_default()
     }
-    // Last, the Argo CD objects that deliver everything rendered so far.
-    let (delivery, collisions) = gitops::plan(ws, plans, pipelines, &objects);
-    problems.extend(collisions);
-    if !delivery.applications.is_empty() {
-        let ctx = engine::value(&gitops::context(ws, &delivery));
-        for name in by_scope.get("argocd").into_iter().flatten() {
-            let job = engine::Job {
-                template: name,
-                context: &ctx,
-                provenance: Provenance::argocd(
-                    ws.templates
-                        .get(*name)
-                        .map(|f| f.path.clone())
-                        .unwrap_or_default(),
-                ),
-            };
-            engine::render_one(&engine, &job, &mut objects, &mut problems);
+
+    /// Renders one unit: its objects, sorted by output path, and the problems found.
+    pub fn unit(&self, unit: &UnitSpec) -> (Vec<Object>, Vec<Diagnostic>) {
+        let mut objects = Vec::new();
+        let mut problems = Vec::new();
+        match unit {
+            UnitSpec::Cluster => {
+                let ctx = engine::value(&context::cluster_context(self.ws));
+                for name in self.by_scope.get("cluster").into_iter().flatten() {
+                    let job = engine::Job {
+                        template: name,
+                        context: &ctx,
+                        provenance: Provenance::cluster(self.template_path(name)),
+                    };
+                    engine::render_one(&self.engine, &job, &mut objects, &mut problems);
+                }
+            }
+            UnitSpec::Tenant { plan, pipelines } => {
+                render_tenant(
+                    self.ws,
+                    plan,
+                    &self.engine,
+                    &self.by_scope,
+                    &mut objects,
+                    &mut problems,
+                );
+                for p in pipelines {
+                    render_pipeline(
+                        self.ws,
+                        p,
+                        &self.engine,
+                        &self.by_scope,
+                        &mut objects,
+                        &mut problems,
+                    );
+                }
+            }
+            UnitSpec::Pipeline(p) => {
+                render_pipeline(
+                    self.ws,
+                    p,
+                    &self.engine,
+                    &self.by_scope,
+                    &mut objects,
+                    &mut problems,
+                );
+            }
         }
+        checksum::annotate(&mut objects);
+        objects.sort_by(|a, b| a.path.cmp(&b.path));
+        (objects, problems)
     }
-    diags.extend(crate::diagnostic::collapse_repeats(problems));
-    checksum::annotate(&mut objects);
-    objects.sort_by(|a, b| a.path.cmp(&b.path));
-    Rendered { objects }
+
+    /// Renders the Argo CD objects that deliver the objects of every other unit.
+    pub fn argocd(
+        &self,
+        plans: &[TenantPlan],
+        pipelines: &[PipelinePlan],
+        facts: &[&ObjectFact],
+    ) -> (Vec<Object>, Vec<Diagnostic>) {
+        let mut objects = Vec::new();
+        let (delivery, mut problems) = gitops::plan(self.ws, plans, pipelines, facts);
+        if !delivery.applications.is_empty() {
+            let ctx = engine::value(&gitops::context(self.ws, &delivery));
+            for name in self.by_scope.get("argocd").into_iter().flatten() {
+                let job = engine::Job {
+                    template: name,
+                    context: &ctx,
+                    provenance: Provenance::argocd(self.template_path(name)),
+                };
+                engine::render_one(&self.engine, &job, &mut objects, &mut problems);
+            }
+        }
+        objects.sort_by(|a, b| a.path.cmp(&b.path));
+        (objects, problems)
+    }
 }
 
 fn templates_by_scope(ws: &Workspace) -> BTreeMap<&'static str, Vec<&str>> {

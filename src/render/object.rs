@@ -135,6 +135,23 @@ impl Object {
         )
     }
 
+    /// What the rest of the build needs to know of the object once it is written as
+    /// `bytes`.
+    pub fn fact(&self, bytes: &[u8]) -> crate::unit::ObjectFact {
+        crate::unit::ObjectFact {
+            group: self.group().to_string(),
+            kind: self.kind().to_string(),
+            namespace: self.namespace().map(str::to_string),
+            name: self.name().to_string(),
+            app: self.app.clone(),
+            path: self.path.clone(),
+            template: self.provenance.template.clone(),
+            origin: self.provenance.describe(),
+            oid: crate::unit::blob_id(bytes),
+            size: bytes.len() as u64,
+        }
+    }
+
     pub fn diagnostic(&self, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(message)
             .in_file(&self.provenance.template)

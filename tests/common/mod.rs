@@ -43,7 +43,8 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
-/// Copies `from` into `to` (created), skipping `out/`, `target/` and `.git/`.
+/// Copies `from` into `to` (created), skipping what is not workspace input: `out/`,
+/// `target/`, `.git/`, the source, tests, docs, benchmark and kiln's cache files.
 pub fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
         let entry = entry.expect("walkable");
@@ -54,8 +55,11 @@ pub fn copy_dir(from: &Path, to: &Path) {
             .map(|c| c.as_os_str().to_string_lossy().to_string());
         if matches!(
             first.as_deref(),
-            Some("out" | "target" | ".git" | "examples" | "tests" | "src")
-        ) {
+            Some("out" | "target" | ".git" | "examples" | "tests" | "src" | "bench" | "docs")
+        ) || first
+            .as_deref()
+            .is_some_and(|f| f.ends_with(".kiln-cache") || f.ends_with(".kiln-staging"))
+        {
             continue;
         }
         let target = to.join(rel);

@@ -1,0 +1,217 @@
+//! Units: the independently built parts of the output. A unit's objects depend only on
+//! its own inputs and the shared ones (settings, catalog, overlays, templates, CRDs), so
+//! a unit whose fingerprint did not change since the last build need not be rendered
+//! again, and units can be rendered, checked and written in parallel, one at a time in
+//! memory.
+//!
+//! The units: `cluster` (the cluster-wide objects, when there are tenants), one per
+//! tenant (with the pipelines it owns, which share its namespaces), one per pipeline
+//! with a namespace of its own, and `argocd`, the objects that deliver all the others,
+//! which depends on what every other unit holds and is always rendered.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::load::Sources;
+use crate::plan::pipeline::PipelinePlan;
+use crate::plan::TenantPlan;
+
+/// The key of the unit that delivers the others.
+pub const ARGOCD: &str = "argocd";
+pub const CLUSTER: &str = "cluster";
+
+/// One unit to build.
+#[derive(Clone, Debug)]
+pub enum UnitSpec<'a> {
+    Cluster,
+    Tenant {
+        plan: &'a TenantPlan,
+        pipelines: Vec<&'a PipelinePlan>,
+    },
+    Pipeline(&'a PipelinePlan),
+}
+
+impl UnitSpec<'_> {
+    /// `cluster`, `tenant/<name>`, `pipeline/<name>`.
+    pub fn key(&self) -> String {
+        match self {
+            UnitSpec::Cluster => CLUSTER.to_string(),
+            UnitSpec::Tenant { plan, .. } => format!("tenant/{}", plan.name),
+            UnitSpec::Pipeline(p) => format!("pipeline/{}", p.name),
+        }
+    }
+}
+
+/// The units of a build, in key order (without `argocd`).
+pub fn units<'a>(tenants: &'a [TenantPlan], pipelines: &'a [PipelinePlan]) -> Vec<UnitSpec<'a>> {
+    let mut out = Vec::new();
+    if !tenants.is_empty() {
+        out.push(UnitSpec::Cluster);
+    }
+    for p in pipelines
+        .iter()
+        .filter(|p| p.own_namespace || p.tenant.is_none())
+    {
+        out.push(UnitSpec::Pipeline(p));
+    }
+    for t in tenants {
+        let owned = pipelines
+            .iter()
+            .filter(|p| !p.own_namespace && p.tenant.as_deref() == Some(t.name.as_str()))
+            .collect();
+        out.push(UnitSpec::Tenant {
+            plan: t,
+            pipelines: owned,
+        });
+    }
+    out.sort_by_key(|u| u.key());
+    out
+}
+
+/// What later steps need to know of one object once its file is written: its identity,
+/// its place, and where it came from (for messages).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectFact {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// Its application folder.
+    pub app: String,
+    pub path: String,
+    pub template: String,
+    /// `rendered for tenant …`.
+    pub origin: String,
+    /// The git blob id of its file.
+    pub oid: String,
+    /// The size of its file in bytes.
+    pub size: u64,
+}
+
+impl ObjectFact {
+    /// A problem with this object, located in its template (as `Object::diagnostic`).
+    pub fn diagnostic(&self, message: impl Into<String>) -> crate::diagnostic::Diagnostic {
+        crate::diagnostic::Diagnostic::error(message)
+            .in_file(&self.template)
+            .note(format!("{} `{}` → {}", self.kind, self.name, self.path))
+            .note(self.origin.clone())
+    }
+
+    /// `group/kind/namespace/name`.
+    pub fn id(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.group,
+            self.kind,
+            self.namespace.as_deref().unwrap_or(""),
+            self.name
+        )
+    }
+}
+
+/// The id git gives a blob of these bytes (SHA-1 of `blob <len>\0<bytes>`), so output
+/// files can be compared with a git tree without reading either.
+pub fn blob_id(bytes: &[u8]) -> String {
+    git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
+        .map(|o| o.to_string())
+        .unwrap_or_default()
+}
+
+/// A built unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitOutput {
+    pub key: String,
+    pub fingerprint: String,
+    /// One per file, sorted by path.
+    pub objects: Vec<ObjectFact>,
+}
+
+/// Fingerprints of the inputs: a unit is up to date when its fingerprint is the one it
+/// was built with.
+pub struct Fingerprints {
+    shared: [u8; 32],
+}
+
+fn feed(h: &mut Sha256, path: &str, text: &str) {
+    h.update((path.len() as u64).to_le_bytes());
+    h.update(path.as_bytes());
+    h.update((text.len() as u64).to_le_bytes());
+    h.update(text.as_bytes());
+}
+
+impl Fingerprints {
+    /// `build_id` names the kiln that builds (a new kiln may render differently).
+    pub fn new(sources: &Sources, build_id: &str) -> Fingerprints {
+        let mut h = Sha256::new();
+        feed(&mut h, "kiln", build_id);
+        let shared = sources
+            .settings
+            .iter()
+            .chain(sources.catalog.iter())
+            .chain(sources.environments.values())
+            .chain(sources.templates.values())
+            .chain(sources.crds.iter());
+        for f in shared {
+            feed(&mut h, &f.path, &f.text);
+        }
+        Fingerprints {
+            shared: h.finalize().into(),
+        }
+    }
+
+    /// A unit's fingerprint: the shared inputs and its own files.
+    pub fn unit(&self, sources: &Sources, unit: &UnitSpec) -> String {
+        let mut h = Sha256::new();
+        h.update(self.shared);
+        h.update(unit.key().as_bytes());
+        let blueprint = |name: &str, h: &mut Sha256| {
+            for b in sources.blueprints.iter().filter(|b| b.name == name) {
+                for f in b
+                    .blueprint
+                    .iter()
+                    .chain(b.settings.iter())
+                    .chain(b.protos.values())
+                {
+                    feed(h, &f.path, &f.text);
+                }
+            }
+        };
+        match unit {
+            UnitSpec::Cluster => {}
+            UnitSpec::Tenant { plan, pipelines } => {
+                for t in sources.tenants.iter().filter(|t| t.file.path == plan.file) {
+                    feed(&mut h, &t.file.path, &t.file.text);
+                }
+                for p in pipelines {
+                    blueprint(&p.name, &mut h);
+                }
+            }
+            UnitSpec::Pipeline(p) => blueprint(&p.name, &mut h),
+        }
+        hex(&h.finalize())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Units from an earlier build, by key, that may be reused when their fingerprint
+/// matches (the caller has checked their files are on disk as written).
+pub type Reusable = BTreeMap<String, UnitOutput>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_ids_are_gits() {
+        // `printf 'hello\n' | git hash-object --stdin`
+        assert_eq!(
+            blob_id(b"hello\n"),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
+    }
+}
