@@ -83,9 +83,13 @@ pub fn commit_tree<'r>(repo: &'r Repository, reference: &str) -> Result<Tree<'r>
     Ok(commit.tree()?)
 }
 
-/// Every file under `folder` of a tree, by path relative to `folder`. A folder that is
-/// not there is an empty tree.
-pub fn files_under(repo: &Repository, tree: &Tree, folder: &str) -> Result<Files> {
+/// The blob id of every file under `folder` of a tree, by path relative to `folder`.
+/// A folder that is not there is an empty tree.
+pub fn entries_under(
+    repo: &Repository,
+    tree: &Tree,
+    folder: &str,
+) -> Result<std::collections::BTreeMap<String, git2::Oid>> {
     let sub = if folder.is_empty() {
         Some(tree.clone())
     } else {
@@ -96,23 +100,38 @@ pub fn files_under(repo: &Repository, tree: &Tree, folder: &str) -> Result<Files
             _ => None,
         }
     };
-    let mut files = Files::new();
+    let mut entries = std::collections::BTreeMap::new();
     let Some(sub) = sub else {
-        return Ok(files);
+        return Ok(entries);
     };
-    let mut blobs = Vec::new();
     sub.walk(TreeWalkMode::PreOrder, |root, entry| {
         if entry.kind() == Some(ObjectType::Blob) {
             if let Some(name) = entry.name() {
-                blobs.push((format!("{root}{name}"), entry.id()));
+                entries.insert(format!("{root}{name}"), entry.id());
             }
         }
         TreeWalkResult::Ok
     })?;
-    for (path, id) in blobs {
-        files.insert(path, repo.find_blob(id)?.content().to_vec());
+    Ok(entries)
+}
+
+/// The bytes of the given blobs, by path.
+pub fn blobs<'p>(
+    repo: &Repository,
+    entries: impl IntoIterator<Item = (&'p String, &'p git2::Oid)>,
+) -> Result<Files> {
+    let mut files = Files::new();
+    for (path, id) in entries {
+        files.insert(path.clone(), repo.find_blob(*id)?.content().to_vec());
     }
     Ok(files)
+}
+
+/// Every file under `folder` of a tree, by path relative to `folder`. A folder that is
+/// not there is an empty tree.
+pub fn files_under(repo: &Repository, tree: &Tree, folder: &str) -> Result<Files> {
+    let entries = entries_under(repo, tree, folder)?;
+    blobs(repo, &entries)
 }
 
 /// Every file of a directory, by relative path with `/`; `.git` is skipped.

@@ -8,11 +8,16 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use serde_json::json;
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 use super::{fail, print_json, report, Cli, Format, Planned};
+use crate::compile::Sink;
 use crate::diagnostic::{self, Diagnostic};
 use crate::diff::{self, markdown, Files};
-use crate::emit::stream::Memory;
 use crate::git::{self, Outcome};
+use crate::render::gitops::ARGOCD_FOLDER;
+use crate::unit::blob_id;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("old").required(true).args(["base", "against"])))]
@@ -50,8 +55,26 @@ pub enum Color {
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let mut p = Planned::new(cli)?;
-    let sink = Memory::default();
+    // The base is read first, as blob ids only, so the build keeps just what differs.
+    let base = match (&p.c.workspace, p.c.ok()) {
+        (Some(ws), true) => Some(Base::open(
+            cli,
+            args,
+            ws.settings.output_dir.trim_end_matches('/'),
+        )),
+        _ => None,
+    };
+    let empty = BTreeMap::new();
+    let base_ids = match &base {
+        Some(Ok(b)) => &b.ids,
+        _ => &empty,
+    };
+    let sink = Differing {
+        base: base_ids,
+        kept: Mutex::new(Files::new()),
+    };
     p.build(&sink)?;
+    let mut new_files = sink.kept.into_inner().unwrap_or_else(|e| e.into_inner());
     let c = &p.c;
     let failed = report(cli, c, "diff");
     let (Some(output), Some(ws), Some(out_path), false) = (
@@ -62,29 +85,48 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     ) else {
         return fail(cli, &c.diagnostics.sorted());
     };
-    let new_files = sink.all(out_path, output)?;
-    let out_dir = ws.settings.output_dir.trim_end_matches('/');
-    let (base, label) = match (&args.base, &args.against) {
-        (Some(reference), _) => match read_base(cli, reference, out_dir) {
-            Ok(files) => (files, format!("`{reference}`")),
-            Err(Outcome::User(e)) => {
-                let d = Diagnostic::error(e.message).hint_opt(e.hint);
-                report_one(cli, &d);
-                return fail(cli, &[d]);
-            }
-            Err(Outcome::Failed(e)) => return Err(e),
-        },
-        (None, Some(dir)) => {
-            if !dir.is_dir() {
-                let d = Diagnostic::error(format!("`{}` is not a directory", dir.display()));
-                report_one(cli, &d);
-                return fail(cli, &[d]);
-            }
-            (git::files_in_dir(dir)?, format!("`{}`", dir.display()))
+    let base = match base {
+        Some(Ok(b)) => b,
+        Some(Err(Outcome::User(e))) => {
+            let d = Diagnostic::error(e.message).hint_opt(e.hint);
+            report_one(cli, &d);
+            return fail(cli, &[d]);
         }
-        (None, None) => anyhow::bail!("`--base` or `--against` is required"),
+        Some(Err(Outcome::Failed(e))) => return Err(e),
+        None => anyhow::bail!("the base was not read"),
     };
-    let r = diff::compare(&base, &new_files, &ws.settings.repo_path);
+    // Only the files that differ, and the Application objects, are read and compared.
+    let new_ids: BTreeMap<&str, &str> = output
+        .files()
+        .into_iter()
+        .map(|(path, o)| (path, o.oid.as_str()))
+        .collect();
+    for (path, oid) in &new_ids {
+        if wanted(path, oid, base.ids.get(*path)) && !new_files.contains_key(*path) {
+            let file = out_path.join(path);
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", file.display()))?;
+            new_files.insert(path.to_string(), bytes);
+        }
+    }
+    let differing: Vec<&String> = base
+        .ids
+        .iter()
+        .filter(|(path, oid)| {
+            new_ids
+                .get(path.as_str())
+                .is_none_or(|new| wanted(path, new, Some(*oid)))
+        })
+        .map(|(path, _)| path)
+        .collect();
+    let base_files = base.contents(&differing)?;
+    let same = new_ids
+        .iter()
+        .filter(|(path, oid)| !wanted(path, oid, base.ids.get(**path)) && is_manifest(path))
+        .count();
+    let mut r = diff::compare(&base_files, &new_files, &ws.settings.repo_path);
+    r.unchanged += same;
+    let label = base.label;
     let mut stdout = std::io::stdout().lock();
     match cli.format {
         Format::Json => {
@@ -138,16 +180,110 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The committed output at `reference`, from the repository holding the workspace.
-fn read_base(cli: &Cli, reference: &str, out_dir: &str) -> git::Result<Files> {
-    let (repo, inside) = git::locate(&cli.workspace)?;
-    let folder = if inside.is_empty() {
-        out_dir.to_string()
-    } else {
-        format!("{inside}/{out_dir}")
-    };
-    let tree = git::commit_tree(&repo, reference)?;
-    git::files_under(&repo, &tree, &folder)
+/// Whether a file must be read and compared: its blob differs from the base's, or it
+/// may be an Application (which tells the application of every other file).
+fn wanted(path: &str, oid: &str, base: Option<&String>) -> bool {
+    base.is_none_or(|b| b != oid) || path.starts_with(&format!("{ARGOCD_FOLDER}/"))
+}
+
+fn is_manifest(path: &str) -> bool {
+    [".yaml", ".yml", ".json"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+}
+
+/// Keeps the bytes of the files built that differ from the base.
+struct Differing<'b> {
+    base: &'b BTreeMap<String, String>,
+    kept: Mutex<Files>,
+}
+
+impl Sink for Differing<'_> {
+    fn unit(&self, _key: &str, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+        let keep: Vec<(String, Vec<u8>)> = files
+            .into_iter()
+            .filter(|(path, bytes)| wanted(path, &blob_id(bytes), self.base.get(path)))
+            .collect();
+        self.kept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(keep);
+        Ok(())
+    }
+}
+
+/// What the build is compared with: blob ids first, contents on demand.
+struct Base {
+    label: String,
+    ids: BTreeMap<String, String>,
+    source: BaseSource,
+}
+
+enum BaseSource {
+    Git(git2::Repository, BTreeMap<String, git2::Oid>),
+    Dir(Files),
+}
+
+impl Base {
+    fn open(cli: &Cli, args: &Args, out_dir: &str) -> git::Result<Base> {
+        match (&args.base, &args.against) {
+            (Some(reference), _) => {
+                let (repo, inside) = git::locate(&cli.workspace)?;
+                let folder = if inside.is_empty() {
+                    out_dir.to_string()
+                } else {
+                    format!("{inside}/{out_dir}")
+                };
+                let entries = {
+                    let tree = git::commit_tree(&repo, reference)?;
+                    git::entries_under(&repo, &tree, &folder)?
+                };
+                Ok(Base {
+                    label: format!("`{reference}`"),
+                    ids: entries
+                        .iter()
+                        .map(|(p, o)| (p.clone(), o.to_string()))
+                        .collect(),
+                    source: BaseSource::Git(repo, entries),
+                })
+            }
+            (None, Some(dir)) => {
+                if !dir.is_dir() {
+                    return Err(git::user(
+                        format!("`{}` is not a directory", dir.display()),
+                        None,
+                    ));
+                }
+                let files = git::files_in_dir(dir)?;
+                Ok(Base {
+                    label: format!("`{}`", dir.display()),
+                    ids: files.iter().map(|(p, b)| (p.clone(), blob_id(b))).collect(),
+                    source: BaseSource::Dir(files),
+                })
+            }
+            (None, None) => Err(git::Outcome::Failed(anyhow::anyhow!(
+                "`--base` or `--against` is required"
+            ))),
+        }
+    }
+
+    /// The contents of some of its files.
+    fn contents(&self, paths: &[&String]) -> anyhow::Result<Files> {
+        match &self.source {
+            BaseSource::Git(repo, entries) => {
+                let chosen = paths.iter().filter_map(|p| entries.get_key_value(*p));
+                git::blobs(repo, chosen).map_err(|e| match e {
+                    Outcome::Failed(e) => e,
+                    Outcome::User(u) => anyhow::anyhow!(u.message),
+                })
+            }
+            BaseSource::Dir(files) => Ok(paths
+                .iter()
+                .filter_map(|p| files.get_key_value(*p))
+                .map(|(p, b)| (p.clone(), b.clone()))
+                .collect()),
+        }
+    }
 }
 
 fn report_one(cli: &Cli, d: &Diagnostic) {
