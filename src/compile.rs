@@ -22,7 +22,12 @@ use crate::yaml;
 /// How far to run the pipeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Until {
+    /// Load, validate and plan, keeping every plan's merged values and their
+    /// provenance (`kiln explain`).
+    Explain,
+    /// Load, validate and plan lean plans, for a build to follow.
     Plan,
+    /// Plan and build every unit, keeping nothing but the objects' facts.
     Check,
 }
 
@@ -107,7 +112,12 @@ pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
     };
     // Tenants that validated are planned even when others did not, so one run reports
     // every problem; nothing renders unless everything is valid.
-    c.plans = plan::plan(&ws, &mut c.diagnostics);
+    let keep = if until == Until::Explain {
+        plan::Keep::All
+    } else {
+        plan::Keep::Lean
+    };
+    c.plans = plan::plan(&ws, keep, &mut c.diagnostics);
     let (pipelines, problems) = plan::pipeline::plan(&ws, &c.plans);
     c.diagnostics.extend(problems);
     c.pipelines = pipelines;

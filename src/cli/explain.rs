@@ -28,7 +28,7 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let c = compile(&cli.workspace, Until::Plan)?;
+    let c = compile(&cli.workspace, Until::Explain)?;
     // A tenant that planned can be explained even when other inputs have problems.
     let planned = c.plans.iter().find(|p| p.name == args.tenant);
     if planned.is_none() && report(cli, &c, "explain") {

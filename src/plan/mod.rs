@@ -7,6 +7,7 @@ pub mod merge;
 pub mod pipeline;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::Value as Json;
@@ -95,7 +96,8 @@ pub struct TenantPlan {
     pub name: String,
     pub environment: String,
     pub file: String,
-    pub layers: Vec<Layer>,
+    /// Shared between tenants where they are the same (the catalog's, an environment's).
+    pub layers: Vec<Arc<Layer>>,
     pub merged: MNode,
     pub values: Json,
     pub flags: BTreeMap<String, (bool, Origin)>,
@@ -105,6 +107,32 @@ pub struct TenantPlan {
 }
 
 impl TenantPlan {
+    /// The plan without its merged values (see `Keep::Lean`).
+    fn lean(mut self) -> TenantPlan {
+        self.merged = MNode::empty_map(Origin {
+            layer: 0,
+            span: Span::default(),
+        });
+        self.values = Json::Null;
+        self
+    }
+
+    /// The plan with its merged values, computed again from the layers when it is lean.
+    pub fn with_values(&self) -> std::borrow::Cow<'_, TenantPlan> {
+        if !self.values.is_null() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut merged: Option<MNode> = None;
+        for (i, layer) in self.layers.iter().enumerate() {
+            merged = merge::merge(merged, &layer.root, i, None);
+        }
+        let mut full = self.clone();
+        full.values = merged
+            .map(|m| m.to_json())
+            .unwrap_or_else(|| Json::Object(Default::default()));
+        std::borrow::Cow::Owned(full)
+    }
+
     /// A diagnostic located where the value at `pointer` was set.
     pub fn at_origin(&self, origin: Origin, pointer: &str, d: Diagnostic) -> Diagnostic {
         match self.layers.get(origin.layer) {
@@ -124,13 +152,42 @@ impl TenantPlan {
     }
 }
 
+/// What a plan keeps once its checks are done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// Everything, provenance included (`kiln explain`).
+    All,
+    /// Not the merged values: a build recomputes them for the units it renders, so
+    /// thousands of tenants do not each hold a copy of the catalog's defaults.
+    Lean,
+}
+
 /// Plans every tenant (in parallel), sorted by name.
-pub fn plan(ws: &Workspace, diags: &mut Diagnostics) -> Vec<TenantPlan> {
-    let catalog_layers = catalog_layers(ws);
+pub fn plan(ws: &Workspace, keep: Keep, diags: &mut Diagnostics) -> Vec<TenantPlan> {
+    let catalog_layers: Vec<Arc<Layer>> = catalog_layers(ws).into_iter().map(Arc::new).collect();
+    let env_layers: BTreeMap<&str, Arc<Layer>> = ws
+        .environments
+        .iter()
+        .map(|(name, env)| {
+            let layer = Layer {
+                kind: LayerKind::Environment,
+                label: format!("environment {name}"),
+                file: env.file.clone(),
+                root: env.root.clone(),
+            };
+            (name.as_str(), Arc::new(layer))
+        })
+        .collect();
     let results: Vec<(Option<TenantPlan>, Vec<Diagnostic>)> = ws
         .tenants
         .par_iter()
-        .map(|t| plan_tenant(ws, &catalog_layers, t))
+        .map(|t| {
+            let (plan, problems) = plan_tenant(ws, &catalog_layers, &env_layers, t);
+            (
+                plan.map(|p| if keep == Keep::Lean { p.lean() } else { p }),
+                problems,
+            )
+        })
         .collect();
     let mut plans = Vec::new();
     let mut problems = Vec::new();
@@ -270,15 +327,10 @@ fn catalog_layers(ws: &Workspace) -> Vec<Layer> {
 
 /// The tenant's own layers: its spec without the keys that are not values, and its
 /// override for its environment.
-fn tenant_layers(ws: &Workspace, tenant: &Tenant) -> Vec<Layer> {
+fn tenant_layers(env_layers: &BTreeMap<&str, Arc<Layer>>, tenant: &Tenant) -> Vec<Arc<Layer>> {
     let mut layers = Vec::new();
-    if let Some(env) = ws.environments.get(&tenant.environment) {
-        layers.push(Layer {
-            kind: LayerKind::Environment,
-            label: format!("environment {}", tenant.environment),
-            file: env.file.clone(),
-            root: env.root.clone(),
-        });
+    if let Some(env) = env_layers.get(tenant.environment.as_str()) {
+        layers.push(Arc::clone(env));
     }
     let own: Vec<Entry> = tenant
         .doc
@@ -288,35 +340,36 @@ fn tenant_layers(ws: &Workspace, tenant: &Tenant) -> Vec<Layer> {
         .filter(|e| !matches!(e.key.as_str(), "environment" | "description" | "overrides"))
         .cloned()
         .collect();
-    layers.push(Layer {
+    layers.push(Arc::new(Layer {
         kind: LayerKind::Tenant,
         label: "tenant".into(),
         file: tenant.doc.file.clone(),
         root: Node::new(Value::Map(own), tenant.doc.root.span),
-    });
+    }));
     if let Some(o) = tenant
         .doc
         .root
         .get("overrides")
         .and_then(|o| o.get(&tenant.environment))
     {
-        layers.push(Layer {
+        layers.push(Arc::new(Layer {
             kind: LayerKind::TenantOverride(tenant.environment.clone()),
             label: format!("tenant override for {}", tenant.environment),
             file: tenant.doc.file.clone(),
             root: o.clone(),
-        });
+        }));
     }
     layers
 }
 
 fn plan_tenant(
     ws: &Workspace,
-    catalog_layers: &[Layer],
+    catalog_layers: &[Arc<Layer>],
+    env_layers: &BTreeMap<&str, Arc<Layer>>,
     tenant: &Tenant,
 ) -> (Option<TenantPlan>, Vec<Diagnostic>) {
     let mut layers = catalog_layers.to_vec();
-    layers.extend(tenant_layers(ws, tenant));
+    layers.extend(tenant_layers(env_layers, tenant));
     let mut merged: Option<MNode> = None;
     for (i, layer) in layers.iter().enumerate() {
         merged = merge::merge(merged, &layer.root, i, None);
