@@ -42,6 +42,28 @@ def run(cmd, cwd=None, stdout=subprocess.DEVNULL, check=True):
     return elapsed, usage.ru_maxrss / 1024
 
 
+class Trash:
+    """Folders moved aside rather than deleted before a measurement, and deleted at the
+    end: ext4 searches longer for free inodes for a few seconds after many files were
+    deleted, which would make whatever runs next look slow."""
+
+    def __init__(self, work):
+        self.dir = work / "trash"
+        self.dir.mkdir(exist_ok=True)
+        self.n = sum(1 for _ in self.dir.iterdir())
+
+    def move(self, path):
+        if path.exists():
+            self.n += 1
+            while (self.dir / str(self.n)).exists():
+                self.n += 1
+            os.rename(path, self.dir / str(self.n))
+
+    def empty(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(exist_ok=True)
+
+
 def median(values):
     return statistics.median(values) if values else None
 
@@ -69,8 +91,9 @@ def git(ws, *args):
     )
 
 
-def bench_size(n, runs, helm, helm_per_tenant_max, work):
+def bench_size(n, runs, helm, helm_per_tenant_max, work, trash):
     ws = work / f"n{n}"
+    trash.move(ws)
     names = generate.generate(ws, n)
     out = ws / "out"
     kiln = [str(KILN), "-C", str(ws)]
@@ -78,7 +101,8 @@ def bench_size(n, runs, helm, helm_per_tenant_max, work):
 
     cold, peak = [], []
     for _ in range(runs):
-        shutil.rmtree(out, ignore_errors=True)
+        trash.move(out)
+        (ws / ".out.kiln-cache").unlink(missing_ok=True)
         t, m = run(kiln + ["build"])
         cold.append(t)
         peak.append(m)
@@ -132,9 +156,9 @@ def bench_size(n, runs, helm, helm_per_tenant_max, work):
     copies = []
     for _ in range(runs):
         target = work / "copy"
-        shutil.rmtree(target, ignore_errors=True)
+        trash.move(target)
         copies.append(run(["cp", "-r", str(out), str(target)])[0])
-        shutil.rmtree(target, ignore_errors=True)
+    trash.move(work / "copy")
     r["cp"] = median(copies)
 
     if helm:
@@ -142,18 +166,18 @@ def bench_size(n, runs, helm, helm_per_tenant_max, work):
         helm_out = work / "helm-out"
         times = []
         for _ in range(runs):
-            shutil.rmtree(helm_out, ignore_errors=True)
+            trash.move(helm_out)
             times.append(run([helm, "template", "all", str(chart), "-f",
                               str(ws / "helm" / "all.yaml"), "--output-dir", str(helm_out)])[0])
         r["helm_all"] = median(times)
         if n <= helm_per_tenant_max:
-            shutil.rmtree(helm_out, ignore_errors=True)
+            trash.move(helm_out)
             start = time.perf_counter()
             for name in names:
                 run([helm, "template", name, str(chart), "-f", str(ws / "helm" / f"{name}.yaml"),
                      "--output-dir", str(helm_out / name)])
             r["helm_per_tenant"] = time.perf_counter() - start
-        shutil.rmtree(helm_out, ignore_errors=True)
+        trash.move(helm_out)
     return r
 
 
@@ -186,11 +210,17 @@ def main():
         subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
+    # What earlier runs left is deleted at the end, after every measurement.
+    trash = Trash(work)
+    for old in work.iterdir():
+        if old.name != "trash":
+            trash.move(old)
     sizes = [int(s) for s in a.sizes.split(",")]
     results = []
     for n in sizes:
         print(f"N = {n} …", file=sys.stderr, flush=True)
-        results.append(bench_size(n, a.runs, a.helm, a.helm_per_tenant_max, work))
+        results.append(bench_size(n, a.runs, a.helm, a.helm_per_tenant_max, work, trash))
+    trash.empty()
     by_n = {r["tenants"]: r for r in results}
     for r in results:
         r["cold_vs_cp"] = ratio(r["cold"], r["cp"])

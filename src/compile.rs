@@ -201,15 +201,25 @@ pub fn build(
     }
     // The Argo CD objects, from what every other unit holds.
     let facts: Vec<&ObjectFact> = outputs.iter().flat_map(|u| u.objects.iter()).collect();
-    let (objects, problems) = renderer.argocd(&c.plans, &c.pipelines, &facts);
-    if !problems.is_empty() {
-        c.diagnostics.extend(check_problems);
-        c.diagnostics
-            .extend(crate::diagnostic::collapse_repeats(problems));
-        return Ok(());
-    }
-    check_problems.extend(checker.unit(&objects));
-    let argocd = finish(unit::ARGOCD.to_string(), String::new(), &objects, sink)?;
+    let fingerprint = fps.argocd(facts.iter().copied(), &c.plans, &c.pipelines);
+    let argocd = match reusable
+        .get(unit::ARGOCD)
+        .filter(|r| r.fingerprint == fingerprint)
+    {
+        Some(r) => r.clone(),
+        None => {
+            let (objects, problems) = renderer.argocd(&c.plans, &c.pipelines, &facts);
+            if !problems.is_empty() {
+                c.diagnostics.extend(check_problems);
+                c.diagnostics
+                    .extend(crate::diagnostic::collapse_repeats(problems));
+                return Ok(());
+            }
+            check_problems.extend(checker.unit(&objects));
+            finish(unit::ARGOCD.to_string(), fingerprint, &objects, sink)?
+        }
+    };
+    drop(facts);
     outputs.push(argocd);
     outputs.sort_by(|a, b| a.key.cmp(&b.key));
     check_problems.extend(check::identities(

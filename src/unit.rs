@@ -194,6 +194,46 @@ impl Fingerprints {
     }
 }
 
+impl Fingerprints {
+    /// The Argo CD unit's fingerprint: what its objects are made of, namely which
+    /// application folders hold objects and which cluster-scoped kinds, and the
+    /// tenants' and pipelines' names, environments and namespaces.
+    pub fn argocd<'f>(
+        &self,
+        objects: impl IntoIterator<Item = &'f ObjectFact>,
+        tenants: &[TenantPlan],
+        pipelines: &[PipelinePlan],
+    ) -> String {
+        let mut h = Sha256::new();
+        h.update(self.shared);
+        h.update(ARGOCD.as_bytes());
+        let mut folders: std::collections::BTreeSet<(&str, &str, &str)> = Default::default();
+        for o in objects {
+            let (group, kind) = match o.namespace {
+                None => (o.group.as_str(), o.kind.as_str()),
+                Some(_) => ("", ""),
+            };
+            folders.insert((o.app.as_str(), group, kind));
+        }
+        for (app, group, kind) in folders {
+            feed(&mut h, app, &format!("{group}/{kind}"));
+        }
+        for t in tenants {
+            feed(&mut h, &t.name, &t.environment);
+            feed(&mut h, "namespaces", &t.namespaces.join(","));
+        }
+        for p in pipelines {
+            feed(&mut h, &p.name, &p.namespace);
+            feed(
+                &mut h,
+                p.tenant.as_deref().unwrap_or(""),
+                if p.own_namespace { "own" } else { "tenant" },
+            );
+        }
+        hex(&h.finalize())
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -79,8 +79,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         }
         return fail(cli, &diags);
     }
-    if let Some(id) = &p.id {
-        cache::save(&out_dir, id, output)?;
+    let untouched = outcome == WriteOutcome::Unchanged && cache::unchanged(&p.previous, output);
+    if let (Some(id), false) = (&p.id, untouched) {
+        cache::save(&out_dir, id, output, &p.previous)?;
     }
     let files = output.files().len() + 1;
     match cli.format {

@@ -12,6 +12,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use rayon::prelude::*;
 
 use super::{is_safe_path, parse_index, INDEX_FILE};
 use crate::compile::Output;
@@ -62,8 +63,8 @@ fn inode(_: &fs::Metadata) -> u64 {
 pub struct Previous {
     /// Units whose files are all on disk as written.
     pub units: Reusable,
-    /// Files on disk as written, with their git blob ids.
-    pub verified: BTreeMap<String, String>,
+    /// Files on disk as written, with their git blob ids and how they are on disk.
+    pub verified: BTreeMap<String, (String, Stamp)>,
 }
 
 /// The cache file of an output directory.
@@ -75,6 +76,13 @@ pub fn path(out: &Path) -> PathBuf {
     out.parent()
         .unwrap_or(Path::new("."))
         .join(format!(".{name}.kiln-cache"))
+}
+
+/// One file as the cache records it.
+struct Record<'t> {
+    unit: usize,
+    stamp: Stamp,
+    fields: [&'t str; 9],
 }
 
 /// Reads the cache and checks it against the disk; an unreadable or foreign cache is
@@ -90,32 +98,13 @@ pub fn load(out: &Path, build_id: &str) -> Previous {
     if lines.next() != Some(&format!("{MAGIC}\t{build_id}")) {
         return Previous::default();
     }
-    let mut previous = Previous::default();
-    let mut current: Option<(UnitOutput, bool)> = None;
-    let finish = |unit: Option<(UnitOutput, bool)>, previous: &mut Previous| {
-        if let Some((u, true)) = unit {
-            previous.units.insert(u.key.clone(), u);
-        }
-    };
+    let mut units: Vec<(String, String)> = Vec::new();
+    let mut records: Vec<Record> = Vec::new();
     for line in lines {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
-            ["U", key, fingerprint] => {
-                finish(current.take(), &mut previous);
-                current = Some((
-                    UnitOutput {
-                        key: key.to_string(),
-                        fingerprint: fingerprint.to_string(),
-                        objects: Vec::new(),
-                    },
-                    true,
-                ));
-            }
-            ["F", size, mtime, ino, oid, group, kind, namespace, name, app, file, template, origin] =>
-            {
-                let Some((unit, intact)) = current.as_mut() else {
-                    return Previous::default();
-                };
+            ["U", key, fingerprint] => units.push((key.to_string(), fingerprint.to_string())),
+            ["F", size, mtime, ino, rest @ ..] if rest.len() == 9 && !units.is_empty() => {
                 let stamp = match (size.parse(), mtime.parse(), ino.parse()) {
                     (Ok(size), Ok(mtime_ns), Ok(ino)) => Stamp {
                         size,
@@ -124,42 +113,109 @@ pub fn load(out: &Path, build_id: &str) -> Previous {
                     },
                     _ => return Previous::default(),
                 };
-                let on_disk = is_safe_path(file)
-                    && owned.contains(*file)
-                    && Stamp::of(&out.join(file)) == Some(stamp);
-                if on_disk {
-                    previous.verified.insert(file.to_string(), oid.to_string());
-                } else {
-                    *intact = false;
-                }
-                unit.objects.push(ObjectFact {
-                    group: group.to_string(),
-                    kind: kind.to_string(),
-                    namespace: (!namespace.is_empty()).then(|| namespace.to_string()),
-                    name: name.to_string(),
-                    app: app.to_string(),
-                    path: file.to_string(),
-                    template: template.to_string(),
-                    origin: origin.to_string(),
-                    oid: oid.to_string(),
-                    size: stamp.size,
+                let mut fields = [""; 9];
+                fields.copy_from_slice(rest);
+                records.push(Record {
+                    unit: units.len() - 1,
+                    stamp,
+                    fields,
                 });
             }
             _ => return Previous::default(),
         }
     }
-    finish(current.take(), &mut previous);
+    // Every file as it is now, on all cores: this is most of a no-op build.
+    let intact: Vec<bool> = records
+        .par_iter()
+        .map(|r| {
+            let file = r.fields[6];
+            is_safe_path(file)
+                && owned.contains(file)
+                && Stamp::of(&out.join(file)) == Some(r.stamp)
+        })
+        .collect();
+    let mut previous = Previous::default();
+    let mut outputs: Vec<(UnitOutput, bool)> = units
+        .into_iter()
+        .map(|(key, fingerprint)| {
+            let unit = UnitOutput {
+                key,
+                fingerprint,
+                objects: Vec::new(),
+            };
+            (unit, true)
+        })
+        .collect();
+    for (r, ok) in records.iter().zip(intact) {
+        let [oid, group, kind, namespace, name, app, file, template, origin] = r.fields;
+        let Some((unit, unit_ok)) = outputs.get_mut(r.unit) else {
+            continue;
+        };
+        if ok {
+            previous
+                .verified
+                .insert(file.to_string(), (oid.to_string(), r.stamp));
+        } else {
+            *unit_ok = false;
+        }
+        unit.objects.push(ObjectFact {
+            group: group.to_string(),
+            kind: kind.to_string(),
+            namespace: (!namespace.is_empty()).then(|| namespace.to_string()),
+            name: name.to_string(),
+            app: app.to_string(),
+            path: file.to_string(),
+            template: template.to_string(),
+            origin: origin.to_string(),
+            oid: oid.to_string(),
+            size: r.stamp.size,
+        });
+    }
+    for (unit, ok) in outputs {
+        if ok {
+            previous.units.insert(unit.key.clone(), unit);
+        }
+    }
     previous
 }
 
-/// Records the output as it is now on disk. Units built by `kiln build` have a
-/// fingerprint; the Argo CD unit, which is always built, is recorded for its files only.
-pub fn save(out: &Path, build_id: &str, output: &Output) -> anyhow::Result<()> {
+/// Whether the output is exactly what the cache already records: every unit reused.
+pub fn unchanged(previous: &Previous, output: &Output) -> bool {
+    output.units.len() == previous.units.len()
+        && output.units.iter().all(|u| {
+            previous
+                .units
+                .get(&u.key)
+                .is_some_and(|p| p.fingerprint == u.fingerprint)
+        })
+}
+
+/// Records the output as it is now on disk. Files the build did not touch keep the
+/// stamp the cache had; the others are looked at.
+pub fn save(
+    out: &Path,
+    build_id: &str,
+    output: &Output,
+    previous: &Previous,
+) -> anyhow::Result<()> {
+    let objects: Vec<&ObjectFact> = output.objects().collect();
+    let stamps: Vec<Option<Stamp>> = objects
+        .par_iter()
+        .map(|o| match previous.verified.get(&o.path) {
+            Some((oid, stamp)) if *oid == o.oid => Some(*stamp),
+            _ => Stamp::of(&out.join(&o.path)),
+        })
+        .collect();
+    let stamp_of: BTreeMap<&str, Stamp> = objects
+        .iter()
+        .zip(stamps)
+        .filter_map(|(o, s)| s.map(|s| (o.path.as_str(), s)))
+        .collect();
     let mut text = format!("{MAGIC}\t{build_id}\n");
     for unit in &output.units {
         text.push_str(&format!("U\t{}\t{}\n", unit.key, unit.fingerprint));
         for o in &unit.objects {
-            let Some(stamp) = Stamp::of(&out.join(&o.path)) else {
+            let Some(stamp) = stamp_of.get(o.path.as_str()) else {
                 continue;
             };
             let fields = [

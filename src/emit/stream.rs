@@ -88,11 +88,21 @@ impl Staging {
 
 impl Sink for Staging {
     fn unit(&self, _key: &str, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+        let mut made: BTreeSet<PathBuf> = BTreeSet::new();
         for (path, bytes) in &files {
             if !is_safe_path(path) || path == INDEX_FILE {
                 bail!("refusing to write `{path}`: the path would leave the output directory");
             }
-            write_file(&self.dir.join(path), bytes)?;
+            let target = self.dir.join(path);
+            if let Some(parent) = target.parent() {
+                if !made.contains(parent) {
+                    fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create `{}`", parent.display()))?;
+                    made.insert(parent.to_path_buf());
+                }
+            }
+            fs::write(&target, bytes)
+                .with_context(|| format!("cannot write `{}`", target.display()))?;
         }
         let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
         written.extend(files.into_iter().map(|(p, _)| p));
@@ -118,7 +128,7 @@ fn compare_files(
             continue;
         }
         let on_disk = match previous.verified.get(path) {
-            Some(oid) => Some(oid.clone()),
+            Some((oid, _)) => Some(oid.clone()),
             None => match fs::read(out.join(path)) {
                 Ok(bytes) => Some(blob_id(&bytes)),
                 Err(e)
