@@ -259,12 +259,13 @@ fn finish(
     objects: &[Object],
     sink: &dyn Sink,
 ) -> anyhow::Result<UnitOutput> {
+    // In parallel too: the Argo CD unit is built alone, after the others.
     let files: Vec<(String, Vec<u8>)> = objects
-        .iter()
+        .par_iter()
         .map(|o| (o.path.clone(), yaml::to_string(&o.value).into_bytes()))
         .collect();
     let facts = objects
-        .iter()
+        .par_iter()
         .zip(&files)
         .map(|(o, (_, bytes))| o.fact(bytes))
         .collect();

@@ -401,3 +401,60 @@ fn a_cache_of_another_kiln_is_not_used() {
         fs::read(repo().join("out/cluster/priorityclass_dataplane-critical.yaml")).unwrap()
     );
 }
+
+#[test]
+fn the_cache_of_a_first_build_vouches_for_every_file_it_wrote() {
+    // The stamps are taken as the files are written; wrong ones would make the next
+    // build render again and write the cache anew.
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    copy_dir(&repo(), ws);
+    kiln(ws).arg("build").assert().success();
+    let cache = ws.join(".out.kiln-cache");
+    let before = (
+        fs::read(&cache).unwrap(),
+        fs::metadata(&cache).unwrap().modified().unwrap(),
+    );
+    let files = before
+        .0
+        .split(|b| *b == b'\n')
+        .filter(|l| l.starts_with(b"F\t"));
+    assert_eq!(files.count(), read_tree(&ws.join("out")).len() - 1);
+    kiln(ws).arg("build").assert().success();
+    let after = (
+        fs::read(&cache).unwrap(),
+        fs::metadata(&cache).unwrap().modified().unwrap(),
+    );
+    assert!(before == after, "the second build rewrote the cache");
+}
+
+#[test]
+fn timings_name_each_stage_of_a_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&repo(), tmp.path());
+    let out = kiln(tmp.path())
+        .args(["build", "--timings"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stages: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| *l != "timings:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.trim().rsplit_once("  ").map(|(name, _)| name.trim()))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "load, validate and plan",
+            "read the build cache",
+            "render, check and serialise",
+            "move into place",
+            "save the build cache",
+            "total"
+        ],
+        "{stderr}"
+    );
+}

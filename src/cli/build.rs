@@ -52,7 +52,8 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             return fail(cli, &p.c.diagnostics.sorted());
         }
     };
-    let outcome = stream::commit(&out_dir, staging, output, &p.previous)?;
+    let (outcome, moved) = stream::commit(&out_dir, staging, output, &p.previous)?;
+    p.timings.mark("move into place");
     if let WriteOutcome::Blocked(paths) = &outcome {
         let diags: Vec<Diagnostic> = paths
             .iter()
@@ -81,8 +82,10 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     }
     let untouched = outcome == WriteOutcome::Unchanged && cache::unchanged(&p.previous, output);
     if let (Some(id), false) = (&p.id, untouched) {
-        cache::save(&out_dir, id, output, &p.previous)?;
+        cache::save(&out_dir, id, output, &p.previous, &moved)?;
     }
+    p.timings.mark("save the build cache");
+    p.timings.print();
     let files = output.files().len() + 1;
     match cli.format {
         Format::Json => {

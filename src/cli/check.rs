@@ -11,6 +11,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let mut p = Planned::new(cli)?;
     // Units the cache vouches for were checked when they were built.
     p.build(&Discard)?;
+    p.timings.print();
     let c = &p.c;
     let failed = report(cli, c, "check");
     let objects = c.output.as_ref().map(|o| o.objects().count()).unwrap_or(0);

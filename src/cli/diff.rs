@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
+use rayon::prelude::*;
 use serde_json::json;
 
 use std::collections::BTreeMap;
@@ -69,6 +70,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         Some(Ok(b)) => &b.ids,
         _ => &empty,
     };
+    p.timings.mark("read the base");
     let sink = Differing {
         base: base_ids,
         kept: Mutex::new(Files::new()),
@@ -101,31 +103,51 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         .into_iter()
         .map(|(path, o)| (path, o.oid.as_str()))
         .collect();
-    for (path, oid) in &new_ids {
-        if wanted(path, oid, base.ids.get(*path)) && !new_files.contains_key(*path) {
+    let to_read: Vec<&str> = new_ids
+        .iter()
+        .filter(|(path, oid)| wanted(path, oid, base.ids.get(**path)))
+        .filter(|(path, _)| !new_files.contains_key(**path))
+        .map(|(path, _)| *path)
+        .collect();
+    let read: Vec<anyhow::Result<(String, Vec<u8>)>> = to_read
+        .par_iter()
+        .map(|path| {
             let file = out_path.join(path);
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", file.display()))?;
-            new_files.insert(path.to_string(), bytes);
+            Ok((path.to_string(), bytes))
+        })
+        .collect();
+    for r in read {
+        let (path, bytes) = r?;
+        new_files.insert(path, bytes);
+    }
+    // Files with the same blob on both sides (Applications read for their folders) are
+    // taken from the build rather than read from the base again.
+    let mut base_files = Files::new();
+    let mut to_fetch: Vec<&String> = Vec::new();
+    for (path, oid) in &base.ids {
+        let new_oid = new_ids.get(path.as_str());
+        if !new_oid.is_none_or(|new| wanted(path, new, Some(oid))) {
+            continue;
+        }
+        match new_files.get(path) {
+            Some(bytes) if new_oid == Some(&oid.as_str()) => {
+                base_files.insert(path.clone(), bytes.clone());
+            }
+            _ => to_fetch.push(path),
         }
     }
-    let differing: Vec<&String> = base
-        .ids
-        .iter()
-        .filter(|(path, oid)| {
-            new_ids
-                .get(path.as_str())
-                .is_none_or(|new| wanted(path, new, Some(*oid)))
-        })
-        .map(|(path, _)| path)
-        .collect();
-    let base_files = base.contents(&differing)?;
+    base_files.extend(base.contents(&to_fetch)?);
+    p.timings.mark("read the files that differ");
     let same = new_ids
         .iter()
         .filter(|(path, oid)| !wanted(path, oid, base.ids.get(**path)) && is_manifest(path))
         .count();
     let mut r = diff::compare(&base_files, &new_files, &ws.settings.repo_path);
     r.unchanged += same;
+    p.timings.mark("compare");
+    p.timings.print();
     let label = base.label;
     let mut stdout = std::io::stdout().lock();
     match cli.format {

@@ -7,6 +7,7 @@ mod diff;
 mod explain;
 mod publish;
 mod schema;
+mod timings;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -41,6 +42,10 @@ pub struct Cli {
     /// Number of threads (default: one per core); output is the same for any number
     #[arg(short = 'j', long, global = true, value_name = "N")]
     pub jobs: Option<usize>,
+
+    /// Print how long each stage took, on stderr
+    #[arg(long, global = true)]
+    pub timings: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -178,12 +183,15 @@ struct Planned {
     out_dir: Option<PathBuf>,
     previous: Previous,
     id: Option<String>,
+    timings: timings::Timings,
 }
 
 impl Planned {
     /// Loads, validates and plans; reads the build cache when the inputs are valid.
     fn new(cli: &Cli) -> anyhow::Result<Planned> {
+        let mut timings = timings::Timings::new(cli.timings);
         let c = compile::compile(&cli.workspace, Until::Plan)?;
+        timings.mark("load, validate and plan");
         let out_dir = c
             .workspace
             .as_ref()
@@ -193,17 +201,21 @@ impl Planned {
             (Some(out), Some(id), true) => cache::load(out, id),
             _ => Previous::default(),
         };
+        timings.mark("read the build cache");
         Ok(Planned {
             c,
             out_dir,
             previous,
             id,
+            timings,
         })
     }
 
     /// Builds the units the cache cannot vouch for, handing their files to `sink`.
     fn build(&mut self, sink: &dyn Sink) -> anyhow::Result<()> {
         let id = self.id.clone().unwrap_or_default();
-        compile::build(&mut self.c, &self.previous.units, &id, sink)
+        let built = compile::build(&mut self.c, &self.previous.units, &id, sink);
+        self.timings.mark("render, check and serialise");
+        built
     }
 }

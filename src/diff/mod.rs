@@ -12,6 +12,7 @@ pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -254,39 +255,77 @@ fn application_of(folders: &BTreeMap<String, String>, path: &str) -> String {
 }
 
 /// Reads every YAML file of a tree as Kubernetes objects.
-fn read_objects(
-    files: &Files,
-    side: &'static str,
-    skipped: &mut Vec<Skipped>,
-) -> BTreeMap<ObjectKey, (String, Json)> {
-    let mut objects = BTreeMap::new();
+/// The documents of every manifest file, parsed on every core. A file whose bytes are
+/// those of the same path in `known` is not parsed again.
+fn parse_files<'f>(
+    files: &'f Files,
+    known: &BTreeMap<&str, Parsed<'_>>,
+) -> BTreeMap<&'f str, Parsed<'f>> {
     let options = yaml::ReadOptions {
         yaml11_check: false,
         ..yaml::ReadOptions::default()
     };
-    for (path, bytes) in files {
-        let is_manifest = [".yaml", ".yml", ".json"]
-            .iter()
-            .any(|ext| path.ends_with(ext));
-        if !is_manifest {
-            continue;
-        }
+    files
+        .par_iter()
+        .filter(|(path, _)| {
+            [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|ext| path.ends_with(ext))
+        })
+        .map(|(path, bytes)| {
+            if let Some(p) = known
+                .get(path.as_str())
+                .filter(|p| p.bytes == bytes.as_slice())
+            {
+                return (
+                    path.as_str(),
+                    Parsed {
+                        bytes,
+                        values: p.values.clone(),
+                    },
+                );
+            }
+            let values = match std::str::from_utf8(bytes) {
+                Err(_) => Err("not UTF-8 text".to_string()),
+                Ok(text) => {
+                    let read = yaml::parse_stream(text, &options);
+                    match read.problems.iter().find(|p| p.fatal) {
+                        Some(p) => Err(format!("not valid YAML: {}", p.message)),
+                        None => Ok(read.documents.iter().map(|d| d.to_json()).collect()),
+                    }
+                }
+            };
+            (path.as_str(), Parsed { bytes, values })
+        })
+        .collect()
+}
+
+/// A file's bytes and its documents, or why it cannot be read.
+struct Parsed<'f> {
+    bytes: &'f [u8],
+    values: Result<Vec<Json>, String>,
+}
+
+fn read_objects(
+    parsed: BTreeMap<&str, Parsed>,
+    side: &'static str,
+    skipped: &mut Vec<Skipped>,
+) -> BTreeMap<ObjectKey, (String, Json)> {
+    let mut objects = BTreeMap::new();
+    for (path, Parsed { values, .. }) in parsed {
         let skip = |reason: String| Skipped {
             side,
-            path: path.clone(),
+            path: path.to_string(),
             reason,
         };
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            skipped.push(skip("not UTF-8 text".into()));
-            continue;
+        let values = match values {
+            Ok(values) => values,
+            Err(reason) => {
+                skipped.push(skip(reason));
+                continue;
+            }
         };
-        let read = yaml::parse_stream(text, &options);
-        if let Some(p) = read.problems.iter().find(|p| p.fatal) {
-            skipped.push(skip(format!("not valid YAML: {}", p.message)));
-            continue;
-        }
-        for doc in &read.documents {
-            let value = doc.to_json();
+        for value in values {
             if value.is_null() {
                 continue;
             }
@@ -299,7 +338,7 @@ fn read_objects(
                         )));
                     }
                     std::collections::btree_map::Entry::Vacant(e) => {
-                        e.insert((path.clone(), value));
+                        e.insert((path.to_string(), value));
                     }
                 },
                 None => skipped.push(skip(
@@ -332,8 +371,10 @@ fn locate(
 /// `repo_path` of the rendered repository.
 pub fn compare(base: &Files, new: &Files, repo_path: &str) -> Report {
     let mut skipped = Vec::new();
-    let old_objects = read_objects(base, "base", &mut skipped);
-    let new_objects = read_objects(new, "new", &mut skipped);
+    let new_parsed = parse_files(new, &BTreeMap::new());
+    let old_parsed = parse_files(base, &new_parsed);
+    let old_objects = read_objects(old_parsed, "base", &mut skipped);
+    let new_objects = read_objects(new_parsed, "new", &mut skipped);
     // Each tree's own Application objects decide; the new tree's stand in where the
     // base has none (a base written before kiln wrote Argo CD objects).
     let (new_located, new_folders) = locate(new_objects, repo_path, &BTreeMap::new());

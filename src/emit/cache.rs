@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use rayon::prelude::*;
 
+use super::stream::Moved;
 use super::{is_safe_path, parse_index, INDEX_FILE};
 use crate::compile::Output;
 use crate::unit::{ObjectFact, Reusable, UnitOutput};
@@ -30,7 +31,10 @@ pub struct Stamp {
 
 impl Stamp {
     pub fn of(path: &Path) -> Option<Stamp> {
-        let m = fs::symlink_metadata(path).ok()?;
+        Stamp::from_metadata(&fs::symlink_metadata(path).ok()?)
+    }
+
+    pub fn from_metadata(m: &fs::Metadata) -> Option<Stamp> {
         if !m.is_file() {
             return None;
         }
@@ -43,7 +47,7 @@ impl Stamp {
         Some(Stamp {
             size: m.len(),
             mtime_ns,
-            ino: inode(&m),
+            ino: inode(m),
         })
     }
 }
@@ -190,20 +194,27 @@ pub fn unchanged(previous: &Previous, output: &Output) -> bool {
         })
 }
 
-/// Records the output as it is now on disk. Files the build did not touch keep the
-/// stamp the cache had; the others are looked at.
+/// Records the output as it is now on disk. Files the build moved in have the stamp
+/// they were written with, files it did not touch keep the stamp the cache had; the
+/// others are looked at.
 pub fn save(
     out: &Path,
     build_id: &str,
     output: &Output,
     previous: &Previous,
+    moved: &Moved,
 ) -> anyhow::Result<()> {
     let objects: Vec<&ObjectFact> = output.objects().collect();
     let stamps: Vec<Option<Stamp>> = objects
         .par_iter()
-        .map(|o| match previous.verified.get(&o.path) {
-            Some((oid, stamp)) if *oid == o.oid => Some(*stamp),
-            _ => Stamp::of(&out.join(&o.path)),
+        .map(|o| {
+            if let Some(stamp) = moved.get(&o.path) {
+                return Some(*stamp);
+            }
+            match previous.verified.get(&o.path) {
+                Some((oid, stamp)) if *oid == o.oid => Some(*stamp),
+                _ => Stamp::of(&out.join(&o.path)),
+            }
         })
         .collect();
     let stamp_of: BTreeMap<&str, Stamp> = objects

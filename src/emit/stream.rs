@@ -15,13 +15,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::{bail, Context as _};
 
-use super::cache::Previous;
+use super::cache::{Previous, Stamp};
 use super::{is_safe_path, parse_index, Comparison, WriteOutcome, INDEX_FILE};
 use crate::compile::{Output, Sink};
 use crate::unit::blob_id;
@@ -57,9 +57,13 @@ pub fn sibling(out: &Path, suffix: &str) -> anyhow::Result<PathBuf> {
 /// The staging directory of a build, which receives the files of the units built.
 pub struct Staging {
     dir: PathBuf,
-    /// Paths written, for `commit`.
-    written: Mutex<BTreeSet<String>>,
+    /// Paths written, for `commit`, with each file's stamp as written.
+    written: Mutex<BTreeMap<String, Option<Stamp>>>,
 }
+
+/// The stamps of the files a commit moved into the output (a rename keeps a file's
+/// size, modification time and inode), so the cache need not look at them again.
+pub type Moved = BTreeMap<String, Stamp>;
 
 impl Staging {
     /// A fresh staging directory next to `out` (a leftover one is removed).
@@ -76,7 +80,7 @@ impl Staging {
         fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
         Ok(Staging {
             dir,
-            written: Mutex::new(BTreeSet::new()),
+            written: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -89,6 +93,7 @@ impl Staging {
 impl Sink for Staging {
     fn unit(&self, _key: &str, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
         let mut made: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut stamps = Vec::with_capacity(files.len());
         for (path, bytes) in &files {
             if !is_safe_path(path) || path == INDEX_FILE {
                 bail!("refusing to write `{path}`: the path would leave the output directory");
@@ -101,11 +106,14 @@ impl Sink for Staging {
                     made.insert(parent.to_path_buf());
                 }
             }
-            fs::write(&target, bytes)
+            let mut file = fs::File::create(&target)
                 .with_context(|| format!("cannot write `{}`", target.display()))?;
+            file.write_all(bytes)
+                .with_context(|| format!("cannot write `{}`", target.display()))?;
+            stamps.push(file.metadata().ok().and_then(|m| Stamp::from_metadata(&m)));
         }
         let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
-        written.extend(files.into_iter().map(|(p, _)| p));
+        written.extend(files.into_iter().map(|(p, _)| p).zip(stamps));
         Ok(())
     }
 }
@@ -243,17 +251,26 @@ pub fn commit(
     staging: Staging,
     output: &Output,
     previous: &Previous,
-) -> anyhow::Result<WriteOutcome> {
+) -> anyhow::Result<(WriteOutcome, Moved)> {
     let written = std::mem::take(&mut *staging.written.lock().unwrap_or_else(|e| e.into_inner()));
     let result = commit_inner(out, &staging.dir, &written, output, previous);
     staging.discard();
-    result
+    let outcome = result?;
+    let moved: Vec<&String> = match &outcome {
+        WriteOutcome::Written(c) => c.missing.iter().chain(&c.stale).collect(),
+        WriteOutcome::Unchanged | WriteOutcome::Blocked(_) => Vec::new(),
+    };
+    let moved = moved
+        .into_iter()
+        .filter_map(|p| Some((p.clone(), written.get(p).copied().flatten()?)))
+        .collect();
+    Ok((outcome, moved))
 }
 
 fn commit_inner(
     out: &Path,
     staging: &Path,
-    written: &BTreeSet<String>,
+    written: &BTreeMap<String, Option<Stamp>>,
     output: &Output,
     previous: &Previous,
 ) -> anyhow::Result<WriteOutcome> {
@@ -273,7 +290,7 @@ fn commit_inner(
         c.missing.insert(0, INDEX_FILE.to_string());
         return Ok(WriteOutcome::Written(c));
     }
-    let c = compare_files(out, output, &|p| written.contains(p), previous)?;
+    let c = compare_files(out, output, &|p| written.contains_key(p), previous)?;
     if !c.foreign.is_empty() {
         return Ok(WriteOutcome::Blocked(c.foreign));
     }
@@ -382,7 +399,7 @@ mod tests {
                 objects,
             }],
         };
-        commit(out, staging, &output, &Previous::default())
+        commit(out, staging, &output, &Previous::default()).map(|(outcome, _)| outcome)
     }
 
     fn read(dir: &Path) -> BTreeMap<String, String> {

@@ -15,6 +15,7 @@ pub mod gitops;
 pub mod object;
 pub mod pipeline;
 
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
@@ -128,13 +129,24 @@ impl<'a> Renderer<'a> {
         let (delivery, mut problems) = gitops::plan(self.ws, plans, pipelines, facts);
         if !delivery.applications.is_empty() {
             let ctx = engine::value(&gitops::context(self.ws, &delivery));
-            for name in self.by_scope.get("argocd").into_iter().flatten() {
-                let job = engine::Job {
-                    template: name,
-                    context: &ctx,
-                    provenance: Provenance::argocd(self.template_path(name)),
-                };
-                engine::render_one(&self.engine, &job, &mut objects, &mut problems);
+            let names: Vec<&&str> = self.by_scope.get("argocd").into_iter().flatten().collect();
+            // Each template renders every application or project: one per thread.
+            let rendered: Vec<(Vec<Object>, Vec<Diagnostic>)> = names
+                .par_iter()
+                .map(|name| {
+                    let job = engine::Job {
+                        template: name,
+                        context: &ctx,
+                        provenance: Provenance::argocd(self.template_path(name)),
+                    };
+                    let (mut objects, mut problems) = (Vec::new(), Vec::new());
+                    engine::render_one(&self.engine, &job, &mut objects, &mut problems);
+                    (objects, problems)
+                })
+                .collect();
+            for (o, p) in rendered {
+                objects.extend(o);
+                problems.extend(p);
             }
         }
         objects.sort_by(|a, b| a.path.cmp(&b.path));

@@ -202,45 +202,46 @@ fn number(n: &Number) -> String {
 /// Whether a string can be written without quotes and still read back as the same string
 /// under YAML 1.1 and YAML 1.2. Deliberately conservative: when in doubt, quote.
 pub(crate) fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
         return false;
     };
-    if !s.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+    if first == b' ' || last == b' ' || last == b':' {
         return false;
     }
-    if s.starts_with(' ') || s.ends_with(' ') || s.ends_with(':') {
+    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) {
         return false;
     }
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
-        return false;
+    // Printable ASCII only (no control or non-ASCII characters), and no `: ` or ` #`.
+    let mut prev = 0u8;
+    for &c in b {
+        if !(c.is_ascii_graphic() || c == b' ') {
+            return false;
+        }
+        if (prev == b':' && c == b' ') || (prev == b' ' && c == b'#') {
+            return false;
+        }
+        prev = c;
     }
-    if s.contains(": ") || s.contains(" #") {
-        return false;
-    }
-    if looks_like_non_string(s) {
-        return false;
-    }
-    true
+    !looks_like_non_string(s)
 }
 
 /// Whether some YAML 1.1 or 1.2 reader may resolve the plain scalar as a non-string.
 fn looks_like_non_string(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "~" | "null" | "true" | "false" | "y" | "yes" | "n" | "no" | "on" | "off" | "=" | "<<"
-    ) {
+    const WORDS: [&str; 12] = [
+        "~", "null", "true", "false", "y", "yes", "n", "no", "on", "off", "=", "<<",
+    ];
+    if WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
         return true;
     }
-    let unsigned = lower.trim_start_matches(['+', '-']);
-    if matches!(unsigned, ".inf" | ".nan") {
+    let unsigned = s.trim_start_matches(['+', '-']);
+    if unsigned.eq_ignore_ascii_case(".inf") || unsigned.eq_ignore_ascii_case(".nan") {
         return true;
     }
-    let first = unsigned.chars().next();
-    let numberish = matches!(first, Some('0'..='9' | '.'))
+    let numberish = matches!(unsigned.as_bytes().first(), Some(b'0'..=b'9' | b'.'))
         && unsigned
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || "xob_.:e+-".contains(c));
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() || b"xXoObB_.:eE+-".contains(&c));
     if numberish {
         return true;
     }
@@ -469,5 +470,25 @@ mod tests {
         assert!(text.contains("a: \"héllo\"\n"));
         assert!(text.contains("\\u0007"));
         assert_eq!(round_trip(&v), v);
+    }
+
+    #[test]
+    fn upper_case_spellings_of_numbers_and_words_are_quoted() {
+        for s in [
+            "0X1F", "1E3", "0O17", "0B101", "TRUE", "Null", "OFF", "+.INF", "-.Nan",
+        ] {
+            assert!(!is_plain_safe(s), "{s}");
+        }
+        for s in [
+            "trino",
+            "a:b",
+            "a#b",
+            "x-1",
+            "v1.2.3-rc",
+            "EOF",
+            "Yesterday",
+        ] {
+            assert!(is_plain_safe(s), "{s}");
+        }
     }
 }
