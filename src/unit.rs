@@ -141,6 +141,8 @@ pub struct UnitOutput {
 /// was built with.
 pub struct Fingerprints {
     shared: [u8; 32],
+    /// Where each tenant file is in `Sources::tenants`, by path.
+    tenant_files: BTreeMap<String, usize>,
 }
 
 fn feed(h: &mut Sha256, path: &str, text: &str) {
@@ -167,6 +169,12 @@ impl Fingerprints {
         }
         Fingerprints {
             shared: h.finalize().into(),
+            tenant_files: sources
+                .tenants
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.file.path.clone(), i))
+                .collect(),
         }
     }
 
@@ -190,7 +198,11 @@ impl Fingerprints {
         match unit {
             UnitSpec::Cluster => {}
             UnitSpec::Tenant { plan, pipelines } => {
-                for t in sources.tenants.iter().filter(|t| t.file.path == plan.file) {
+                let file = self
+                    .tenant_files
+                    .get(&plan.file)
+                    .and_then(|i| sources.tenants.get(*i));
+                if let Some(t) = file {
                     feed(&mut h, &t.file.path, &t.file.text);
                 }
                 for p in pipelines {

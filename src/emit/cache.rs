@@ -6,7 +6,8 @@
 //! it (same size, modification time and inode); anything else, or a cache written by
 //! another kiln, and the unit is built again.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -68,7 +69,8 @@ pub struct Previous {
     /// Units whose files are all on disk as written.
     pub units: Reusable,
     /// Files on disk as written, with their git blob ids and how they are on disk.
-    pub verified: BTreeMap<String, (String, Stamp)>,
+    /// Only looked up, never iterated, so its order cannot reach the output.
+    pub verified: HashMap<String, (String, Stamp)>,
 }
 
 /// The cache file of an output directory.
@@ -95,7 +97,7 @@ pub fn load(out: &Path, build_id: &str) -> Previous {
     let Ok(text) = fs::read_to_string(path(out)) else {
         return Previous::default();
     };
-    let owned: BTreeSet<String> = fs::read_to_string(out.join(INDEX_FILE))
+    let owned: HashSet<String> = fs::read_to_string(out.join(INDEX_FILE))
         .map(|t| parse_index(&t).into_iter().collect())
         .unwrap_or_default();
     let mut lines = text.lines();
@@ -204,60 +206,66 @@ pub fn save(
     previous: &Previous,
     moved: &Moved,
 ) -> anyhow::Result<()> {
-    let objects: Vec<&ObjectFact> = output.objects().collect();
-    let stamps: Vec<Option<Stamp>> = objects
+    let stamp = |o: &ObjectFact| {
+        if let Some(stamp) = moved.get(&o.path) {
+            return Some(*stamp);
+        }
+        match previous.verified.get(&o.path) {
+            Some((oid, stamp)) if *oid == o.oid => Some(*stamp),
+            _ => Stamp::of(&out.join(&o.path)),
+        }
+    };
+    // Each unit's lines on every core, joined in unit order.
+    let blocks: Vec<String> = output
+        .units
         .par_iter()
-        .map(|o| {
-            if let Some(stamp) = moved.get(&o.path) {
-                return Some(*stamp);
+        .map(|unit| {
+            let mut lines = String::new();
+            for o in &unit.objects {
+                let Some(stamp) = stamp(o) else {
+                    // A file the cache cannot vouch for: the unit is built again.
+                    return format!("U\t{}\t-\n", unit.key);
+                };
+                let fields = [
+                    &o.oid,
+                    &o.group,
+                    &o.kind,
+                    o.namespace.as_deref().unwrap_or_default(),
+                    &o.name,
+                    &o.app,
+                    &o.path,
+                    &o.template,
+                    &o.origin,
+                ];
+                if fields.iter().any(|f| f.contains(['\t', '\n'])) {
+                    return format!("U\t{}\t-\n", unit.key);
+                }
+                let _ = write!(
+                    lines,
+                    "F\t{}\t{}\t{}",
+                    stamp.size, stamp.mtime_ns, stamp.ino
+                );
+                for f in fields {
+                    lines.push('\t');
+                    lines.push_str(f);
+                }
+                lines.push('\n');
             }
-            match previous.verified.get(&o.path) {
-                Some((oid, stamp)) if *oid == o.oid => Some(*stamp),
-                _ => Stamp::of(&out.join(&o.path)),
-            }
+            format!("U\t{}\t{}\n{lines}", unit.key, unit.fingerprint)
         })
         .collect();
-    let stamp_of: BTreeMap<&str, Stamp> = objects
-        .iter()
-        .zip(stamps)
-        .filter_map(|(o, s)| s.map(|s| (o.path.as_str(), s)))
-        .collect();
-    let mut text = format!("{MAGIC}\t{build_id}\n");
-    for unit in &output.units {
-        text.push_str(&format!("U\t{}\t{}\n", unit.key, unit.fingerprint));
-        for o in &unit.objects {
-            let Some(stamp) = stamp_of.get(o.path.as_str()) else {
-                continue;
-            };
-            let fields = [
-                stamp.size.to_string(),
-                stamp.mtime_ns.to_string(),
-                stamp.ino.to_string(),
-                o.oid.clone(),
-                o.group.clone(),
-                o.kind.clone(),
-                o.namespace.clone().unwrap_or_default(),
-                o.name.clone(),
-                o.app.clone(),
-                o.path.clone(),
-                o.template.clone(),
-                o.origin.clone(),
-            ];
-            if fields.iter().any(|f| f.contains(['\t', '\n'])) {
-                continue;
-            }
-            text.push_str("F\t");
-            text.push_str(&fields.join("\t"));
-            text.push('\n');
-        }
-    }
     let target = path(out);
     let tmp = target.with_extension("kiln-cache-tmp");
-    let mut f =
-        fs::File::create(&tmp).with_context(|| format!("cannot write `{}`", tmp.display()))?;
-    f.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write `{}`", tmp.display()))?;
-    drop(f);
+    let write = || -> std::io::Result<()> {
+        let mut f = std::io::BufWriter::new(fs::File::create(&tmp)?);
+        writeln!(f, "{MAGIC}\t{build_id}")?;
+        for block in &blocks {
+            f.write_all(block.as_bytes())?;
+        }
+        f.into_inner().map_err(|e| e.into_error())?;
+        Ok(())
+    };
+    write().with_context(|| format!("cannot write `{}`", tmp.display()))?;
     fs::rename(&tmp, &target).with_context(|| format!("cannot write `{}`", target.display()))?;
     Ok(())
 }
@@ -265,4 +273,64 @@ pub fn save(
 /// Forgets the cache (when the output on disk no longer matches what it says).
 pub fn remove(out: &Path) {
     let _ = fs::remove_file(path(out));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::blob_id;
+
+    fn output(origin: &str) -> Output {
+        Output {
+            units: vec![UnitOutput {
+                key: "tenant/acme".into(),
+                fingerprint: "f1".into(),
+                objects: vec![ObjectFact {
+                    group: String::new(),
+                    kind: "ConfigMap".into(),
+                    namespace: Some("acme".into()),
+                    name: "x".into(),
+                    app: "acme-workloads".into(),
+                    path: "a.yaml".into(),
+                    template: "t".into(),
+                    origin: origin.into(),
+                    oid: blob_id(b"x\n"),
+                    size: 2,
+                }],
+            }],
+        }
+    }
+
+    fn saved_and_loaded(origin: &str) -> Previous {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join("a.yaml"), "x\n").unwrap();
+        fs::write(
+            out.join(INDEX_FILE),
+            format!("{}a.yaml\n", super::super::INDEX_HEADER),
+        )
+        .unwrap();
+        let output = output(origin);
+        save(&out, "id", &output, &Previous::default(), &Moved::new()).unwrap();
+        load(&out, "id")
+    }
+
+    #[test]
+    fn a_unit_whose_files_are_on_disk_as_recorded_is_reusable() {
+        let previous = saved_and_loaded("rendered for tenant `acme`");
+        assert_eq!(
+            previous.units.get("tenant/acme"),
+            output("rendered for tenant `acme`").units.first()
+        );
+    }
+
+    #[test]
+    fn a_unit_with_a_file_the_cache_cannot_record_is_built_again() {
+        let previous = saved_and_loaded("a\ttab");
+        assert!(previous
+            .units
+            .get("tenant/acme")
+            .is_none_or(|u| u.fingerprint != "f1"));
+    }
 }

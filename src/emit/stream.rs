@@ -13,7 +13,7 @@
 //!
 //! A failed build removes the staging directory and leaves the output as it was.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -57,13 +57,15 @@ pub fn sibling(out: &Path, suffix: &str) -> anyhow::Result<PathBuf> {
 /// The staging directory of a build, which receives the files of the units built.
 pub struct Staging {
     dir: PathBuf,
-    /// Paths written, for `commit`, with each file's stamp as written.
-    written: Mutex<BTreeMap<String, Option<Stamp>>>,
+    /// Paths written, for `commit`, with each file's stamp as written. Only looked up,
+    /// never iterated.
+    written: Mutex<HashMap<String, Option<Stamp>>>,
 }
 
 /// The stamps of the files a commit moved into the output (a rename keeps a file's
 /// size, modification time and inode), so the cache need not look at them again.
-pub type Moved = BTreeMap<String, Stamp>;
+/// Only looked up, never iterated, so its order cannot reach the output.
+pub type Moved = HashMap<String, Stamp>;
 
 impl Staging {
     /// A fresh staging directory next to `out` (a leftover one is removed).
@@ -80,7 +82,7 @@ impl Staging {
         fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
         Ok(Staging {
             dir,
-            written: Mutex::new(BTreeMap::new()),
+            written: Mutex::new(HashMap::new()),
         })
     }
 
@@ -270,7 +272,7 @@ pub fn commit(
 fn commit_inner(
     out: &Path,
     staging: &Path,
-    written: &BTreeMap<String, Option<Stamp>>,
+    written: &HashMap<String, Option<Stamp>>,
     output: &Output,
     previous: &Previous,
 ) -> anyhow::Result<WriteOutcome> {
