@@ -35,14 +35,16 @@ pub enum Until {
 /// Called from several threads; only for units without errors (a run with errors
 /// elsewhere may still have sent some units: the caller discards them).
 pub trait Sink: Sync {
-    fn unit(&self, key: &str, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()>;
+    /// `files[i]` is the file of `unit.objects[i]`, whose facts (blob id included) are
+    /// already known.
+    fn unit(&self, unit: &UnitOutput, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()>;
 }
 
 /// A sink that keeps nothing (`kiln check`).
 pub struct Discard;
 
 impl Sink for Discard {
-    fn unit(&self, _: &str, _: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+    fn unit(&self, _: &UnitOutput, _: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
         Ok(())
     }
 }
@@ -270,10 +272,11 @@ fn finish(
         .map(|(o, (_, bytes))| o.fact(bytes))
         .collect();
     debug_assert!(files.iter().all(|(p, _)| p != INDEX_FILE));
-    sink.unit(&key, files)?;
-    Ok(UnitOutput {
+    let unit = UnitOutput {
         key,
         fingerprint,
         objects: facts,
-    })
+    };
+    sink.unit(&unit, files)?;
+    Ok(unit)
 }

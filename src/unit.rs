@@ -119,13 +119,7 @@ pub fn blob_id(bytes: &[u8]) -> String {
     let mut hasher = Sha1::new();
     hasher.update(format!("blob {}\0", bytes.len()).as_bytes());
     hasher.update(bytes);
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(40);
-    for b in hasher.finalize().iter() {
-        id.push(char::from(HEX[usize::from(b >> 4)]));
-        id.push(char::from(HEX[usize::from(b & 15)]));
-    }
-    id
+    hex(&hasher.finalize())
 }
 
 /// A built unit.
@@ -255,8 +249,15 @@ impl Fingerprints {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Bytes as lower-case hex, as digests are written.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        text.push(char::from(DIGITS[usize::from(b >> 4)]));
+        text.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    text
 }
 
 /// Units from an earlier build, by key, that may be reused when their fingerprint

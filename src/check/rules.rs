@@ -815,16 +815,8 @@ pub fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::{object::from_document, Provenance};
+    use crate::render::object::of_acme as object;
     use serde_json::json;
-
-    fn object(v: Json) -> Object {
-        let p = Provenance {
-            tenant: Some("acme".into()),
-            ..Provenance::default()
-        };
-        from_document(v, &p, 0).unwrap()
-    }
 
     fn messages(v: Json) -> Vec<String> {
         super::object(&object(v))

@@ -382,17 +382,7 @@ fn only_line(text: &str, needle: &dyn Fn(&str) -> Option<usize>) -> Option<crate
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::{object::from_document, Provenance};
-
-    fn object(v: Json) -> Object {
-        let p = Provenance {
-            template: "templates/objects/service/x.yaml.j2".into(),
-            tenant: Some("acme".into()),
-            input: Some("tenants/acme.yaml".into()),
-            ..Provenance::default()
-        };
-        from_document(v, &p, 0).unwrap()
-    }
+    use crate::render::object::of_acme as object;
 
     fn schemas() -> Schemas {
         Schemas::new("1.31", &BTreeMap::new(), &[]).unwrap()

@@ -409,16 +409,8 @@ pub fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::{object::from_document, Provenance};
+    use crate::render::object::of_acme as object_of;
     use serde_json::json;
-
-    fn object_of(v: Json) -> Object {
-        let p = Provenance {
-            tenant: Some("acme".into()),
-            ..Provenance::default()
-        };
-        from_document(v, &p, 0).unwrap()
-    }
 
     fn deployment(sc: Json, extra: Json) -> Json {
         let mut container =

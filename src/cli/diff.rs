@@ -18,7 +18,7 @@ use crate::diagnostic::{self, Diagnostic};
 use crate::diff::{self, markdown, Files};
 use crate::git::{self, Outcome};
 use crate::render::gitops::ARGOCD_FOLDER;
-use crate::unit::blob_id;
+use crate::unit::{blob_id, UnitOutput};
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("old").required(true).args(["base", "against"])))]
@@ -221,10 +221,12 @@ struct Differing<'b> {
 }
 
 impl Sink for Differing<'_> {
-    fn unit(&self, _key: &str, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+    fn unit(&self, unit: &UnitOutput, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
         let keep: Vec<(String, Vec<u8>)> = files
             .into_iter()
-            .filter(|(path, bytes)| wanted(path, &blob_id(bytes), self.base.get(path)))
+            .zip(&unit.objects)
+            .filter(|((path, _), o)| wanted(path, &o.oid, self.base.get(path)))
+            .map(|(file, _)| file)
             .collect();
         self.kept
             .lock()

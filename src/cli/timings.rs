@@ -51,7 +51,7 @@ impl Timings {
             .unwrap_or(0)
             .max("total".len());
         let mut text = String::from("timings:");
-        for (name, d) in self.stages.iter().map(|(n, d)| (*n, *d)) {
+        for (name, d) in &self.stages {
             text.push_str(&format!("\n  {name:<width$}  {:>8.3}s", d.as_secs_f64()));
         }
         text.push_str(&format!(

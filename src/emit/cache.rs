@@ -215,43 +215,14 @@ pub fn save(
             _ => Stamp::of(&out.join(&o.path)),
         }
     };
-    // Each unit's lines on every core, joined in unit order.
+    // Each unit's lines on every core, joined in unit order. A unit with a file the
+    // cache cannot vouch for (or write) gets no fingerprint: it is built again.
     let blocks: Vec<String> = output
         .units
         .par_iter()
-        .map(|unit| {
-            let mut lines = String::new();
-            for o in &unit.objects {
-                let Some(stamp) = stamp(o) else {
-                    // A file the cache cannot vouch for: the unit is built again.
-                    return format!("U\t{}\t-\n", unit.key);
-                };
-                let fields = [
-                    &o.oid,
-                    &o.group,
-                    &o.kind,
-                    o.namespace.as_deref().unwrap_or_default(),
-                    &o.name,
-                    &o.app,
-                    &o.path,
-                    &o.template,
-                    &o.origin,
-                ];
-                if fields.iter().any(|f| f.contains(['\t', '\n'])) {
-                    return format!("U\t{}\t-\n", unit.key);
-                }
-                let _ = write!(
-                    lines,
-                    "F\t{}\t{}\t{}",
-                    stamp.size, stamp.mtime_ns, stamp.ino
-                );
-                for f in fields {
-                    lines.push('\t');
-                    lines.push_str(f);
-                }
-                lines.push('\n');
-            }
-            format!("U\t{}\t{}\n{lines}", unit.key, unit.fingerprint)
+        .map(|unit| match file_lines(unit, &stamp) {
+            Some(lines) => format!("U\t{}\t{}\n{lines}", unit.key, unit.fingerprint),
+            None => format!("U\t{}\t-\n", unit.key),
         })
         .collect();
     let target = path(out);
@@ -268,6 +239,40 @@ pub fn save(
     write().with_context(|| format!("cannot write `{}`", tmp.display()))?;
     fs::rename(&tmp, &target).with_context(|| format!("cannot write `{}`", target.display()))?;
     Ok(())
+}
+
+/// The `F` lines of a unit's files, or `None` when one has no stamp or a field the
+/// format cannot hold.
+fn file_lines(unit: &UnitOutput, stamp: &dyn Fn(&ObjectFact) -> Option<Stamp>) -> Option<String> {
+    let mut lines = String::new();
+    for o in &unit.objects {
+        let stamp = stamp(o)?;
+        let fields = [
+            &o.oid,
+            &o.group,
+            &o.kind,
+            o.namespace.as_deref().unwrap_or_default(),
+            &o.name,
+            &o.app,
+            &o.path,
+            &o.template,
+            &o.origin,
+        ];
+        if fields.iter().any(|f| f.contains(['\t', '\n'])) {
+            return None;
+        }
+        let _ = write!(
+            lines,
+            "F\t{}\t{}\t{}",
+            stamp.size, stamp.mtime_ns, stamp.ino
+        );
+        for f in fields {
+            lines.push('\t');
+            lines.push_str(f);
+        }
+        lines.push('\n');
+    }
+    Some(lines)
 }
 
 /// Forgets the cache (when the output on disk no longer matches what it says).

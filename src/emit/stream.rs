@@ -25,6 +25,7 @@ use super::cache::{Previous, Stamp};
 use super::{is_safe_path, parse_index, Comparison, WriteOutcome, INDEX_FILE};
 use crate::compile::{Output, Sink};
 use crate::unit::blob_id;
+use crate::unit::UnitOutput;
 
 fn owned_on_disk(out: &Path) -> BTreeSet<String> {
     fs::read_to_string(out.join(INDEX_FILE))
@@ -93,7 +94,7 @@ impl Staging {
 }
 
 impl Sink for Staging {
-    fn unit(&self, _key: &str, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+    fn unit(&self, _: &UnitOutput, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
         let mut made: BTreeSet<PathBuf> = BTreeSet::new();
         let mut stamps = Vec::with_capacity(files.len());
         for (path, bytes) in &files {
@@ -182,24 +183,21 @@ fn compare_files(
 /// Compares a build with the output directory, writing nothing (`kiln build --check`).
 pub struct Compare {
     /// Blob ids of the files of the units built, by path.
-    built: Mutex<BTreeMap<String, String>>,
+    built: Mutex<BTreeSet<String>>,
 }
 
 impl Default for Compare {
     fn default() -> Self {
         Compare {
-            built: Mutex::new(BTreeMap::new()),
+            built: Mutex::new(BTreeSet::new()),
         }
     }
 }
 
 impl Sink for Compare {
-    fn unit(&self, _key: &str, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+    fn unit(&self, _: &UnitOutput, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
         let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
-        for (path, bytes) in files {
-            let oid = blob_id(&bytes);
-            built.insert(path, oid);
-        }
+        built.extend(files.into_iter().map(|(path, _)| path));
         Ok(())
     }
 }
@@ -212,7 +210,7 @@ impl Compare {
         previous: &Previous,
     ) -> anyhow::Result<Comparison> {
         let built = self.built.into_inner().unwrap_or_else(|e| e.into_inner());
-        compare_files(out, output, &|p| built.contains_key(p), previous)
+        compare_files(out, output, &|p| built.contains(p), previous)
     }
 }
 
@@ -223,7 +221,7 @@ pub struct Memory {
 }
 
 impl Sink for Memory {
-    fn unit(&self, _key: &str, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+    fn unit(&self, _: &UnitOutput, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
         let mut all = self.files.lock().unwrap_or_else(|e| e.into_inner());
         all.extend(files);
         Ok(())
@@ -365,7 +363,7 @@ fn remove_empty_parents(out: &Path, file: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::unit::{ObjectFact, UnitOutput};
+    use crate::unit::ObjectFact;
 
     /// Builds `files` through a staging directory and commits them, as `kiln build`
     /// does (every unit fresh, no cache).
@@ -375,10 +373,6 @@ mod tests {
             .iter()
             .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
             .collect();
-        if let Err(e) = staging.unit("u", owned.clone()) {
-            staging.discard();
-            return Err(e);
-        }
         let objects = owned
             .iter()
             .map(|(p, bytes)| ObjectFact {
@@ -394,13 +388,16 @@ mod tests {
                 size: bytes.len() as u64,
             })
             .collect();
-        let output = Output {
-            units: vec![UnitOutput {
-                key: "u".into(),
-                fingerprint: "f".into(),
-                objects,
-            }],
+        let unit = UnitOutput {
+            key: "u".into(),
+            fingerprint: "f".into(),
+            objects,
         };
+        if let Err(e) = staging.unit(&unit, owned) {
+            staging.discard();
+            return Err(e);
+        }
+        let output = Output { units: vec![unit] };
         commit(out, staging, &output, &Previous::default()).map(|(outcome, _)| outcome)
     }
 

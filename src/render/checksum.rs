@@ -89,11 +89,7 @@ pub fn annotate(objects: &mut [Object]) {
         if !any {
             continue;
         }
-        let digest: String = hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest = crate::unit::hex(&hasher.finalize());
         let Some(template) = template.as_object_mut() else {
             continue;
         };

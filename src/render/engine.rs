@@ -64,8 +64,7 @@ mod filters {
 
     /// Hex SHA-256 of a string.
     pub fn sha256(s: String) -> String {
-        let digest = Sha256::digest(s.as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        crate::unit::hex(&Sha256::digest(s.as_bytes()))
     }
 
     /// A value as a YAML document (for embedding YAML files in ConfigMaps).

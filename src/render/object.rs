@@ -258,6 +258,19 @@ pub fn from_document(
     })
 }
 
+/// An object of tenant `acme`, as a service template would have rendered it, for
+/// the tests of the checks.
+#[cfg(test)]
+pub(crate) fn of_acme(document: Json) -> Object {
+    let p = Provenance {
+        template: "templates/objects/service/x.yaml.j2".into(),
+        tenant: Some("acme".into()),
+        input: Some("tenants/acme.yaml".into()),
+        ..Provenance::default()
+    };
+    from_document(document, &p, 0).unwrap_or_else(|d| panic!("{}", d.message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
