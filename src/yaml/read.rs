@@ -85,6 +85,9 @@ enum Frame {
         span: Span,
         anchor: usize,
         key: Option<(String, Span)>,
+        /// The key being read repeats an earlier one: its value is reported and left
+        /// out, so every reader of the map sees the first.
+        repeated: bool,
     },
 }
 
@@ -171,6 +174,7 @@ impl<'l> Reader<'l> {
                             span: span_at(&mark, 1),
                             anchor,
                             key: None,
+                            repeated: false,
                         });
                     }
                 }
@@ -357,7 +361,13 @@ impl<'l> Reader<'l> {
         match self.stack.last_mut() {
             None => self.documents.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                key,
+                repeated,
+                ..
+            }) => match key.take() {
+                Some(_) if *repeated => *repeated = false,
                 Some((k, key_span)) => entries.push(Entry {
                     key: k,
                     key_span,
@@ -374,6 +384,7 @@ impl<'l> Reader<'l> {
                     };
                     if let Some(first) = entries.iter().find(|e| e.key == key_text) {
                         duplicate = Some((key_text.clone(), node.span, first.key_span));
+                        *repeated = true;
                     }
                     *key = Some((key_text, node.span));
                 }
@@ -728,6 +739,14 @@ mod tests {
             "duplicate key `a` (first defined at line 1)"
         );
         assert_eq!(r.problems[0].span.line, 3);
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_the_first_value_everywhere() {
+        let r = read("a: 1\nb: {c: x, c: y}\na: 3\n");
+        let doc = &r.documents[0];
+        assert_eq!(doc.to_json(), serde_json::json!({"a": 1, "b": {"c": "x"}}));
+        assert_eq!(doc.locate("/a").node.span.line, 1);
     }
 
     #[test]
