@@ -6,7 +6,12 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::secret;
 use crate::yaml::Span;
+
+/// Longest quoted source line, in characters; a longer line is shown as a window
+/// around the located column.
+pub const MAX_QUOTED_LINE: usize = 160;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,6 +44,9 @@ pub struct Diagnostic {
     /// Further places that explain the problem (for example the input that fed a template).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The located value is a credential: hidden wherever the source line is quoted.
+    #[serde(skip)]
+    pub secret: bool,
 }
 
 impl Diagnostic {
@@ -53,6 +61,7 @@ impl Diagnostic {
             message: message.into(),
             hint: None,
             notes: Vec::new(),
+            secret: false,
         }
     }
 
@@ -98,6 +107,25 @@ impl Diagnostic {
     pub fn hint_opt(mut self, hint: Option<String>) -> Diagnostic {
         self.hint = hint;
         self
+    }
+
+    /// Marks the located value as a credential, to be hidden when its line is quoted.
+    pub fn secret(mut self) -> Diagnostic {
+        self.secret = true;
+        self
+    }
+
+    /// The diagnostic as it may be shown: credential-shaped parts of every text hidden.
+    pub fn shown(&self) -> Diagnostic {
+        let hide = |s: &str| secret::hide_shapes(s).into_owned();
+        Diagnostic {
+            file: self.file.as_deref().map(hide),
+            pointer: self.pointer.as_deref().map(hide),
+            message: hide(&self.message),
+            hint: self.hint.as_deref().map(hide),
+            notes: self.notes.iter().map(|n| hide(n)).collect(),
+            ..self.clone()
+        }
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
@@ -230,52 +258,142 @@ fn shape(message: &str) -> String {
 pub fn render_human(diagnostics: &[Diagnostic], sources: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
     for d in diagnostics {
+        let d = d.shown();
         let label = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Note => "note",
         };
-        let _ = writeln!(out, "{label}: {}", d.message);
+        let _ = writeln!(out, "{label}: {}", printable(&d.message));
         if let Some(file) = &d.file {
+            let shown_file = printable(file);
             match (d.line, d.column) {
                 (Some(line), Some(col)) => {
                     let number = line.to_string();
                     let gutter = " ".repeat(number.len());
-                    let _ = writeln!(out, "{gutter} --> {file}:{line}:{col}");
-                    if let Some(text) = sources
+                    let _ = writeln!(out, "{gutter} --> {shown_file}:{line}:{col}");
+                    let text = sources
                         .get(file)
-                        .and_then(|s| s.lines().nth(line as usize - 1))
-                    {
-                        let width = (d.len.max(1)) as usize;
+                        .and_then(|s| s.lines().nth((line as usize).saturating_sub(1)));
+                    if let Some(text) = text {
+                        let q = quote(text, col as usize, d.len as usize, d.secret);
                         let _ = writeln!(out, "{gutter} |");
-                        let _ = writeln!(out, "{number} | {text}");
-                        let caret_pad: String = text
-                            .chars()
-                            .take(col as usize - 1)
-                            .map(|c| if c == '\t' { '\t' } else { ' ' })
-                            .collect();
-                        let _ = writeln!(out, "{gutter} | {caret_pad}{}", "^".repeat(width));
+                        let _ = writeln!(out, "{number} | {}", q.text);
+                        let _ = writeln!(out, "{gutter} | {}{}", q.pad, "^".repeat(q.width.max(1)));
                     }
                 }
                 _ => {
-                    let _ = writeln!(out, "  --> {file}");
+                    let _ = writeln!(out, "  --> {shown_file}");
                 }
             }
         }
         // `=` lines up with the gutter's `|`.
         let pad = " ".repeat(d.line.map(|l| l.to_string().len()).unwrap_or(1) + 1);
         if let Some(p) = &d.pointer {
-            let _ = writeln!(out, "{pad}= at: {p}");
+            let _ = writeln!(out, "{pad}= at: {}", printable(p));
         }
         for n in &d.notes {
-            let _ = writeln!(out, "{pad}= note: {n}");
+            let _ = writeln!(out, "{pad}= note: {}", printable(n));
         }
         if let Some(h) = &d.hint {
-            let _ = writeln!(out, "{pad}= hint: {h}");
+            let _ = writeln!(out, "{pad}= hint: {}", printable(h));
         }
         out.push('\n');
     }
     out
+}
+
+/// A text with every control character written as an escape (`\u{1b}`), so nothing
+/// from an input can move the cursor or recolour a terminal.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unprintable) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_printable(&mut out, c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn is_unprintable(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+fn push_printable(out: &mut String, c: char) {
+    if is_unprintable(c) {
+        let _ = write!(out, "\\u{{{:x}}}", c as u32);
+    } else {
+        out.push(c);
+    }
+}
+
+/// A source line as quoted under a diagnostic: credentials hidden, control characters
+/// escaped, cut to a window around the column when long; with the caret's padding and
+/// width.
+struct Quoted {
+    text: String,
+    pad: String,
+    width: usize,
+}
+
+fn quote(line: &str, col: usize, len: usize, is_secret: bool) -> Quoted {
+    let chars: Vec<char> = line.chars().collect();
+    let start = col.saturating_sub(1).min(chars.len());
+    let mut width = len.max(1);
+    // A credential's line is cut where its value starts: the value may go on over
+    // further lines, and the rest of the line may hold more of it.
+    let masked: String = if is_secret {
+        width = secret::HIDDEN.len();
+        let mut m: String = chars.get(..start).unwrap_or(&[]).iter().collect();
+        m.push_str(secret::HIDDEN);
+        m
+    } else {
+        line.to_string()
+    };
+    let hidden = secret::hide_line(&masked).into_owned();
+    let chars: Vec<char> = hidden.chars().collect();
+    width = width.min(chars.len().saturating_sub(start).max(1));
+    // Escape, keeping track of where the caret goes.
+    let mut text = String::new();
+    let mut pad = String::new();
+    let mut caret_width = 0;
+    for (i, c) in chars.iter().enumerate() {
+        let mut one = String::new();
+        push_printable(&mut one, *c);
+        if i < start {
+            pad.extend(one.chars().map(|c| if c == '\t' { '\t' } else { ' ' }));
+        } else if i < start + width {
+            caret_width += one.chars().count();
+        }
+        text.push_str(&one);
+    }
+    let mut width = caret_width.max(1);
+    // A window around the caret when the line is long.
+    let total = text.chars().count();
+    if total > MAX_QUOTED_LINE {
+        let caret = pad.chars().count();
+        let from = caret.saturating_sub(MAX_QUOTED_LINE / 3);
+        let to = (from + MAX_QUOTED_LINE).min(total);
+        let mut window: String = text.chars().skip(from).take(to - from).collect();
+        let mut new_pad: String = pad.chars().skip(from).collect();
+        if from > 0 {
+            window.insert(0, '…');
+            new_pad.insert(0, ' ');
+        }
+        if to < total {
+            window.push('…');
+        }
+        width = width.min(
+            (to + usize::from(from > 0))
+                .saturating_sub(new_pad.chars().count())
+                .max(1),
+        );
+        text = window;
+        pad = new_pad;
+    }
+    Quoted { text, pad, width }
 }
 
 /// The closing line of a run that found problems.
@@ -291,8 +409,9 @@ pub fn summary(errors: usize, warnings: usize) -> String {
 /// The JSON form of a run's diagnostics.
 pub fn render_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
     let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let shown: Vec<Diagnostic> = diagnostics.iter().map(Diagnostic::shown).collect();
     serde_json::json!({
-        "diagnostics": diagnostics,
+        "diagnostics": shown,
         "errors": count(Severity::Error),
         "warnings": count(Severity::Warning),
     })

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod publish;
 pub mod render;
 pub mod schema;
+pub mod secret;
 pub mod suggest;
 pub mod unit;
 pub mod validate;

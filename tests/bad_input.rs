@@ -296,8 +296,8 @@ fn plaintext_password() {
         "error: plaintext credential in `password`
   --> tenants/acme.yaml:4:15
   |
-4 |     password: hunter2
-  |               ^^^^^^^
+4 |     password: ***
+  |               ^^^
   = at: /config/warehouse/password
   = hint: never put a credential in an input; keep it in the secret store and reference it: `credentials: {<name>: {key: <remote key>, property: <field>}}` (kiln emits an ExternalSecret)
 
@@ -317,8 +317,8 @@ fn plaintext_password_in_an_environment_variable() {
         "error: plaintext credential in environment variable `DB_PASSWORD`
   --> tenants/acme.yaml:6:16
   |
-6 |         value: hunter2
-  |                ^^^^^^^
+6 |         value: ***
+  |                ^^^
   = at: /services/trino/env/0/value
   = hint: never put a credential in an input; use `valueFrom: {secretKeyRef: {name: <secret>, key: <key>}}`, or declare it in the catalog's `credentials` so kiln emits an ExternalSecret
 

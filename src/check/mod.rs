@@ -5,6 +5,7 @@
 mod quantity;
 mod rules;
 mod schema;
+mod secrets;
 mod security;
 
 pub use schema::supported_versions;
@@ -56,10 +57,11 @@ impl<'a> Checker<'a> {
     /// relations between them, and that they stay in their tenant's namespaces.
     pub fn unit(&self, objects: &[Object]) -> Vec<Diagnostic> {
         let located = |o: &Object, f: rules::Finding| {
-            let d = o
+            let mut d = o
                 .diagnostic(f.message)
                 .pointer(f.pointer.clone())
                 .hint_opt(f.hint);
+            d.secret = f.secret;
             schema::locate(d, o, &f.pointer, &self.templates)
         };
         let mut problems = Vec::new();
@@ -69,7 +71,8 @@ impl<'a> Checker<'a> {
             if ds.is_empty() {
                 let findings = rules::object(o)
                     .into_iter()
-                    .chain(security::object(o, &self.ws.settings.images));
+                    .chain(security::object(o, &self.ws.settings.images))
+                    .chain(secrets::object(o));
                 problems.extend(findings.map(|f| located(o, f)));
             }
             problems.extend(ds);

@@ -15,6 +15,8 @@ pub struct Finding {
     pub pointer: String,
     pub message: String,
     pub hint: Option<String>,
+    /// The value at `pointer` is a credential: hidden when its line is quoted.
+    pub secret: bool,
 }
 
 /// The annotation Argo CD sets on what it deploys; never written by kiln.
@@ -25,6 +27,7 @@ fn finding(pointer: impl Into<String>, message: impl Into<String>) -> Finding {
         pointer: pointer.into(),
         message: message.into(),
         hint: None,
+        secret: false,
     }
 }
 

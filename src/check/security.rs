@@ -42,6 +42,7 @@ fn finding(
         pointer: pointer.into(),
         message: message.into(),
         hint: Some(hint.into()),
+        secret: false,
     }
 }
 

@@ -63,7 +63,7 @@ fn words(key: &str) -> Vec<String> {
 
 /// Whether a key (a variable name, a ConfigMap key, an annotation) names a credential.
 pub fn is_secret_key(key: &str) -> bool {
-    crate::validate::secrets::is_secret_like(key)
+    crate::secret::is_credential_key(key)
         || words(key)
             .iter()
             .any(|w| WORDS.contains(&w.as_str()) || w.contains("password") || w.contains("secret"))

@@ -63,6 +63,12 @@ pub fn check(
             .in_file(&folder),
         );
     }
+    for d in docs.blueprint.iter().chain(docs.settings.iter()) {
+        let found = crate::validate::secrets::check(d);
+        if !found.is_empty() {
+            diags.extend(found);
+        }
+    }
     let Some(doc) = &docs.blueprint else {
         return Ok(None);
     };

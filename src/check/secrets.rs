@@ -1,0 +1,199 @@
+//! No credential in a rendered object: what a template writes is checked as the inputs
+//! are ([`crate::secret`]): a literal under a credential key in a ConfigMap (an entry,
+//! or a `key: value` / `key=value` line or a JSON field inside one), a literal value of
+//! an environment variable whose name names a credential, and a value shaped like a
+//! credential anywhere. Secrets themselves are refused in `check::check_secret`.
+
+use serde_json::Value as Json;
+
+use super::rules::Finding;
+use crate::render::Object;
+use crate::secret;
+use crate::yaml::node::escape_token;
+
+const HINT: &str = "a template must not write a credential: declare it in the catalog's `credentials` so kiln emits an ExternalSecret, and read it from the Secret (`valueFrom.secretKeyRef`, or `$(VAR)` in a value)";
+
+fn found(pointer: String, message: String) -> Finding {
+    Finding {
+        pointer,
+        message,
+        hint: Some(HINT.into()),
+        secret: true,
+    }
+}
+
+/// Every credential a rendered object holds.
+pub fn object(o: &Object) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if o.kind() == "Secret" && o.group().is_empty() {
+        return out;
+    }
+    if o.kind() == "ConfigMap" && o.group().is_empty() {
+        if let Some(data) = o.value.get("data").and_then(Json::as_object) {
+            for (key, value) in data {
+                let at = format!("/data/{}", escape_token(key));
+                let Some(text) = value.as_str() else { continue };
+                if secret::is_credential_key(key) && !secret::is_reference(text) {
+                    out.push(found(
+                        at,
+                        format!("plaintext credential in ConfigMap entry `{key}`"),
+                    ));
+                } else {
+                    entry_text(key, text, &at, &mut out);
+                }
+            }
+        }
+    }
+    let mut shapes = Vec::new();
+    walk(&o.value, String::new(), &mut shapes);
+    // A ConfigMap entry already reported by its lines is not reported again.
+    shapes.retain(|f| !out.iter().any(|seen| seen.pointer == f.pointer));
+    out.extend(shapes);
+    out
+}
+
+/// The lines of a ConfigMap entry, or its fields when it is JSON.
+fn entry_text(entry: &str, text: &str, at: &str, out: &mut Vec<Finding>) {
+    if let Ok(json @ (Json::Object(_) | Json::Array(_))) = serde_json::from_str::<Json>(text) {
+        json_fields(entry, &json, out, at);
+        return;
+    }
+    for line in text.lines() {
+        let Some((key, range)) = secret::line_entry(line) else {
+            continue;
+        };
+        let value = line.get(range).unwrap_or("").trim();
+        let nested = value.is_empty() || value.starts_with(['{', '[', '|', '>', '&', '*', '#']);
+        if secret::is_credential_key(key) && !nested && !secret::is_reference(value) {
+            out.push(found(
+                at.to_string(),
+                format!("plaintext credential in `{key}` in ConfigMap entry `{entry}`"),
+            ));
+        }
+    }
+}
+
+fn json_fields(entry: &str, json: &Json, out: &mut Vec<Finding>, at: &str) {
+    match json {
+        Json::Object(map) => {
+            for (k, v) in map {
+                let literal = match v {
+                    Json::String(s) => !secret::is_reference(s),
+                    Json::Number(_) => true,
+                    _ => false,
+                };
+                if secret::is_credential_key(k) && literal {
+                    out.push(found(
+                        at.to_string(),
+                        format!("plaintext credential in `{k}` in ConfigMap entry `{entry}`"),
+                    ));
+                } else {
+                    json_fields(entry, v, out, at);
+                }
+            }
+        }
+        Json::Array(items) => items.iter().for_each(|v| json_fields(entry, v, out, at)),
+        _ => {}
+    }
+}
+
+/// Environment variables, and values shaped like a credential, anywhere.
+fn walk(value: &Json, at: String, out: &mut Vec<Finding>) {
+    match value {
+        Json::Object(map) => {
+            let name = map.get("name").and_then(Json::as_str);
+            if let (Some(name), Some(v)) = (name, map.get("value")) {
+                let literal = match v {
+                    Json::String(s) => !secret::is_reference(s),
+                    Json::Number(_) => true,
+                    _ => false,
+                };
+                if at.contains("/env/") {
+                    if secret::is_credential_key(name) && literal {
+                        out.push(found(
+                            format!("{at}/value"),
+                            format!("plaintext credential in environment variable `{name}`"),
+                        ));
+                        return;
+                    }
+                    if let Some(f) = v.as_str().and_then(|s| secret::find(s).first().copied()) {
+                        out.push(found(
+                            format!("{at}/value"),
+                            format!(
+                                "plaintext credential in environment variable `{name}`: {} (`{}`)",
+                                f.shape.describe(),
+                                secret::shown(v.as_str().unwrap_or(""))
+                            ),
+                        ));
+                        return;
+                    }
+                }
+            }
+            for (k, v) in map {
+                walk(v, format!("{at}/{}", escape_token(k)), out);
+            }
+        }
+        Json::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                walk(v, format!("{at}/{i}"), out);
+            }
+        }
+        Json::String(s) => {
+            if let Some(f) = secret::find(s).first() {
+                let name = at.rsplit('/').next().unwrap_or("");
+                out.push(found(
+                    at.clone(),
+                    format!(
+                        "plaintext credential in `{name}`: {} (`{}`)",
+                        f.shape.describe(),
+                        secret::shown(s)
+                    ),
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn messages(v: Json) -> Vec<String> {
+        let o = crate::render::object::of_acme(v);
+        object(&o).into_iter().map(|f| f.message).collect()
+    }
+
+    #[test]
+    fn config_maps() {
+        assert_eq!(
+            messages(
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "acme"},
+                "data": {"PASSWORD": "hunter2", "app.properties": "user=a\npassword = hunter2\n",
+                    "config.json": "{\"db\": {\"password\": 1234}}", "ok": "password: $(PW)\n"}})
+            ),
+            [
+                "plaintext credential in ConfigMap entry `PASSWORD`",
+                "plaintext credential in `password` in ConfigMap entry `app.properties`",
+                "plaintext credential in `password` in ConfigMap entry `config.json`",
+            ]
+        );
+    }
+
+    #[test]
+    fn env_and_shapes() {
+        assert_eq!(
+            messages(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "acme"},
+                "spec": {"template": {"spec": {"containers": [{"name": "a", "env": [
+                    {"name": "DB_PASSWORD", "value": "hunter2"},
+                    {"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db"},
+                    {"name": "URL", "value": "postgres://a:b@c/d"},
+                    {"name": "API_TOKEN", "value": "$(TOKEN)"}]}]}}}})),
+            [
+                "plaintext credential in environment variable `DB_PASSWORD`",
+                "plaintext credential in environment variable `URL`: a password in a URL (`postgres://a:***@c/d`)",
+            ]
+        );
+    }
+}
