@@ -340,7 +340,14 @@ struct Quoted {
 
 fn quote(line: &str, col: usize, len: usize, is_secret: bool) -> Quoted {
     let chars: Vec<char> = line.chars().collect();
-    let start = col.saturating_sub(1).min(chars.len());
+    let mut start = col.saturating_sub(1).min(chars.len());
+    if is_secret {
+        // Cut where the line's value starts: the credential is that value or inside it
+        // (an item of a flow list, whose other items may be credentials too).
+        if let Some((_, range)) = secret::line_entry(line) {
+            start = line.get(..range.start).map_or(start, |p| p.chars().count());
+        }
+    }
     let mut width = len.max(1);
     // A credential's line is cut where its value starts: the value may go on over
     // further lines, and the rest of the line may hold more of it.

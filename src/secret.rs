@@ -378,6 +378,39 @@ pub fn shown(value: &str) -> String {
     }
 }
 
+/// A value as it may be shown (`kiln explain`): under a key that may name a credential
+/// (`key`, or one inside the value), every literal is [`HIDDEN`]; every string's
+/// credential-shaped parts are hidden.
+pub fn hide_json(key: Option<&str>, value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    let sensitive = key.is_some_and(is_sensitive_key);
+    match value {
+        Json::String(s) if sensitive && !is_reference(s) => Json::String(HIDDEN.into()),
+        Json::Number(_) if sensitive => Json::String(HIDDEN.into()),
+        Json::String(s) => Json::String(hide_text(s).into_owned()),
+        Json::Array(items) => Json::Array(
+            items
+                .iter()
+                .map(|v| hide_json(key.filter(|_| sensitive), v))
+                .collect(),
+        ),
+        Json::Object(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let inner = if sensitive { key } else { Some(k.as_str()) };
+                    let inner = if is_sensitive_key(k) {
+                        Some(k.as_str())
+                    } else {
+                        inner
+                    };
+                    (k.clone(), hide_json(inner, v))
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -580,5 +613,23 @@ mod tests {
     fn shown_values() {
         assert_eq!(shown("hunter2"), "***");
         assert_eq!(shown("postgres://a:b@c/d"), "postgres://a:***@c/d");
+    }
+
+    #[test]
+    fn json_values() {
+        use serde_json::json;
+        assert_eq!(hide_json(Some("password"), &json!("x")), json!("***"));
+        assert_eq!(
+            hide_json(Some("password"), &json!(["a", 1])),
+            json!(["***", "***"])
+        );
+        assert_eq!(
+            hide_json(
+                None,
+                &json!({"db": {"dbPassword": {"value": "x"}, "url": "redis://:pw@h"}, "n": 3})
+            ),
+            json!({"db": {"dbPassword": {"value": "***"}, "url": "redis://:***@h"}, "n": 3})
+        );
+        assert_eq!(hide_json(Some("replicas"), &json!(3)), json!(3));
     }
 }

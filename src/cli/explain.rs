@@ -227,7 +227,7 @@ fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode
                 "layer": label,
                 "at": at,
                 "pointer": layer.file_pointer(&tokens.iter().map(|t| format!("/{}", escape_token(t))).collect::<String>()),
-                "value": node.to_json(),
+                "value": crate::secret::hide_json(key_of(&tokens), &node.to_json()),
             }));
         }
     }
@@ -249,7 +249,9 @@ fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode
             .hint(hint),
         );
     }
-    let final_value = merged.map(MNode::to_json);
+    let final_value = merged
+        .map(MNode::to_json)
+        .map(|v| crate::secret::hide_json(key_of(&tokens), &v));
     match cli.format {
         Format::Json => print_json(&json!({
             "tenant": plan.name,
@@ -340,7 +342,7 @@ fn all_values(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
             "tenant": plan.name,
             "values": leaves.iter().map(|(p, n)| json!({
                 "pointer": p,
-                "value": n.to_json(),
+                "value": shown(p, n),
                 "at": location(plan, n.origin.layer, n.origin.span.line).0,
                 "layer": location(plan, n.origin.layer, n.origin.span.line).1,
             })).collect::<Vec<_>>(),
@@ -349,12 +351,28 @@ fn all_values(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
             let mut out = String::new();
             for (p, n) in &leaves {
                 let (at, label) = location(plan, n.origin.layer, n.origin.span.line);
-                let _ = writeln!(out, "{p} = {}  # {at} ({label})", inline(&n.to_json()));
+                let _ = writeln!(out, "{p} = {}  # {at} ({label})", inline(&shown(p, n)));
             }
             let _ = write!(std::io::stdout(), "{out}");
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The key that decides whether a value at these tokens is hidden: the first that may
+/// name a credential, else the last.
+fn key_of(tokens: &[String]) -> Option<&str> {
+    tokens
+        .iter()
+        .find(|t| crate::secret::is_sensitive_key(t))
+        .or(tokens.last())
+        .map(String::as_str)
+}
+
+/// A leaf's value as it may be shown: credentials hidden (by the pointer's keys).
+fn shown(pointer: &str, n: &MNode) -> Json {
+    let tokens: Vec<String> = pointer_tokens(pointer).collect();
+    crate::secret::hide_json(key_of(&tokens), &n.to_json())
 }
 
 fn collect<'a>(node: &'a MNode, pointer: String, out: &mut Vec<(String, &'a MNode)>) {

@@ -101,9 +101,13 @@ pub fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {e}");
+            // kiln's own errors may quote an input (a path, a URL): hidden and escaped
+            // like every diagnostic.
+            let shown =
+                |s: String| diagnostic::printable(&crate::secret::hide_shapes(&s)).into_owned();
+            let _ = writeln!(stderr, "error: {}", shown(e.to_string()));
             for cause in e.chain().skip(1) {
-                let _ = writeln!(stderr, "  caused by: {cause}");
+                let _ = writeln!(stderr, "  caused by: {}", shown(cause.to_string()));
             }
             ExitCode::from(2)
         }

@@ -1,80 +1,40 @@
-//! Masking secret-like values before a diff is shown: the `data` and `stringData` of
-//! every Secret; in ConfigMaps, the values of keys that look like credentials, whole
-//! entries or `key: value` / `key=value` lines inside an entry's text; the values of
-//! environment variables and annotations whose names look like credentials.
+//! Masking secret-like values before a diff is shown, with [`crate::secret`]'s detector
+//! so that what is hidden is what validation refuses and more: every value of a
+//! Secret's `data` and `stringData`, whatever its type; in ConfigMaps, the values of
+//! keys that may name a credential, whole entries or `key: value` / `key=value` lines
+//! and JSON fields inside an entry's text; the values of environment variables and
+//! annotations whose names may name a credential; and, anywhere in any object, every
+//! part of a string shaped like a credential (a URL's password, a token, a private
+//! key). Objects inside a `List` are masked as objects.
 //!
 //! Both versions of an object are masked together, so a secret that changed still shows
-//! as a changed line: `<masked>` before, `<masked: changed>` after.
+//! as a changed line: `<masked>` before, `<masked: changed>` after. Values are compared
+//! exactly as written: a change of whitespace alone is a change.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use crate::secret;
 use crate::yaml::node::escape_token;
 
 pub const MASKED: &str = "<masked>";
 pub const MASKED_CHANGED: &str = "<masked: changed>";
 
-/// Words that name a credential when they are a whole word of a key, besides the
-/// endings that input validation refuses literal values for (`password`, `token`, …).
-/// Masking errs on the side of hiding.
-const WORDS: &[&str] = &[
-    "pass",
-    "passwords",
-    "passphrase",
-    "secrets",
-    "tokens",
-    "key",
-    "keys",
-    "credential",
-    "credentials",
-    "cred",
-    "creds",
-    "auth",
-    "authorization",
-    "dsn",
-];
-
-/// The words of a key: split at every character other than a letter or digit, and
-/// where a lower-case letter meets an upper-case one (`apiKey`: `api`, `key`).
-fn words(key: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut prev_lower = false;
-    for c in key.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower && !word.is_empty() {
-            out.push(std::mem::take(&mut word));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        word.push(c.to_ascii_lowercase());
-    }
-    if !word.is_empty() {
-        out.push(word);
-    }
-    out
-}
-
-/// Whether a key (a variable name, a ConfigMap key, an annotation) names a credential.
+/// Whether a key (a variable name, a ConfigMap key, an annotation) may name a
+/// credential.
 pub fn is_secret_key(key: &str) -> bool {
-    crate::secret::is_credential_key(key)
-        || words(key)
-            .iter()
-            .any(|w| WORDS.contains(&w.as_str()) || w.contains("password") || w.contains("secret"))
+    secret::is_sensitive_key(key)
 }
+
+type Mask<'m> = dyn FnMut(&str, &str) -> String + 'm;
 
 /// Masks both versions of an object together.
 pub fn pair(old: Option<&Json>, new: Option<&Json>) -> (Option<Json>, Option<Json>) {
     let mut before = BTreeMap::new();
     let old = old.map(|v| {
         let mut v = v.clone();
-        visit(&mut v, &mut |loc, raw| {
+        object(&mut v, "", &mut |loc, raw| {
             before.insert(loc.to_string(), raw.to_string());
             MASKED.to_string()
         });
@@ -82,8 +42,8 @@ pub fn pair(old: Option<&Json>, new: Option<&Json>) -> (Option<Json>, Option<Jso
     });
     let new = new.map(|v| {
         let mut v = v.clone();
-        visit(&mut v, &mut |loc, raw| {
-            let changed = old.is_some() && before.get(loc).is_some_and(|b| b != raw);
+        object(&mut v, "", &mut |loc, raw| {
+            let changed = old.is_some() && before.get(loc).is_none_or(|b| b != raw);
             if changed { MASKED_CHANGED } else { MASKED }.to_string()
         });
         v
@@ -91,9 +51,17 @@ pub fn pair(old: Option<&Json>, new: Option<&Json>) -> (Option<Json>, Option<Jso
     (old, new)
 }
 
-/// Calls `mask(location, raw)` for every secret-like string of an object and puts what
-/// it returns in its place.
-fn visit(value: &mut Json, mask: &mut dyn FnMut(&str, &str) -> String) {
+/// The exact text of a value, for comparing two versions of it.
+fn raw(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Calls `mask(location, raw)` for every secret of an object and puts what it returns
+/// in its place.
+fn object(value: &mut Json, base: &str, mask: &mut Mask) {
     let core = value
         .get("apiVersion")
         .and_then(Json::as_str)
@@ -103,15 +71,27 @@ fn visit(value: &mut Json, mask: &mut dyn FnMut(&str, &str) -> String) {
         .and_then(Json::as_str)
         .unwrap_or("")
         .to_string();
+    if kind.ends_with("List") {
+        if let Some(items) = value.get_mut("items").and_then(Json::as_array_mut) {
+            for (i, item) in items.iter_mut().enumerate() {
+                object(item, &format!("{base}/items/{i}"), mask);
+            }
+        }
+    }
     if core && kind == "Secret" {
         for field in ["data", "stringData"] {
-            if let Some(map) = value.get_mut(field).and_then(Json::as_object_mut) {
-                for (k, v) in map.iter_mut() {
-                    if let Some(raw) = v.as_str() {
-                        let loc = format!("/{field}/{}", escape_token(k));
-                        *v = Json::String(mask(&loc, raw));
+            match value.get_mut(field) {
+                Some(Json::Object(map)) => {
+                    for (k, v) in map.iter_mut() {
+                        let loc = format!("{base}/{field}/{}", escape_token(k));
+                        *v = Json::String(mask(&loc, &raw(v)));
                     }
                 }
+                Some(v @ (Json::String(_) | Json::Number(_) | Json::Array(_) | Json::Bool(_))) => {
+                    let loc = format!("{base}/{field}");
+                    *v = Json::String(mask(&loc, &raw(v)));
+                }
+                _ => {}
             }
         }
     }
@@ -119,23 +99,23 @@ fn visit(value: &mut Json, mask: &mut dyn FnMut(&str, &str) -> String) {
         for field in ["data", "binaryData"] {
             if let Some(map) = value.get_mut(field).and_then(Json::as_object_mut) {
                 for (k, v) in map.iter_mut() {
-                    let Some(raw) = v.as_str() else { continue };
-                    let loc = format!("/{field}/{}", escape_token(k));
-                    let masked = if is_secret_key(k) {
-                        mask(&loc, raw)
-                    } else {
-                        mask_text(raw, &loc, mask)
+                    let loc = format!("{base}/{field}/{}", escape_token(k));
+                    let masked = match v.as_str() {
+                        _ if is_secret_key(k) => mask(&loc, &raw(v)),
+                        Some(text) => mask_text(text, &loc, mask),
+                        None => continue,
                     };
                     *v = Json::String(masked);
                 }
             }
         }
     }
-    walk(value, String::new(), mask);
+    walk(value, base.to_string(), mask);
 }
 
-/// Annotations and environment variables, wherever they are in the object.
-fn walk(value: &mut Json, at: String, mask: &mut dyn FnMut(&str, &str) -> String) {
+/// Annotations and environment variables, wherever they are in the object, and every
+/// string's credential-shaped parts.
+fn walk(value: &mut Json, at: String, mask: &mut Mask) {
     match value {
         Json::Object(map) => {
             for (k, v) in map.iter_mut() {
@@ -143,21 +123,27 @@ fn walk(value: &mut Json, at: String, mask: &mut dyn FnMut(&str, &str) -> String
                 match (k.as_str(), v) {
                     ("annotations", Json::Object(annotations)) if at.ends_with("/metadata") => {
                         for (name, a) in annotations.iter_mut() {
-                            if let (true, Some(raw)) = (is_secret_key(name), a.as_str()) {
-                                let loc = format!("{here}/{}", escape_token(name));
-                                *a = Json::String(mask(&loc, raw));
+                            let loc = format!("{here}/{}", escape_token(name));
+                            if is_secret_key(name) && !a.is_null() {
+                                *a = Json::String(mask(&loc, &raw(a)));
+                            } else {
+                                walk(a, loc, mask);
                             }
                         }
                     }
                     ("env", Json::Array(vars)) => {
-                        for var in vars.iter_mut() {
+                        for (i, var) in vars.iter_mut().enumerate() {
                             let name = var.get("name").and_then(Json::as_str).map(str::to_string);
-                            if let (Some(name), Some(raw)) = (
-                                name.filter(|n| is_secret_key(n)),
-                                var.get("value").and_then(Json::as_str).map(str::to_string),
-                            ) {
-                                let loc = format!("{here}/{}", escape_token(&name));
-                                var["value"] = Json::String(mask(&loc, &raw));
+                            let secret_name = name.as_deref().is_some_and(is_secret_key);
+                            match var.get_mut("value") {
+                                Some(v) if secret_name && !v.is_null() => {
+                                    let loc = format!(
+                                        "{here}/{}",
+                                        escape_token(name.as_deref().unwrap_or(""))
+                                    );
+                                    *v = Json::String(mask(&loc, &raw(v)));
+                                }
+                                _ => walk(var, format!("{here}/{i}"), mask),
                             }
                         }
                     }
@@ -170,33 +156,59 @@ fn walk(value: &mut Json, at: String, mask: &mut dyn FnMut(&str, &str) -> String
                 walk(item, format!("{at}/{i}"), mask);
             }
         }
+        Json::String(s) => {
+            if let Some(masked) = mask_shapes(s, &at, mask) {
+                *s = masked;
+            }
+        }
         _ => {}
     }
 }
 
-/// Masks `key: value`, `key=value` and `"key": value` lines of a text whose key looks
-/// like a credential; a one-line JSON object is masked key by key.
-fn mask_text(text: &str, loc: &str, mask: &mut dyn FnMut(&str, &str) -> String) -> String {
+/// The credential-shaped parts of a string masked, or `None` when it has none.
+fn mask_shapes(text: &str, loc: &str, mask: &mut Mask) -> Option<String> {
+    let found = secret::find(text);
+    if found.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (n, f) in found.iter().enumerate() {
+        out.push_str(text.get(at..f.start).unwrap_or(""));
+        out.push_str(&mask(
+            &format!("{loc}#shape#{n}"),
+            text.get(f.start..f.end).unwrap_or(""),
+        ));
+        at = f.end;
+    }
+    out.push_str(text.get(at..).unwrap_or(""));
+    Some(out)
+}
+
+/// Masks the entries of a config file's text: a JSON document field by field, other
+/// text line by line (`key: value`, `key=value`, `"key": value`), then every
+/// credential-shaped part left.
+fn mask_text(text: &str, loc: &str, mask: &mut Mask) -> String {
     if !text.contains('\n') {
         if let Ok(mut json @ Json::Object(_)) = serde_json::from_str::<Json>(text) {
             let mut any = false;
             mask_json_keys(&mut json, loc, &mut any, mask);
-            if any {
-                return serde_json::to_string(&json).unwrap_or_default();
-            }
-            return text.to_string();
+            let text = if any {
+                serde_json::to_string(&json).unwrap_or_default()
+            } else {
+                text.to_string()
+            };
+            return mask_shapes(&text, loc, mask).unwrap_or(text);
         }
     }
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
-        let Some((key, value_at)) = line_key(line) else {
+        let Some((key, range)) = secret::line_entry(line) else {
             out.push_str(line);
             continue;
         };
-        let body = line.trim_end_matches(['\n', '\r']);
-        let value = body[value_at..].trim();
-        let value = value.strip_suffix(',').unwrap_or(value).trim_end();
+        let value = line.get(range.clone()).unwrap_or("");
         let nested = value.is_empty() || value.starts_with(['{', '[', '|', '>']);
         if nested || !is_secret_key(key) {
             out.push_str(line);
@@ -204,72 +216,30 @@ fn mask_text(text: &str, loc: &str, mask: &mut dyn FnMut(&str, &str) -> String) 
         }
         let n = seen.entry(key.to_string()).or_insert(0);
         *n += 1;
-        let marker = mask(&format!("{loc}#{key}#{n}"), value);
-        let comma = if body.trim_end().ends_with(',') {
-            ","
-        } else {
-            ""
-        };
-        let quoted = if value.starts_with('"') {
+        // The value as written, spaces included, is what a change is judged on.
+        let written = line.get(range.start..).unwrap_or("");
+        let marker = mask(&format!("{loc}#{key}#{n}"), written);
+        let quoted = if value.starts_with('"') && value.len() > 1 && value.ends_with('"') {
             format!("\"{marker}\"")
         } else {
             marker
         };
-        let after = &body[value_at..];
-        let space = &after[..after.len() - after.trim_start().len()];
-        out.push_str(&body[..value_at]);
-        out.push_str(space);
+        out.push_str(line.get(..range.start).unwrap_or(""));
         out.push_str(&quoted);
-        out.push_str(comma);
-        out.push_str(&line[body.len()..]);
+        out.push_str(line.get(range.end..).unwrap_or(""));
     }
-    out
+    mask_shapes(&out, loc, mask).unwrap_or(out)
 }
 
-/// The key of a `key: value` / `key = value` / `"key": value` line, and where its
-/// value starts (just after the separator).
-fn line_key(line: &str) -> Option<(&str, usize)> {
-    let start = line.len() - line.trim_start().len();
-    let rest = &line[start..];
-    let quoted = rest.starts_with(['"', '\'']);
-    let key_start = start + usize::from(quoted);
-    let key_len = line[key_start..]
-        .find(|c: char| !(c.is_ascii_alphanumeric() || "_.-".contains(c)))
-        .unwrap_or(line.len() - key_start);
-    if key_len == 0 {
-        return None;
-    }
-    let key = &line[key_start..key_start + key_len];
-    let mut i = key_start + key_len;
-    if quoted {
-        if !line[i..].starts_with(['"', '\'']) {
-            return None;
-        }
-        i += 1;
-    }
-    let after = &line[i..];
-    let sep = after.len() - after.trim_start_matches([' ', '\t']).len();
-    let sep_char = after[sep..].chars().next()?;
-    if sep_char != ':' && sep_char != '=' {
-        return None;
-    }
-    Some((key, i + sep + 1))
-}
-
-fn mask_json_keys(
-    value: &mut Json,
-    loc: &str,
-    any: &mut bool,
-    mask: &mut dyn FnMut(&str, &str) -> String,
-) {
+fn mask_json_keys(value: &mut Json, loc: &str, any: &mut bool, mask: &mut Mask) {
     match value {
         Json::Object(map) => {
             for (k, v) in map.iter_mut() {
                 let here = format!("{loc}/{}", escape_token(k));
                 match v {
-                    Json::String(raw) if is_secret_key(k) => {
+                    Json::String(_) | Json::Number(_) | Json::Bool(_) if is_secret_key(k) => {
                         *any = true;
-                        let masked = mask(&here, raw);
+                        let masked = mask(&here, &raw(v));
                         *v = Json::String(masked);
                     }
                     _ => mask_json_keys(v, &here, any, mask),
@@ -289,36 +259,6 @@ fn mask_json_keys(
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn keys_that_look_like_credentials() {
-        for k in [
-            "password",
-            "DB_PASSWORD",
-            "apiKey",
-            "API_KEY",
-            "tls.key",
-            "clientSecret",
-            "access_token",
-            "accessToken",
-            "aws-secret-access-key",
-            "PGPASSWORD",
-            "credentials",
-        ] {
-            assert!(is_secret_key(k), "{k}");
-        }
-        for k in [
-            "keycloak",
-            "monkey",
-            "TOKENIZER_MODEL",
-            "config.json",
-            "LOG_LEVEL",
-            "checksum/config",
-            "kiln.dev/security-exceptions",
-        ] {
-            assert!(!is_secret_key(k), "{k}");
-        }
-    }
 
     #[test]
     fn secrets_are_masked_and_a_change_still_shows() {
@@ -377,5 +317,53 @@ mod tests {
             n.unwrap()["data"]["app.properties"],
             "password=<masked: changed>\n"
         );
+    }
+
+    #[test]
+    fn any_type_any_place_and_whitespace() {
+        let secret = |v: Json| {
+            json!({"apiVersion": "v1", "kind": "List", "items": [
+                {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+                 "stringData": {"pin": v.clone(), "nested": {"a": v}}}]})
+        };
+        let (o, n) = pair(Some(&secret(json!(1234))), Some(&secret(json!(1235))));
+        let (o, n) = (o.unwrap(), n.unwrap());
+        assert_eq!(
+            o["items"][0]["stringData"],
+            json!({"pin": MASKED, "nested": MASKED})
+        );
+        assert_eq!(
+            n["items"][0]["stringData"],
+            json!({"pin": MASKED_CHANGED, "nested": MASKED_CHANGED})
+        );
+
+        let cm = |url: &str, props: &str| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c",
+                "annotations": {"repo": url}},
+                "data": {"config.json": "{\"db\": {\"password\": 1234}}", "app.properties": props},
+                "spec": {"url": url}})
+        };
+        let (o, n) = pair(
+            Some(&cm("postgres://app:s3cret@db/x", "password=a\n")),
+            Some(&cm("postgres://app:other@db/x", "password=a \n")),
+        );
+        let (o, n) = (o.unwrap(), n.unwrap());
+        let text = format!("{o}{n}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("other") && !text.contains("1234"),
+            "{text}"
+        );
+        assert_eq!(o["spec"]["url"], "postgres://app:<masked>@db/x");
+        assert_eq!(n["spec"]["url"], "postgres://app:<masked: changed>@db/x");
+        assert_eq!(
+            n["metadata"]["annotations"]["repo"],
+            "postgres://app:<masked: changed>@db/x"
+        );
+        assert_eq!(
+            n["data"]["config.json"],
+            "{\"db\":{\"password\":\"<masked>\"}}"
+        );
+        // Only a space changed: still a change.
+        assert_eq!(n["data"]["app.properties"], "password=<masked: changed> \n");
     }
 }
