@@ -70,6 +70,10 @@ pub fn is_credential_key(key: &str) -> bool {
 /// Whether a key may hold something secret: its value is hidden wherever kiln shows it.
 /// Wider than [`is_credential_key`].
 pub fn is_sensitive_key(key: &str) -> bool {
+    // A bare `key` names a reference (`remoteRef.key`, `secretKeyRef.key`).
+    if matches!(key, "key" | "keys") {
+        return false;
+    }
     is_credential_key(key)
         || words(key).iter().any(|w| {
             SENSITIVE_WORDS.contains(&w.as_str()) || w.contains("password") || w.contains("secret")
@@ -469,6 +473,7 @@ mod tests {
             "LOG_LEVEL",
             "checksum/config",
             "kiln.dev/security-exceptions",
+            "key",
         ] {
             assert!(!is_sensitive_key(k), "{k}");
         }

@@ -300,3 +300,101 @@ data:
     assert!(t.contains("postgres://app:<masked>@db/x"), "{t}");
     assert!(t.contains("password=<masked>"), "{t}");
 }
+
+/// Fails a build of the minimal workspace after writing `files`, checking the whole
+/// stderr.
+fn refused(files: &[(&str, &str)], expected: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    common::minimal_workspace(ws);
+    write_files(ws, files);
+    let o = kiln(ws).arg("build").output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr, expected);
+    assert!(!ws.join("out").exists());
+}
+
+#[test]
+fn a_tenant_reads_only_its_own_keys() {
+    refused(
+        &[(
+            "tenants/acme.yaml",
+            "environment: dev\ncredentials:\n  postgres: {key: dataplane/globex/postgres}\n",
+        )],
+        "error: remote key `dataplane/globex/postgres` is outside tenant `acme`'s keys, `dataplane/acme/*`, `shared/llm/*`
+  --> tenants/acme.yaml:3:19
+  |
+3 |   postgres: {key: dataplane/globex/postgres}
+  |                   ^^^^^^^^^^^^^^^^^^^^^^^^^
+  = at: /credentials/postgres/key
+  = hint: a tenant reads only its own secrets: use a key under `dataplane/acme/`
+
+build failed: 1 error found
+",
+    );
+}
+
+#[test]
+fn a_tenant_cannot_set_the_secret_store() {
+    refused(
+        &[(
+            "tenants/acme.yaml",
+            "environment: dev\noverrides:\n  dev:\n    secretStore: {prefix: dataplane/globex}\n",
+        )],
+        "error: a tenant cannot set `secretStore`
+  --> tenants/acme.yaml:4:27
+  |
+4 |     secretStore: {prefix: dataplane/globex}
+  |                           ^^^^^^^^^^^^^^^^
+  = at: /overrides/dev/secretStore/prefix
+  = note: tenant `acme`
+  = hint: the secret store is the platform's: it is set in the catalog's `defaults` or an environment overlay, and reads only the tenant's own keys
+
+build failed: 1 error found
+",
+    );
+}
+
+/// A template may not point a tenant's ExternalSecret at a cluster-wide store, another
+/// tenant's keys, or a search of the store.
+#[test]
+fn a_template_cannot_widen_a_tenants_secrets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    common::minimal_workspace(ws);
+    write_files(
+        ws,
+        &[(
+            "templates/objects/tenant/wide.yaml.j2",
+            "apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: wide
+  namespace: {{ tenant.namespace }}
+spec:
+  secretStoreRef: {name: platform-vault, kind: ClusterSecretStore}
+  target: {name: wide}
+  data:
+    - secretKey: A
+      remoteRef: {key: dataplane/acme/../globex/postgres}
+  dataFrom:
+    - find: {name: {regexp: \".*\"}}
+",
+        )],
+    );
+    let o = kiln(ws).arg("build").output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    for message in [
+        "error: ExternalSecret `wide` of tenant `acme` reads through a ClusterSecretStore\n",
+        "error: ExternalSecret `wide` of tenant `acme` searches the secret store\n",
+        "error: remote key `dataplane/acme/../globex/postgres` is outside tenant `acme`'s keys, `dataplane/acme/*`, `shared/llm/*`\n",
+    ] {
+        assert!(stderr.contains(message), "{message}\n{stderr}");
+    }
+    assert!(
+        stderr.ends_with("build failed: 3 errors found\n"),
+        "{stderr}"
+    );
+}

@@ -27,6 +27,8 @@ pub struct Checker<'a> {
     schemas: schema::Schemas,
     templates: schema::Templates<'a>,
     namespaces: BTreeMap<&'a str, &'a [String]>,
+    /// Each tenant's remote-key prefixes.
+    key_prefixes: BTreeMap<&'a str, &'a [String]>,
 }
 
 impl<'a> Checker<'a> {
@@ -45,11 +47,16 @@ impl<'a> Checker<'a> {
             .iter()
             .map(|p| (p.name.as_str(), p.namespaces.as_slice()))
             .collect();
+        let key_prefixes = plans
+            .iter()
+            .map(|p| (p.name.as_str(), p.key_prefixes.as_slice()))
+            .collect();
         Ok(Checker {
             ws,
             schemas,
             templates,
             namespaces,
+            key_prefixes,
         })
     }
 
@@ -88,6 +95,7 @@ impl<'a> Checker<'a> {
         for o in objects {
             problems.extend(own_namespace(&self.namespaces, o));
             problems.extend(check_secret(o));
+            problems.extend(secret_scope(&self.key_prefixes, o));
         }
         problems
     }
@@ -154,6 +162,74 @@ pub fn identities<'f>(objects: impl IntoIterator<Item = &'f ObjectFact>) -> Vec<
         }
     }
     problems
+}
+
+/// A tenant's ExternalSecret reads through its namespace's own SecretStore, and only
+/// keys under the tenant's prefix; it may not search the store (`dataFrom.find`).
+fn secret_scope(prefixes: &BTreeMap<&str, &[String]>, o: &Object) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Some(tenant) = o.provenance.tenant.as_deref() else {
+        return out;
+    };
+    if o.kind() != "ExternalSecret" || o.group() != "external-secrets.io" {
+        return out;
+    }
+    let prefixes = prefixes.get(tenant).copied().unwrap_or(&[]);
+    let spec = &o.value["spec"];
+    if spec.pointer("/secretStoreRef/kind").and_then(Json::as_str) == Some("ClusterSecretStore") {
+        out.push(
+            o.diagnostic(format!(
+                "ExternalSecret `{}` of tenant `{tenant}` reads through a ClusterSecretStore",
+                o.name()
+            ))
+            .pointer("/spec/secretStoreRef/kind")
+            .hint("a tenant's credentials come through its namespace's own `SecretStore`, which can read only the tenant's keys"),
+        );
+    }
+    let mut keys = Vec::new();
+    for (i, d) in spec["data"].as_array().into_iter().flatten().enumerate() {
+        keys.push((
+            format!("/spec/data/{i}/remoteRef/key"),
+            d.pointer("/remoteRef/key"),
+        ));
+    }
+    for (i, d) in spec["dataFrom"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if d.get("find").is_some() {
+            out.push(
+                o.diagnostic(format!(
+                    "ExternalSecret `{}` of tenant `{tenant}` searches the secret store",
+                    o.name()
+                ))
+                .pointer(format!("/spec/dataFrom/{i}/find"))
+                .hint("name each remote key under the tenant's prefix instead"),
+            );
+        }
+        if d.get("extract").is_some() {
+            keys.push((
+                format!("/spec/dataFrom/{i}/extract/key"),
+                d.pointer("/extract/key"),
+            ));
+        }
+    }
+    for (pointer, key) in keys {
+        let key = key.and_then(Json::as_str).unwrap_or("");
+        if !crate::plan::key_allowed(prefixes, key) {
+            out.push(
+                o.diagnostic(format!(
+                    "remote key `{key}` is outside tenant `{tenant}`'s keys, {}",
+                    crate::plan::describe_prefixes(prefixes)
+                ))
+                .pointer(pointer)
+                .hint("a tenant reads only its own secrets"),
+            );
+        }
+    }
+    out
 }
 
 /// A Secret with literal data would put a credential into git: never emitted.

@@ -104,6 +104,9 @@ pub struct TenantPlan {
     pub services: BTreeMap<String, ServiceDecision>,
     /// The primary namespace first, then the extra namespaces in the order given.
     pub namespaces: Vec<String>,
+    /// Every remote key of the tenant's credentials starts with one of these: its own
+    /// `<secretStore.prefix>/<tenant>/` first, then `secretStore.sharedPrefixes`.
+    pub key_prefixes: Vec<String>,
 }
 
 impl TenantPlan {
@@ -440,6 +443,7 @@ fn plan_tenant(
         );
     }
 
+    let key_prefixes = key_prefixes(&values, &tenant.name);
     let plan = TenantPlan {
         name: tenant.name.clone(),
         environment: tenant.environment.clone(),
@@ -450,15 +454,126 @@ fn plan_tenant(
         flags,
         services,
         namespaces,
+        key_prefixes,
     };
     let problems = check(ws, &plan);
     let ok = !problems.iter().any(Diagnostic::is_error);
     (ok.then_some(plan), problems)
 }
 
+/// Where a tenant's remote keys may be: its own `<secretStore.prefix>/<tenant>/`, then
+/// the platform-wide `secretStore.sharedPrefixes`.
+pub fn key_prefixes(values: &Json, tenant: &str) -> Vec<String> {
+    let prefix = values
+        .pointer("/secretStore/prefix")
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .trim_matches('/');
+    let own = if prefix.is_empty() {
+        format!("{tenant}/")
+    } else {
+        format!("{prefix}/{tenant}/")
+    };
+    let shared = values
+        .pointer("/secretStore/sharedPrefixes")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .map(str::to_string);
+    std::iter::once(own).chain(shared).collect()
+}
+
+/// Whether a remote key is one a tenant may read: under one of its prefixes, with no
+/// `.` or `..` segment.
+pub fn key_allowed(prefixes: &[String], key: &str) -> bool {
+    prefixes.iter().any(|p| key.starts_with(p.as_str()))
+        && !key.split('/').any(|s| s == ".." || s == ".")
+}
+
+/// How a tenant's prefixes read in a message: `dataplane/acme/*`, `shared/llm/*`.
+pub fn describe_prefixes(prefixes: &[String]) -> String {
+    crate::suggest::code_list(
+        prefixes
+            .iter()
+            .map(|p| format!("{p}*"))
+            .collect::<Vec<_>>()
+            .iter(),
+    )
+}
+
+/// The secret store is the platform's: no tenant layer may set it, and every remote key
+/// a tenant names is under its own prefix, so no tenant reads another's secrets.
+fn check_secret_scope(plan: &TenantPlan, out: &mut Vec<Diagnostic>) {
+    let tenant_layer = |origin: Origin| {
+        plan.layers
+            .get(origin.layer)
+            .is_some_and(|l| matches!(l.kind, LayerKind::Tenant | LayerKind::TenantOverride(_)))
+    };
+    if let Some(store) = plan.merged.get("secretStore") {
+        let mut set_by_tenant = Vec::new();
+        collect_origins(store, "/secretStore", &mut set_by_tenant);
+        if let Some((pointer, origin)) = set_by_tenant.into_iter().find(|(_, o)| tenant_layer(*o)) {
+            out.push(
+                plan.at_origin(
+                    origin,
+                    &pointer,
+                    Diagnostic::error("a tenant cannot set `secretStore`"),
+                )
+                .hint("the secret store is the platform's: it is set in the catalog's `defaults` or an environment overlay, and reads only the tenant's own keys")
+                .note(format!("tenant `{}`", plan.name)),
+            );
+        }
+    }
+    let Some(MValue::Map(credentials)) = plan.merged.get("credentials").map(|c| &c.value) else {
+        return;
+    };
+    for (name, c) in credentials {
+        let Some(key) = c.get("key") else { continue };
+        let Some(text) = key.to_json().as_str().map(str::to_string) else {
+            continue;
+        };
+        if !key_allowed(&plan.key_prefixes, &text) {
+            let own = plan.key_prefixes.first().map(String::as_str).unwrap_or("");
+            out.push(
+                plan.at_origin(
+                    key.origin,
+                    &format!("/credentials/{}/key", escape_token(name)),
+                    Diagnostic::error(format!(
+                        "remote key `{text}` is outside tenant `{}`'s keys, {}",
+                        plan.name,
+                        describe_prefixes(&plan.key_prefixes)
+                    )),
+                )
+                .hint(format!(
+                    "a tenant reads only its own secrets: use a key under `{own}`"
+                )),
+            );
+        }
+    }
+}
+
+fn collect_origins(node: &MNode, pointer: &str, out: &mut Vec<(String, Origin)>) {
+    out.push((pointer.to_string(), node.origin));
+    match &node.value {
+        MValue::Map(m) => {
+            for (k, v) in m {
+                collect_origins(v, &format!("{pointer}/{}", escape_token(k)), out);
+            }
+        }
+        MValue::List(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect_origins(v, &format!("{pointer}/{i}"), out);
+            }
+        }
+        MValue::Leaf(_) => {}
+    }
+}
+
 /// Checks that need the merged values.
 fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    check_secret_scope(plan, &mut out);
     for (name, (on, origin)) in &plan.flags {
         if !on {
             continue;
@@ -525,6 +640,23 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
                 Diagnostic::error(String::new()),
             )
         };
+        let store = plan.values.get("secretStore");
+        let has_store = store
+            .and_then(|s| s.get("name"))
+            .is_some_and(Json::is_string)
+            && store
+                .and_then(|s| s.get("vault"))
+                .is_some_and(Json::is_object);
+        if !svc.credentials.is_empty() && !has_store {
+            let mut d = catalog_at("/credentials");
+            d.message = format!(
+                "service `{name}` reads credentials, and no layer sets `secretStore.name` and `secretStore.vault`"
+            );
+            out.push(
+                d.hint("set the secret store in the catalog's `defaults`: `secretStore: {name: tenant-secrets, prefix: <prefix>, vault: {server: <url>, path: secret, version: v2, authMountPath: kubernetes}}`")
+                    .note(format!("tenant `{}`", plan.name)),
+            );
+        }
         for (i, key) in svc.reads.iter().enumerate() {
             if key == "*" || config.and_then(|c| c.get(key)).is_some() {
                 continue;

@@ -715,8 +715,7 @@ pub fn instance_context(
     set(
         "secretStore",
         json!({
-            "name": str_at(&plan.values, &["secretStore", "name"]).unwrap_or("platform"),
-            "kind": str_at(&plan.values, &["secretStore", "kind"]).unwrap_or("ClusterSecretStore"),
+            "name": str_at(&plan.values, &["secretStore", "name"]),
             "refreshInterval": str_at(&plan.values, &["secretStore", "refreshInterval"]).unwrap_or("1h"),
         }),
     );
@@ -907,7 +906,42 @@ pub fn namespace_value(ws: &Workspace, plan: &TenantPlan, index: usize) -> Json 
                 .is_some_and(|e| e.allows("runAsNonRoot"))
     });
     let profile = if root { "baseline" } else { "restricted" };
-    json!({"name": name, "primary": index == 0, "extra": extra, "podSecurity": profile})
+    json!({
+        "name": name,
+        "primary": index == 0,
+        "extra": extra,
+        "podSecurity": profile,
+        "secretStore": secret_store(ws, plan, &name),
+    })
+}
+
+/// The secret store of a tenant namespace where a service reads credentials: named by
+/// `secretStore.name`, reading Vault under the tenant's own role. `null` when no
+/// service there reads credentials, or the platform configures no store.
+fn secret_store(ws: &Workspace, plan: &TenantPlan, namespace: &str) -> Json {
+    let needed = instances(ws, plan)
+        .iter()
+        .any(|i| i.namespace == namespace && !i.service.credentials.is_empty());
+    let (Some(name), Some(vault)) = (
+        str_at(&plan.values, &["secretStore", "name"]),
+        get(&plan.values, &["secretStore", "vault"]).filter(|v| v.is_object()),
+    ) else {
+        return Json::Null;
+    };
+    if !needed {
+        return Json::Null;
+    }
+    let role_prefix = str_at(vault, &["rolePrefix"]).unwrap_or("");
+    json!({
+        "name": name,
+        "vault": {
+            "server": get(vault, &["server"]),
+            "path": get(vault, &["path"]),
+            "version": get(vault, &["version"]),
+            "authMountPath": get(vault, &["authMountPath"]),
+            "role": format!("{role_prefix}{}", plan.name),
+        },
+    })
 }
 
 /// The context of the cluster-wide templates.

@@ -63,6 +63,9 @@ pub struct Project {
     pub cluster_kinds: BTreeSet<(String, String)>,
     /// Namespaced kinds its applications may not manage.
     pub denied_kinds: BTreeSet<(String, String)>,
+    /// Cluster-scoped kinds denied by name, over the empty allow-list: kinds that
+    /// would reach past the tenant (another tenant's secrets).
+    pub denied_cluster_kinds: BTreeSet<(String, String)>,
     pub tenant: Option<String>,
 }
 
@@ -77,8 +80,14 @@ fn platform_kind_group(kind: &str) -> &'static str {
     match kind {
         "NetworkPolicy" => "networking.k8s.io",
         "Role" | "RoleBinding" => "rbac.authorization.k8s.io",
+        "SecretStore" | "ClusterSecretStore" => "external-secrets.io",
         _ => "",
     }
+}
+
+/// One secret-store kind, as a set of (group, kind).
+fn secret_store_kinds(kind: &str) -> BTreeSet<(String, String)> {
+    BTreeSet::from([(platform_kind_group(kind).to_string(), kind.to_string())])
 }
 
 /// Joins `repoPath` and a folder of the output into a path of the rendered repository.
@@ -125,14 +134,17 @@ pub fn plan(
         namespaces: BTreeSet::from([argocd_ns.clone()]),
         cluster_kinds: BTreeSet::new(),
         denied_kinds: BTreeSet::new(),
+        denied_cluster_kinds: BTreeSet::new(),
         tenant: None,
     };
+    // Pipelines read no secrets: their project may not make a store either.
     let mut pipelines_project = Project {
         name: PIPELINES_PROJECT.into(),
         description: "pipelines that run in namespaces of their own".into(),
         namespaces: BTreeSet::new(),
         cluster_kinds: BTreeSet::new(),
-        denied_kinds: BTreeSet::new(),
+        denied_kinds: secret_store_kinds("SecretStore"),
+        denied_cluster_kinds: secret_store_kinds("ClusterSecretStore"),
         tenant: None,
     };
     let mut tenant_projects = Vec::new();
@@ -189,6 +201,7 @@ pub fn plan(
                 .filter(|k| **k != "Namespace")
                 .map(|k| (platform_kind_group(k).to_string(), k.to_string()))
                 .collect(),
+            denied_cluster_kinds: secret_store_kinds("ClusterSecretStore"),
             tenant: Some(t.name.clone()),
         });
     }
@@ -334,6 +347,7 @@ pub fn context(ws: &Workspace, gitops: &GitOps) -> Json {
                     .collect::<Vec<_>>(),
                 "clusterResourceWhitelist": group_kinds(&p.cluster_kinds),
                 "namespaceResourceBlacklist": group_kinds(&p.denied_kinds),
+                "clusterResourceBlacklist": group_kinds(&p.denied_cluster_kinds),
             })
         })
         .collect();

@@ -22,8 +22,9 @@ pub const CLUSTER_SCOPED: [&str; 12] = [
 
 /// Kinds the platform owns in a tenant's namespaces: they go to the tenant's platform
 /// application, which the tenant's own project may not manage.
-pub const PLATFORM_KINDS: [&str; 7] = [
+pub const PLATFORM_KINDS: [&str; 8] = [
     "Namespace",
+    "SecretStore",
     "ResourceQuota",
     "LimitRange",
     "NetworkPolicy",
