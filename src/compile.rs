@@ -112,6 +112,10 @@ pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
     let Some(ws) = validate::validate(parsed, &mut c.diagnostics)? else {
         return Ok(c);
     };
+    c.diagnostics.extend(check::builtin_crds(
+        &ws.settings.kubernetes_version,
+        &ws.crds,
+    ));
     // Tenants that validated are planned even when others did not, so one run reports
     // every problem; nothing renders unless everything is valid.
     let keep = if until == Until::Explain {
@@ -122,6 +126,8 @@ pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
     c.plans = plan::plan(&ws, keep, &mut c.diagnostics);
     let (pipelines, problems) = plan::pipeline::plan(&ws, &c.plans);
     c.diagnostics.extend(problems);
+    c.diagnostics
+        .extend(plan::check_pipeline_namespaces(&ws, &pipelines));
     c.pipelines = pipelines;
     c.workspace = Some(ws);
     if until == Until::Check {

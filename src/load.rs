@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use include_dir::{include_dir, Dir};
@@ -134,7 +135,7 @@ impl Loader {
 
     fn load_settings(&mut self) {
         let path = self.root.join("kiln.yaml");
-        if !path.exists() {
+        if fs::symlink_metadata(&path).is_err() {
             self.problem(
                 Diagnostic::error("no `kiln.yaml` in this directory, so it is not a kiln workspace")
                     .in_file("kiln.yaml")
@@ -145,62 +146,118 @@ impl Loader {
         self.sources.settings = self.read("kiln.yaml");
     }
 
-    /// Reads one workspace file, checking symlinks, size and encoding.
-    fn read(&mut self, rel: &str) -> Option<SourceFile> {
+    /// Where a workspace path leads, all symlinks resolved, if it stays inside the
+    /// workspace; a diagnostic when it leads outside or nowhere.
+    fn resolve(&self, rel: &str) -> Result<PathBuf, Box<Diagnostic>> {
         let path = self.root.join(rel);
-        let meta = match fs::symlink_metadata(&path) {
-            Ok(m) => m,
-            Err(e) => {
-                self.problem(Diagnostic::error(format!("cannot read file: {e}")).in_file(rel));
-                return None;
+        match path.canonicalize() {
+            Ok(target) if target.starts_with(&self.root) => Ok(target),
+            Ok(_) => Err(Box::new(
+                Diagnostic::error(
+                    "path leads outside the workspace through a symlink, so kiln does not read it",
+                )
+                .in_file(rel)
+                .hint("kiln reads only files inside the workspace; copy the file or folder in instead"),
+            )),
+            Err(e) => Err(Box::new(
+                Diagnostic::error(format!("cannot read file: {e}")).in_file(rel),
+            )),
+        }
+    }
+
+    /// An input folder of the workspace (`templates`, `tenants`, …): `None` when it does
+    /// not exist, or is refused (a symlink leading outside, a file in its place).
+    fn input_dir(&mut self, rel: &str) -> Option<PathBuf> {
+        fs::symlink_metadata(self.root.join(rel)).ok()?;
+        match self.resolve(rel) {
+            Ok(target) if target.is_dir() => Some(target),
+            Ok(_) => {
+                self.problem(
+                    Diagnostic::error(format!("`{rel}` is not a folder"))
+                        .in_file(rel)
+                        .hint(format!(
+                            "kiln reads `{rel}/` as a folder of inputs; move the file away"
+                        )),
+                );
+                None
             }
-        };
-        if meta.file_type().is_symlink() {
-            match path.canonicalize() {
-                Ok(target) if target.starts_with(&self.root) => {}
-                Ok(_) => {
-                    self.problem(
-                        Diagnostic::error("file is a symlink to a place outside the workspace")
-                            .in_file(rel)
-                            .hint("kiln reads only files inside the workspace; copy the file in instead"),
-                    );
-                    return None;
-                }
-                Err(e) => {
-                    self.problem(
-                        Diagnostic::error(format!("file is a broken symlink: {e}")).in_file(rel),
-                    );
-                    return None;
-                }
+            Err(d) => {
+                self.problem(d.in_file(format!("{rel}/")));
+                None
             }
         }
-        let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        if len > MAX_FILE_BYTES {
-            self.problem(
+    }
+
+    /// Reads one workspace file: only a regular file inside the workspace (symlinks
+    /// resolved), no larger than [`MAX_FILE_BYTES`], valid UTF-8. A FIFO, a device or a
+    /// socket is refused without being opened; a leading byte-order mark is dropped.
+    fn read(&mut self, rel: &str) -> Option<SourceFile> {
+        match self.read_checked(rel) {
+            Ok(file) => Some(file),
+            Err(d) => {
+                self.problem(*d);
+                None
+            }
+        }
+    }
+
+    fn read_checked(&self, rel: &str) -> Result<SourceFile, Box<Diagnostic>> {
+        let target = self.resolve(rel)?;
+        let meta = fs::metadata(&target).map_err(|e| {
+            Box::new(Diagnostic::error(format!("cannot read file: {e}")).in_file(rel))
+        })?;
+        if let Some(what) = not_regular(&meta) {
+            return Err(Box::new(
+                Diagnostic::error(format!("`{rel}` is {what}, not a regular file"))
+                    .in_file(rel)
+                    .hint(if meta.is_dir() {
+                        "kiln expects a file here; move the folder away"
+                    } else {
+                        "kiln reads only regular files; replace it with a file"
+                    }),
+            ));
+        }
+        let too_big = |len: u64| {
+            Box::new(
                 Diagnostic::error(format!(
                     "file is {len} bytes, over the limit of {MAX_FILE_BYTES} bytes"
                 ))
                 .in_file(rel)
                 .hint("kiln refuses very large inputs; split the file or remove generated content"),
-            );
-            return None;
+            )
+        };
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(too_big(meta.len()));
         }
-        match fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Some(SourceFile {
-                    path: rel.to_string(),
-                    text,
-                }),
-                Err(_) => {
-                    self.problem(Diagnostic::error("file is not valid UTF-8").in_file(rel));
-                    None
-                }
-            },
-            Err(e) => {
-                self.problem(Diagnostic::error(format!("cannot read file: {e}")).in_file(rel));
-                None
-            }
+        let cannot = |e: std::io::Error| {
+            Box::new(Diagnostic::error(format!("cannot read file: {e}")).in_file(rel))
+        };
+        let file = open_nonblocking(&target).map_err(cannot)?;
+        // The file may have changed since it was looked at: look again at what was
+        // opened, and never read more than the limit.
+        let opened = file.metadata().map_err(cannot)?;
+        if not_regular(&opened).is_some() {
+            return Err(Box::new(
+                Diagnostic::error(format!("`{rel}` is not a regular file")).in_file(rel),
+            ));
         }
+        let mut bytes = Vec::with_capacity(opened.len().min(MAX_FILE_BYTES) as usize);
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_big(bytes.len() as u64));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Box::new(Diagnostic::error("file is not valid UTF-8").in_file(rel)))?;
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
+        Ok(SourceFile {
+            path: rel.to_string(),
+            text,
+        })
     }
 
     fn load_embedded_templates(&mut self) {
@@ -216,11 +273,10 @@ impl Loader {
     }
 
     fn load_workspace_templates(&mut self) {
-        let dir = self.root.join("templates");
-        if !dir.is_dir() {
+        let Some(dir) = self.input_dir("templates") else {
             return;
-        }
-        for rel in self.list_files(&dir) {
+        };
+        for rel in self.list_files("templates", &dir) {
             let workspace_rel = format!("templates/{rel}");
             if let Some(file) = self.read(&workspace_rel) {
                 self.place_template(&rel, file);
@@ -251,54 +307,65 @@ impl Loader {
         }
     }
 
-    /// Files under `dir`, relative to it, sorted, with symlinks to directories refused.
-    fn list_files(&mut self, dir: &Path) -> Vec<String> {
+    /// Files under the input folder `base` (resolved to `dir`), relative to it, sorted.
+    /// Symlinked folders are not followed (a warning, an error when they lead outside
+    /// the workspace); a folder named like a file (`catalog.yaml/`) is an error; other
+    /// entries are listed and refused when read if they are not regular files.
+    fn list_files(&mut self, base: &str, dir: &Path) -> Vec<String> {
         let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(dir)
+        let mut walk = walkdir::WalkDir::new(dir)
             .follow_links(false)
             .sort_by_file_name()
-        {
+            .into_iter();
+        while let Some(entry) = walk.next() {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    self.problem(Diagnostic::error(format!(
-                        "cannot list `{}`: {e}",
-                        dir.display()
-                    )));
+                    self.problem(
+                        Diagnostic::error(format!("cannot list the folder: {e}"))
+                            .in_file(format!("{base}/")),
+                    );
                     continue;
                 }
             };
             let Ok(rel) = entry.path().strip_prefix(dir) else {
                 continue;
             };
+            if rel.as_os_str().is_empty() {
+                continue;
+            }
             let rel = rel.to_string_lossy().replace('\\', "/");
-            if entry.file_type().is_file() {
-                out.push(rel);
-            } else if entry.file_type().is_symlink() {
-                if entry.path().is_dir() {
-                    let shown = format!(
-                        "{}/{rel}",
-                        dir.strip_prefix(&self.root)
-                            .unwrap_or(dir)
-                            .to_string_lossy()
-                    );
+            let shown = format!("{base}/{rel}");
+            let t = entry.file_type();
+            if t.is_dir() {
+                if FILE_EXTENSIONS.iter().any(|ext| rel.ends_with(ext)) {
                     self.problem(
-                        Diagnostic::warning("symlinked directory is not followed").in_file(shown),
+                        Diagnostic::error(format!("`{shown}` is a folder where kiln expects a file"))
+                            .in_file(format!("{shown}/"))
+                            .hint("kiln does not read files inside it; replace the folder with the file it is named for"),
                     );
-                } else {
-                    out.push(rel);
+                    walk.skip_current_dir();
                 }
+            } else if t.is_symlink() {
+                match self.resolve(&shown) {
+                    Ok(target) if target.is_dir() => self.problem(
+                        Diagnostic::warning("symlinked directory is not followed").in_file(shown),
+                    ),
+                    Ok(_) => out.push(rel),
+                    Err(d) => self.problem(*d),
+                }
+            } else {
+                out.push(rel);
             }
         }
         out
     }
 
     fn load_tenants(&mut self) {
-        let dir = self.root.join("tenants");
-        if !dir.is_dir() {
+        let Some(dir) = self.input_dir("tenants") else {
             return;
-        }
-        for rel in self.list_files(&dir) {
+        };
+        for rel in self.list_files("tenants", &dir) {
             let workspace_rel = format!("tenants/{rel}");
             let stem = rel
                 .strip_suffix(".yaml")
@@ -329,16 +396,31 @@ impl Loader {
     /// `pipeline.yaml`, and `.proto` files under `microservice/` (the layout of an
     /// exported `solution.zip`). Anything else in the folder is ignored, with a note.
     fn load_blueprints(&mut self) {
-        let dir = self.root.join("blueprints");
+        let Some(dir) = self.input_dir("blueprints") else {
+            return;
+        };
         let Ok(entries) = fs::read_dir(&dir) else {
             return;
         };
-        let mut folders: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| e.file_name().to_string_lossy().to_string())
-            .filter(|n| !n.starts_with('.'))
-            .collect();
+        let mut folders: Vec<String> = Vec::new();
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue;
+            }
+            match e.file_type() {
+                Ok(t) if t.is_dir() => folders.push(name),
+                Ok(t) if t.is_symlink() => match self.resolve(&format!("blueprints/{name}")) {
+                    Ok(target) if target.is_dir() => self.problem(
+                        Diagnostic::warning("symlinked directory is not followed")
+                            .in_file(format!("blueprints/{name}")),
+                    ),
+                    Ok(_) => {}
+                    Err(d) => self.problem(*d),
+                },
+                _ => {}
+            }
+        }
         folders.sort();
         for name in folders {
             let folder = dir.join(&name);
@@ -348,7 +430,7 @@ impl Loader {
                 settings: None,
                 protos: BTreeMap::new(),
             };
-            for rel in self.list_files(&folder) {
+            for rel in self.list_files(&format!("blueprints/{name}"), &folder) {
                 let path = format!("blueprints/{name}/{rel}");
                 if rel == "blueprint.json" {
                     source.blueprint = self.read(&path);
@@ -380,11 +462,10 @@ impl Loader {
     }
 
     fn load_crds(&mut self) {
-        let dir = self.root.join("crds");
-        if !dir.is_dir() {
+        let Some(dir) = self.input_dir("crds") else {
             return;
-        }
-        for rel in self.list_files(&dir) {
+        };
+        for rel in self.list_files("crds", &dir) {
             if [".yaml", ".yml", ".json"]
                 .iter()
                 .any(|ext| rel.ends_with(ext))
@@ -395,6 +476,48 @@ impl Loader {
             }
         }
     }
+}
+
+/// Endings of the files kiln reads: a folder with one of these names stands where a
+/// file belongs.
+const FILE_EXTENSIONS: [&str; 5] = [".yaml", ".yml", ".json", ".j2", ".proto"];
+
+/// What a file that is not a regular file is, for a message: `None` for a regular file.
+fn not_regular(meta: &fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() {
+        return None;
+    }
+    if t.is_dir() {
+        return Some("a folder");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if t.is_fifo() {
+            return Some("a FIFO");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return Some("a device");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// Opens a file for reading without blocking on it, should it have become a FIFO
+/// between looking and opening.
+fn open_nonblocking(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, String)>) {

@@ -20,6 +20,19 @@ pub fn is_dns1035_label(s: &str) -> bool {
     is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()
 }
 
+/// Why a namespace may not be claimed by a tenant or a pipeline: Kubernetes' own
+/// (`kube-*`, `default`), or one the platform runs in (`platform`: Argo CD's, the
+/// ingress controller's, monitoring's). `None` when it is free to claim.
+pub fn reserved_namespace(ns: &str, platform: &[String]) -> Option<String> {
+    if ns.starts_with("kube-") || ns == "default" {
+        return Some(format!("`{ns}` is one of Kubernetes' own namespaces"));
+    }
+    if platform.iter().any(|p| p == ns) {
+        return Some(format!("`{ns}` is a namespace the platform runs in"));
+    }
+    None
+}
+
 /// Turns any string into a DNS-1123 label candidate: lower case, every run of other
 /// characters becomes one `-`, trimmed of `-`, cut to 63 characters.
 pub fn clean(s: &str) -> String {

@@ -8,7 +8,7 @@ mod schema;
 mod secrets;
 mod security;
 
-pub use schema::supported_versions;
+pub use schema::{builtin_crds, supported_versions};
 
 use std::collections::BTreeMap;
 

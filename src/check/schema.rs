@@ -102,6 +102,24 @@ fn compile(doc: &Json, reference: &str) -> Result<Validator, String> {
         .map_err(|e| format!("a schema does not compile: {e}"))
 }
 
+/// Workspace CRDs that declare a kind Kubernetes has built in: each an error, since a
+/// CustomResourceDefinition cannot change what the API server accepts for it.
+pub fn builtin_crds(version: &str, crds: &BTreeMap<String, CrdSchema>) -> Vec<Diagnostic> {
+    let Some(kube) = kubernetes_doc(version) else {
+        return Vec::new();
+    };
+    crds.iter()
+        .filter(|(key, _)| kube["kinds"].get(key.as_str()).is_some())
+        .map(|(key, crd)| {
+            Diagnostic::error(format!(
+                "a CustomResourceDefinition declares `{key}`, a kind Kubernetes has built in"
+            ))
+            .in_file(&crd.file)
+            .hint("kiln validates built-in kinds against Kubernetes' own schema; remove the definition from `crds/`")
+        })
+        .collect()
+}
+
 impl Schemas {
     /// The schemas for a Kubernetes version, the shipped custom resources and the
     /// workspace's CRDs. Fails if kiln has no schemas for the version.
@@ -134,6 +152,10 @@ impl Schemas {
             add(custom, "the schema kiln ships for it".into())?;
         }
         for (key, crd) in crds {
+            // A built-in kind keeps its schema (`builtin_crds` reports the attempt).
+            if kube["kinds"].get(key).is_some() {
+                continue;
+            }
             let doc = leak(json!({"$defs": {"crd": crd.schema}}));
             entries.insert(
                 key.clone(),

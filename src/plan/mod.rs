@@ -461,6 +461,35 @@ fn plan_tenant(
     (ok.then_some(plan), problems)
 }
 
+/// No pipeline of its own namespace may claim a reserved one (see
+/// [`names::reserved_namespace`]).
+pub fn check_pipeline_namespaces(
+    ws: &Workspace,
+    pipelines: &[pipeline::PipelinePlan],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for p in pipelines.iter().filter(|p| p.own_namespace) {
+        let Some(why) = names::reserved_namespace(&p.namespace, &ws.platform_namespaces) else {
+            continue;
+        };
+        let source = ws.pipelines.iter().find(|x| x.name == p.name);
+        let settings = source.and_then(|s| {
+            s.settings.namespace.as_ref()?;
+            s.settings_file.clone()
+        });
+        let d = Diagnostic::error(format!(
+            "pipeline `{}` would claim a reserved namespace: {why}",
+            p.name
+        ))
+        .hint("give the pipeline another `namespace` in its `pipeline.yaml`, or rename it");
+        out.push(match settings {
+            Some(file) => d.in_file(file).pointer("/namespace"),
+            None => d.in_file(&p.file),
+        });
+    }
+    out
+}
+
 /// Where a tenant's remote keys may be: its own `<secretStore.prefix>/<tenant>/`, then
 /// the platform-wide `secretStore.sharedPrefixes`.
 pub fn key_prefixes(values: &Json, tenant: &str) -> Vec<String> {
@@ -611,6 +640,16 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
                 let Some(ns) = plan.namespaces.get(i + 1) else {
                     continue;
                 };
+                if let Some(why) = names::reserved_namespace(ns, &ws.platform_namespaces) {
+                    out.push(
+                        plan.at_origin(
+                            item.origin,
+                            &format!("/extraNamespaces/{i}"),
+                            Diagnostic::error(format!("extra namespace `{ns}` is reserved: {why}")),
+                        )
+                        .hint("extra namespaces are named `<tenant>-<name>`; choose another name"),
+                    );
+                }
                 if ns.len() > names::MAX_LABEL {
                     out.push(
                         plan.at_origin(

@@ -256,7 +256,22 @@ pub fn plan(
         projects.push(pipelines_project);
     }
     projects.extend(tenant_projects);
-    let problems = collisions(&apps, &projects);
+    let files = |tenant: Option<&String>, pipeline: Option<&String>| -> Option<String> {
+        match (pipeline, tenant) {
+            (Some(p), _) => ws
+                .pipelines
+                .iter()
+                .find(|x| &x.name == p)
+                .map(|x| x.file.clone()),
+            (None, Some(t)) => ws
+                .tenants
+                .iter()
+                .find(|x| &x.name == t)
+                .map(|x| x.doc.file.clone()),
+            (None, None) => None,
+        }
+    };
+    let problems = collisions(&apps, &projects, &files);
     apps.sort_by(|a, b| a.name.cmp(&b.name));
     projects.sort_by(|a, b| a.name.cmp(&b.name));
     (
@@ -278,26 +293,45 @@ fn owner(tenant: Option<&String>, pipeline: Option<&String>) -> String {
 }
 
 /// Two applications, or two projects, of the same name would overwrite each other.
-fn collisions(apps: &[Application], projects: &[Project]) -> Vec<Diagnostic> {
+/// The input file of a tenant or a pipeline (by name), if kiln read one.
+type FileOf<'f> = dyn Fn(Option<&String>, Option<&String>) -> Option<String> + 'f;
+
+/// Each problem names the file of the tenant or pipeline that comes second, and notes
+/// the file of the first.
+fn collisions(apps: &[Application], projects: &[Project], files: &FileOf) -> Vec<Diagnostic> {
+    let located = |d: Diagnostic, file: Option<String>, first: Option<String>| {
+        let d = match file {
+            Some(f) => d.in_file(f),
+            None => d,
+        };
+        match first {
+            Some(f) => d.note(format!("the other one is `{f}`")),
+            None => d,
+        }
+    };
     let mut problems = Vec::new();
-    let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+    let mut seen: BTreeMap<&str, (String, Option<String>)> = BTreeMap::new();
     for a in apps {
         let who = owner(a.tenant.as_ref(), a.pipeline.as_ref());
-        if let Some(first) = seen.insert(&a.name, who.clone()) {
-            problems.push(
+        let file = files(a.tenant.as_ref(), a.pipeline.as_ref());
+        if let Some((first, first_file)) = seen.insert(&a.name, (who.clone(), file.clone())) {
+            problems.push(located(
                 Diagnostic::error(format!(
                     "{first} and {who} would both have the Argo CD application `{}`",
                     a.name
                 ))
                 .hint("rename one of them; applications are named `<tenant>-platform`, `<tenant>-workloads` and `pipeline-<pipeline>`"),
-            );
+                file,
+                first_file,
+            ));
         }
     }
-    let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+    let mut seen: BTreeMap<&str, (String, Option<String>)> = BTreeMap::new();
     for p in projects {
         let who = owner(p.tenant.as_ref(), None);
-        if let Some(first) = seen.insert(&p.name, who.clone()) {
-            problems.push(
+        let file = files(p.tenant.as_ref(), None);
+        if let Some((first, first_file)) = seen.insert(&p.name, (who.clone(), file.clone())) {
+            problems.push(located(
                 Diagnostic::error(format!(
                     "{first} and {who} would both have the Argo CD project `{}`",
                     p.name
@@ -305,7 +339,9 @@ fn collisions(apps: &[Application], projects: &[Project]) -> Vec<Diagnostic> {
                 .hint(format!(
                     "rename the tenant; `{PLATFORM_PROJECT}` and `{PIPELINES_PROJECT}` are kiln's projects"
                 )),
-            );
+                file,
+                first_file,
+            ));
         }
     }
     problems
@@ -422,7 +458,7 @@ mod tests {
             app("pipeline-x-platform", Some("pipeline-x"), None),
             app("pipeline-x-platform", None, Some("x-platform")),
         ];
-        let problems = collisions(&apps, &[]);
+        let problems = collisions(&apps, &[], &|_, _| None);
         assert_eq!(problems.len(), 1);
         assert_eq!(
             problems[0].message,

@@ -18,6 +18,7 @@ use crate::names;
 use crate::parse::{Document, Parsed};
 use crate::schema;
 use crate::suggest;
+use crate::yaml::Node;
 
 pub use values::known_credentials;
 
@@ -43,6 +44,10 @@ pub struct Workspace {
     pub pipelines: Vec<blueprint::Pipeline>,
     /// The names of every tenant file, valid or not (for references to tenants).
     pub tenant_names: Vec<String>,
+    /// Namespaces the platform runs in, which no tenant or pipeline may claim: Argo
+    /// CD's, and every `network.ingressControllerNamespace` / `monitoringNamespace` of
+    /// the catalog's defaults and the environment overlays.
+    pub platform_namespaces: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -122,11 +127,34 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
         }
     }
 
+    let platform_namespaces = platform_namespaces(settings.as_ref(), &parsed);
+
     // Tenants are checked one by one; a broken tenant does not keep the others from
     // being planned (and their problems found) in the same run.
     let shared_errors = diags.error_count();
     let mut tenants = Vec::new();
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     for t in &parsed.tenants {
+        if let Some(first) = seen.insert(&t.stem, &t.doc.file) {
+            diags.push(
+                Diagnostic::error(format!("a second spec for tenant `{}`", t.stem))
+                    .in_file(&t.doc.file)
+                    .note(format!("the first is `{first}`"))
+                    .hint("keep one file per tenant: `tenants/<name>.yaml` and `tenants/<name>.yml` name the same tenant"),
+            );
+            continue;
+        }
+        if let Some(why) = names::reserved_namespace(&t.stem, &platform_namespaces) {
+            diags.push(
+                Diagnostic::error(format!(
+                    "tenant `{}` would claim a reserved namespace: {why}",
+                    t.stem
+                ))
+                .in_file(&t.doc.file)
+                .hint("a tenant's name is its namespace; rename the file"),
+            );
+            continue;
+        }
         if let Some(tenant) =
             check_tenant(t, &env_names, settings.is_some(), catalog.as_ref(), diags)?
         {
@@ -176,6 +204,7 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
         crds,
         pipelines,
         tenant_names: parsed.tenants.iter().map(|t| t.stem.clone()).collect(),
+        platform_namespaces,
     }))
 }
 
@@ -217,45 +246,96 @@ fn check_settings(settings: &Settings, doc: &Document, diags: &mut Diagnostics) 
             )),
         );
     }
-    if settings
-        .output_dir
-        .split('/')
-        .any(|seg| seg == ".." || seg == ".")
-    {
+    let plain = |path: &str| {
+        path.split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+    };
+    if !plain(&settings.output_dir) {
         diags.push(
             located(
                 doc,
                 "/outputDir",
                 Diagnostic::error(format!(
-                    "`outputDir` `{}` leaves the workspace",
+                    "`outputDir` `{}` is not a plain path inside the workspace",
                     settings.output_dir
                 )),
             )
-            .hint("use a path inside the workspace, such as `out`"),
+            .hint("name a folder inside the workspace without `.` or `..`, such as `out`"),
         );
     }
-    for reserved in [
-        "templates",
-        "tenants",
-        "blueprints",
-        "schemas",
-        "src",
-        ".git",
-    ] {
-        if settings.output_dir == reserved
-            || settings.output_dir.starts_with(&format!("{reserved}/"))
-        {
-            diags.push(located(
-                doc,
-                "/outputDir",
-                Diagnostic::error(format!(
-                    "`outputDir` `{}` is inside the workspace's `{reserved}/`",
-                    settings.output_dir
-                )),
-            ));
+    // Inputs kiln reads, and what a workspace repository holds besides.
+    for input in INPUTS {
+        let inside = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}/"));
+        let out = settings.output_dir.as_str();
+        if inside(out, input) || inside(input, out) {
+            diags.push(
+                located(
+                    doc,
+                    "/outputDir",
+                    Diagnostic::error(format!(
+                        "`outputDir` `{out}` overlaps the workspace's `{input}`"
+                    )),
+                )
+                .hint("the output must be a folder of its own, such as `out`: kiln replaces what it writes there"),
+            );
         }
     }
+    if !settings.repo_path.is_empty() && !plain(&settings.repo_path) {
+        diags.push(
+            located(
+                doc,
+                "/repoPath",
+                Diagnostic::error(format!(
+                    "`repoPath` `{}` is not a plain path inside the rendered repository",
+                    settings.repo_path
+                )),
+            )
+            .hint("name a folder of the repository without `.` or `..`, or leave it empty for the root"),
+        );
+    }
 }
+
+/// The namespaces the platform runs in (see [`Workspace::platform_namespaces`]).
+fn platform_namespaces(settings: Option<&Settings>, parsed: &Parsed) -> Vec<String> {
+    let mut out: Vec<String> = settings
+        .map(|s| s.argocd.namespace.clone())
+        .into_iter()
+        .collect();
+    let layers = parsed
+        .catalog
+        .iter()
+        .filter_map(|c| c.root.get("defaults"))
+        .chain(parsed.environments.values().map(|e| &e.root));
+    for layer in layers {
+        for key in ["ingressControllerNamespace", "monitoringNamespace"] {
+            if let Some(ns) = layer
+                .get("network")
+                .and_then(|n| n.get(key))
+                .and_then(Node::as_str)
+            {
+                out.push(ns.to_string());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// What a workspace holds besides its output: `outputDir` may be none of these, nor
+/// inside one, nor hold one.
+const INPUTS: [&str; 10] = [
+    "kiln.yaml",
+    "templates",
+    "tenants",
+    "blueprints",
+    "crds",
+    "schemas",
+    "src",
+    "tests",
+    "docs",
+    ".git",
+];
 
 fn check_tenant(
     t: &crate::parse::TenantDocument,
