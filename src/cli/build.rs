@@ -168,7 +168,7 @@ fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> ExitCo
                 let _ = writeln!(
                     stderr,
                     "{shown} is up to date ({} files)",
-                    cmp.unchanged.len() + 1
+                    cmp.unchanged.len()
                 );
             }
         }
