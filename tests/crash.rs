@@ -364,6 +364,41 @@ fn a_build_killed_at_any_moment_leaves_the_old_output_or_the_new_one() {
     );
 }
 
+/// `kill -9` of a first build, which moves the staged tree into place in one rename:
+/// there is no output, or the whole of it.
+#[test]
+fn a_first_build_killed_at_any_moment_leaves_no_output_or_all_of_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let twin = tmp.path().join("twin");
+    minimal_workspace(&twin);
+    let start = Instant::now();
+    kiln(&twin).arg("build").assert().success();
+    let whole = start.elapsed();
+    let expected = read_tree(&twin.join("out"));
+    let (mut none, mut all) = (0, 0);
+    for i in 0..8 {
+        let ws = tmp.path().join(format!("ws{i}"));
+        minimal_workspace(&ws);
+        let mut child = spawn(&ws, &["build"]);
+        std::thread::sleep(whole.mul_f64(1.2 * spread(i)));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let out = kiln(&ws).args(["build", "--check"]).output().unwrap();
+        let tree = read_tree(&ws.join("out"));
+        if tree.is_empty() {
+            none += 1;
+            assert!(!ws.join("out").exists(), "kill {i}");
+            assert_eq!(out.status.code(), Some(1), "kill {i}: {}", stderr(&out));
+        } else {
+            all += 1;
+            assert_same_tree(&tree, &expected, &format!("kill {i}"));
+            assert_eq!(out.status.code(), Some(0), "kill {i}: {}", stderr(&out));
+        }
+        assert!(!ws.join(".out.kiln-staging").exists(), "kill {i}");
+    }
+    assert_eq!(none + all, 8);
+}
+
 /// Two builds started at once both succeed, one after the other: one writes, the other
 /// finds the output up to date, and the output is what one build gives.
 #[test]

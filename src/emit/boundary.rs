@@ -253,8 +253,11 @@ pub fn create_new(path: &Path) -> io::Result<fs::File> {
 /// folder of the workspace on the way to it, is a link or not a folder. `shown` is the
 /// output's name as the user wrote it.
 pub fn output_dir_problem(workspace: &Path, out: &Path, shown: &str) -> Option<Diagnostic> {
-    let rel = out.strip_prefix(workspace).ok()?;
-    let mut at = workspace.to_path_buf();
+    // Outside the workspace (which validation refuses), only the folder itself.
+    let (mut at, rel) = match out.strip_prefix(workspace) {
+        Ok(rel) => (workspace.to_path_buf(), rel),
+        Err(_) => (out.parent()?.to_path_buf(), Path::new(out.file_name()?)),
+    };
     let mut named = String::new();
     for c in rel.components() {
         let Component::Normal(seg) = c else {
@@ -381,5 +384,8 @@ mod tests {
         assert_eq!(d.file.as_deref(), Some("build/file"));
         assert!(output_dir_problem(&ws, &ws.join("build/out"), "build/out/").is_none());
         assert!(output_dir_problem(&ws, &ws.join("new/out"), "new/out/").is_none());
+        // Outside the workspace, the folder itself is still looked at.
+        let d = output_dir_problem(&ws.join("build"), &ws.join("out"), "../out/").unwrap();
+        assert_eq!(d.file.as_deref(), Some("out"));
     }
 }

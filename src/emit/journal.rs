@@ -119,7 +119,15 @@ pub fn complete(out: &Path, journal: &Journal) -> anyhow::Result<()> {
 fn apply(out: &Path, journal: &Journal, limit: usize) -> anyhow::Result<usize> {
     let staging = staging_dir(out)?;
     let tree = tree(&staging);
+    // The staging folder may have been planted (a pull request can add one, with a
+    // journal): nothing is moved in through a link, so nothing outside is taken.
+    for dir in [&staging, &tree] {
+        if boundary::lstat(dir)?.is_some_and(|m| !m.is_dir()) {
+            bail!("`{}` is not a folder kiln staged", dir.display());
+        }
+    }
     let prober = Prober::new(out);
+    let staged = Prober::new(&tree);
     let mut done = 0;
     for p in &journal.removes {
         if done == limit {
@@ -132,7 +140,7 @@ fn apply(out: &Path, journal: &Journal, limit: usize) -> anyhow::Result<usize> {
         if done == limit {
             return Ok(done);
         }
-        move_in(out, &tree, &prober, p)?;
+        move_in(out, &tree, &staged, &prober, p)?;
         done += 1;
     }
     if journal.cache {
@@ -140,7 +148,7 @@ fn apply(out: &Path, journal: &Journal, limit: usize) -> anyhow::Result<usize> {
             return Ok(done);
         }
         let from = staged_cache(&staging);
-        if boundary::lstat(&from)?.is_some() {
+        if boundary::lstat(&from)?.is_some_and(|m| m.is_file()) {
             let to = cache::path(out);
             fs::rename(&from, &to).with_context(|| format!("cannot write `{}`", to.display()))?;
         }
@@ -175,13 +183,22 @@ fn remove(out: &Path, prober: &Prober, p: &str) -> anyhow::Result<()> {
 
 /// Moves a file from the staging tree into the output, creating its folders; done
 /// already when the staged file is gone.
-fn move_in(out: &Path, tree: &Path, prober: &Prober, p: &str) -> anyhow::Result<()> {
+fn move_in(
+    out: &Path,
+    tree: &Path,
+    staged: &Prober,
+    prober: &Prober,
+    p: &str,
+) -> anyhow::Result<()> {
     let from = tree.join(p);
     let target = out.join(p);
-    match boundary::lstat(&from).with_context(|| format!("cannot read `{}`", from.display()))? {
-        None => return Ok(()),
-        Some(m) if !m.is_file() => bail!("`{}` is not a file kiln staged", from.display()),
-        Some(_) => {}
+    match staged
+        .probe(p)
+        .with_context(|| format!("cannot read `{}`", from.display()))?
+    {
+        Probe::Absent => return Ok(()),
+        Probe::File(_) => {}
+        _ => bail!("`{}` is not a file kiln staged", from.display()),
     }
     if let Some((parent, _)) = p.rsplit_once('/') {
         prober.ensure_dir(parent)?;
@@ -448,5 +465,30 @@ mod tests {
             fs::read_to_string(outside.join("w.yaml")).unwrap(),
             "outside"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_staging_folder_cannot_bring_in_files_from_outside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (out, _) = committed(tmp.path());
+        let outside = tmp.path().join("outside");
+        write(
+            &outside,
+            &[("secret/key", "outside"), ("a/x.yaml", "outside")],
+        );
+        let staging = staging_dir(&out).unwrap();
+        // The staged tree as a link, then a folder of it as a link.
+        fs::remove_dir_all(tree(&staging)).unwrap();
+        std::os::unix::fs::symlink(&outside, tree(&staging)).unwrap();
+        let err = format!("{:#}", recover(&out).unwrap_err());
+        assert!(err.contains("is not a folder kiln staged"), "{err}");
+        fs::remove_file(tree(&staging)).unwrap();
+        fs::create_dir_all(tree(&staging)).unwrap();
+        std::os::unix::fs::symlink(outside.join("a"), tree(&staging).join("a")).unwrap();
+        let err = format!("{:#}", recover(&out).unwrap_err());
+        assert!(err.contains("is not a file kiln staged"), "{err}");
+        assert_eq!(read(&outside).len(), 2, "nothing taken from outside");
+        assert_eq!(fs::read_to_string(out.join("a/x.yaml")).unwrap(), "old x");
     }
 }
