@@ -80,6 +80,10 @@ impl<'a> Prober<'a> {
     /// The state of the folder `rel` and the path where the walk stopped: each
     /// ancestor is looked at once.
     fn dir(&self, rel: &str) -> io::Result<(DirState, String)> {
+        // Most files share a folder already seen: one lookup.
+        if self.dirs.lock().unwrap_or_else(|e| e.into_inner()).get(rel) == Some(&DirState::Dir) {
+            return Ok((DirState::Dir, String::new()));
+        }
         let mut at = String::new();
         for seg in rel.split('/') {
             if !at.is_empty() {
