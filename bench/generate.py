@@ -79,7 +79,7 @@ def generate(out, n, seed=1):
     (out / "helm").mkdir()
     shutil.copy(ROOT / "kiln.yaml", out / "kiln.yaml")
     # As in any workspace kept in git: kiln's cache and staging folder stay out of it.
-    (out / ".gitignore").write_text(".*.kiln-staging/\n.*.kiln-cache\n")
+    (out / ".gitignore").write_text(".*.kiln-*\n")
     shutil.copytree(ROOT / "blueprints", out / "blueprints")
     names = tenant_names(n)
     # The tenant-owned pipeline belongs to the first tenant.

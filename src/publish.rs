@@ -151,6 +151,7 @@ pub fn prepare(repo: &Repository, branch: &str, folder: &str, files: &Files) -> 
             index.remove_path(Path::new(&full))?;
         }
     }
+    in_the_way(&index, branch, folder, files)?;
     for (path, bytes) in files {
         let full = join(folder, path);
         let id = repo.blob(bytes)?;
@@ -179,6 +180,68 @@ pub fn prepare(repo: &Repository, branch: &str, folder: &str, files: &Files) -> 
         report,
         unchanged,
     })
+}
+
+/// Refuses a build whose files the branch's other files are in the way of: a file that
+/// is not kiln's where the build needs a folder (the index would replace it), or a
+/// folder where the build writes a file (the index would drop kiln's file). `index` is
+/// the branch's tree without kiln's previous files.
+fn in_the_way(index: &Index, branch: &str, folder: &str, files: &Files) -> Result<()> {
+    let mut entries: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut folders: BTreeSet<Vec<u8>> = BTreeSet::new();
+    for entry in index.iter() {
+        let path = entry.path;
+        for (i, b) in path.iter().enumerate() {
+            if *b == b'/' {
+                folders.insert(path[..i].to_vec());
+            }
+        }
+        entries.insert(path);
+    }
+    let mut files_in_way: BTreeSet<String> = BTreeSet::new();
+    let mut folders_in_way: BTreeSet<String> = BTreeSet::new();
+    for path in files.keys() {
+        let full = join(folder, path);
+        let bytes = full.as_bytes();
+        if folders.contains(bytes) {
+            folders_in_way.insert(full.clone());
+        }
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'/' && entries.contains(&bytes[..i]) {
+                files_in_way.insert(full[..i].to_string());
+            }
+        }
+    }
+    let listed = |paths: &BTreeSet<String>| {
+        let mut text: Vec<String> = paths.iter().take(10).map(|p| format!("`{p}`")).collect();
+        if paths.len() > 10 {
+            text.push(format!("and {} more", paths.len() - 10));
+        }
+        text.join(", ")
+    };
+    let hint = Some(format!(
+        "move or delete them in the rendered repository; kiln changes only the files listed in `{}`",
+        join(folder, INDEX_FILE)
+    ));
+    if !files_in_way.is_empty() {
+        return Err(user(
+            format!(
+                "branch `{branch}` has files that are not kiln's where the build needs folders: {}",
+                listed(&files_in_way)
+            ),
+            hint,
+        ));
+    }
+    if !folders_in_way.is_empty() {
+        return Err(user(
+            format!(
+                "branch `{branch}` has folders where the build writes files: {}",
+                listed(&folders_in_way)
+            ),
+            hint,
+        ));
+    }
+    Ok(())
 }
 
 /// The commit message: a subject, the changes per application, and the trailers.
@@ -232,13 +295,24 @@ pub fn commit(repo: &Repository, prepared: &Prepared, message: &str) -> Result<O
         )
     };
     let log = "kiln publish";
-    match prepared.tip {
-        Some(tip) => repo
-            .reference_matching(&refname, id, true, tip, log)
-            .map_err(moved)?,
-        None => repo.reference(&refname, id, false, log).map_err(moved)?,
+    let updated = match prepared.tip {
+        Some(tip) => repo.reference_matching(&refname, id, true, tip, log),
+        None => repo.reference(&refname, id, false, log),
     };
-    Ok(id)
+    match updated {
+        Ok(_) => Ok(id),
+        // A lock file of git's own: another git is moving the branch, or one was
+        // stopped while it did (git leaves the lock then, and so may kiln).
+        Err(e) if e.code() == git2::ErrorCode::Locked => Err(user(
+            format!(
+                "branch `{}` is locked: `{}` exists; nothing was changed",
+                prepared.branch,
+                repo.path().join(format!("{refname}.lock")).display()
+            ),
+            Some("another git command is updating the branch, or one was stopped while it did; if none is running, remove the lock file and publish again".into()),
+        )),
+        Err(e) => Err(moved(e)),
+    }
 }
 
 /// Pushes the branch to a remote, with the usual credentials: the ssh agent for ssh
@@ -427,5 +501,117 @@ mod tests {
         assert!(is_url("git@github.com:org/r.git"));
         assert!(is_url("file:///tmp/r.git"));
         assert!(!is_url("../rendered"));
+    }
+
+    /// A bare repository whose `main` holds `files`, committed by hand.
+    fn repo_with(dir: &Path, files: &[(&str, &str)]) -> Repository {
+        let repo = Repository::init_bare(dir).unwrap();
+        let mut index = Index::new().unwrap();
+        for (path, content) in files {
+            let id = repo.blob(content.as_bytes()).unwrap();
+            index
+                .add(&IndexEntry {
+                    ctime: IndexTime::new(0, 0),
+                    mtime: IndexTime::new(0, 0),
+                    dev: 0,
+                    ino: 0,
+                    mode: 0o100_644,
+                    uid: 0,
+                    gid: 0,
+                    file_size: content.len() as u32,
+                    id,
+                    flags: path.len() as u16,
+                    flags_extended: 0,
+                    path: path.as_bytes().to_vec(),
+                })
+                .unwrap();
+        }
+        let tree = index.write_tree_to(&repo).unwrap();
+        let tree = repo.find_tree(tree).unwrap();
+        let sig = Signature::now("t", "t@example.com").unwrap();
+        repo.commit(Some("refs/heads/main"), &sig, &sig, "init", &tree, &[])
+            .unwrap();
+        drop(tree);
+        repo
+    }
+
+    fn build(files: &[(&str, &str)]) -> Files {
+        files
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
+            .collect()
+    }
+
+    fn user_message(r: Result<Prepared>) -> String {
+        match r {
+            Err(git::Outcome::User(u)) => u.message,
+            Err(git::Outcome::Failed(e)) => panic!("failed: {e:#}"),
+            Ok(_) => panic!("prepared"),
+        }
+    }
+
+    #[test]
+    fn a_foreign_file_where_the_build_needs_a_folder_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = repo_with(tmp.path(), &[("deploy/tenants", "a user's file")]);
+        let files = build(&[(".kiln-owned", "index\n"), ("tenants/acme/a.yaml", "a")]);
+        assert_eq!(
+            user_message(prepare(&repo, "main", "deploy", &files)),
+            "branch `main` has files that are not kiln's where the build needs folders: `deploy/tenants`"
+        );
+        // The folder itself.
+        assert_eq!(
+            user_message(prepare(&repo, "main", "deploy/tenants", &files)),
+            "branch `main` has files that are not kiln's where the build needs folders: `deploy/tenants`"
+        );
+    }
+
+    #[test]
+    fn a_foreign_folder_where_the_build_writes_a_file_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = repo_with(tmp.path(), &[("deploy/a.yaml/notes.md", "a user's file")]);
+        let files = build(&[(".kiln-owned", "index\n"), ("a.yaml", "a")]);
+        assert_eq!(
+            user_message(prepare(&repo, "main", "deploy", &files)),
+            "branch `main` has folders where the build writes files: `deploy/a.yaml`"
+        );
+    }
+
+    #[test]
+    fn a_file_kiln_owned_gives_way_to_a_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = repo_with(tmp.path(), &[(".kiln-owned", "# index\nx\n"), ("x", "old")]);
+        let files = build(&[(".kiln-owned", "# index\nx/y.yaml\n"), ("x/y.yaml", "new")]);
+        let prepared = prepare(&repo, "main", "", &files).unwrap();
+        let tree = repo.find_tree(prepared.tree).unwrap();
+        assert!(tree.get_path(Path::new("x/y.yaml")).is_ok());
+    }
+
+    #[test]
+    fn a_branch_locked_by_git_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = repo_with(
+            tmp.path(),
+            &[(".kiln-owned", "# index\na.yaml\n"), ("a.yaml", "old")],
+        );
+        let files = build(&[(".kiln-owned", "# index\na.yaml\n"), ("a.yaml", "new")]);
+        let prepared = prepare(&repo, "main", "", &files).unwrap();
+        let lock = tmp.path().join("refs/heads/main.lock");
+        std::fs::write(&lock, "").unwrap();
+        let before = repo.refname_to_id("refs/heads/main").unwrap();
+        match commit(&repo, &prepared, "m") {
+            Err(git::Outcome::User(u)) => assert_eq!(
+                u.message,
+                format!(
+                    "branch `main` is locked: `{}` exists; nothing was changed",
+                    lock.display()
+                )
+            ),
+            _ => panic!("committed through a lock"),
+        }
+        assert_eq!(repo.refname_to_id("refs/heads/main").unwrap(), before);
+        std::fs::remove_file(&lock).unwrap();
+        let id = commit(&repo, &prepared, "m").unwrap();
+        assert_eq!(repo.refname_to_id("refs/heads/main").unwrap(), id);
     }
 }

@@ -449,10 +449,9 @@ fn timings_name_each_stage_of_a_build() {
         stages,
         [
             "load, validate and plan",
-            "read the build cache",
+            "lock, read the build cache",
             "render, check and serialise",
-            "move into place",
-            "save the build cache",
+            "save the cache, move into place",
             "total"
         ],
         "{stderr}"

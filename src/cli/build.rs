@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::{fail, print_json, report, Cli, Format, Planned};
+use super::{fail, print_json, report, shown, Cli, Format, Planned};
 use crate::diagnostic::{self, Diagnostic};
+use crate::emit::lock::Access;
 use crate::emit::stream::{self, Compare, Staging};
-use crate::emit::{self, cache, Comparison, WriteOutcome};
+use crate::emit::{self, Comparison, WriteOutcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,18 +20,17 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let mut p = Planned::new(cli)?;
+    let access = if args.check {
+        Access::Read
+    } else {
+        Access::Write
+    };
+    let mut p = Planned::new(cli, access)?;
     let Some(out_dir) = p.out_dir.clone().filter(|_| p.c.ok()) else {
         report(cli, &p.c, "build");
         return fail(cli, &p.c.diagnostics.sorted());
     };
-    let shown = out_dir
-        .strip_prefix(&cli.workspace)
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| out_dir.display().to_string())
-        .trim_end_matches('/')
-        .to_string()
-        + "/";
+    let shown = shown(cli, &out_dir);
     if args.check {
         let sink = Compare::default();
         p.build(&sink)?;
@@ -52,10 +52,10 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             return fail(cli, &p.c.diagnostics.sorted());
         }
     };
-    let (outcome, moved) = stream::commit(&out_dir, staging, output, &p.previous)?;
-    p.timings.mark("move into place");
-    if let WriteOutcome::Blocked(paths) = &outcome {
-        let diags: Vec<Diagnostic> = paths
+    let outcome = stream::commit(&out_dir, staging, output, &p.previous, p.id.as_deref())?;
+    p.timings.mark("save the cache, move into place");
+    if let WriteOutcome::Blocked { foreign, links } = &outcome {
+        let diags: Vec<Diagnostic> = foreign
             .iter()
             .map(|path| {
                 Diagnostic::error(format!("`{shown}{path}` is not kiln's, and the build would replace it"))
@@ -64,6 +64,14 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                         emit::INDEX_FILE
                     ))
             })
+            .chain(links.iter().map(|path| {
+                Diagnostic::error(format!(
+                    "`{shown}{path}` is a symbolic link, and the build would write or remove a file through it"
+                ))
+                .hint(format!(
+                    "replace it with a folder, or remove it: kiln writes and removes files only inside `{shown}`, and never follows a link there"
+                ))
+            }))
             .collect();
         if cli.format != Format::Json {
             let mut stderr = std::io::stderr().lock();
@@ -80,11 +88,6 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         }
         return fail(cli, &diags);
     }
-    let untouched = outcome == WriteOutcome::Unchanged && cache::unchanged(&p.previous, output);
-    if let (Some(id), false) = (&p.id, untouched) {
-        cache::save(&out_dir, id, output, &p.previous, &moved)?;
-    }
-    p.timings.mark("save the build cache");
     p.timings.print();
     let files = output.files().len() + 1;
     match cli.format {
@@ -137,6 +140,7 @@ fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> ExitCo
                 ("stale", &cmp.stale),
                 ("extra", &cmp.extra),
                 ("foreign", &cmp.foreign),
+                ("link", &cmp.links),
             ] {
                 for path in list {
                     let _ = writeln!(stdout, "{label:<8} {shown}{path}");
@@ -148,9 +152,14 @@ fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> ExitCo
                     0 => String::new(),
                     n => format!(", {n} in the way (not kiln's)"),
                 };
+                let links = match cmp.links.len() {
+                    0 => String::new(),
+                    1 => ", 1 symbolic link in the way".to_string(),
+                    n => format!(", {n} symbolic links in the way"),
+                };
                 let _ = writeln!(
                     stderr,
-                    "{shown} is out of date: {} missing, {} stale, {} extra{foreign}; run `kiln build`",
+                    "{shown} is out of date: {} missing, {} stale, {} extra{foreign}{links}; run `kiln build`",
                     cmp.missing.len(),
                     cmp.stale.len(),
                     cmp.extra.len()
@@ -159,7 +168,7 @@ fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> ExitCo
                 let _ = writeln!(
                     stderr,
                     "{shown} is up to date ({} files)",
-                    cmp.unchanged.len() + 1
+                    cmp.unchanged.len()
                 );
             }
         }
@@ -177,6 +186,7 @@ fn changes_json(cmp: &Comparison) -> serde_json::Value {
         "stale": cmp.stale,
         "extra": cmp.extra,
         "foreign": cmp.foreign,
+        "links": cmp.links,
         "unchanged": cmp.unchanged.len(),
     })
 }

@@ -8,7 +8,7 @@ use crate::compile::Discard;
 use crate::diagnostic;
 
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
-    let mut p = Planned::new(cli)?;
+    let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     // Units the cache vouches for were checked when they were built.
     p.build(&Discard)?;
     p.timings.print();

@@ -55,7 +55,7 @@ pub enum Color {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let mut p = Planned::new(cli)?;
+    let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     // The base is read first, as blob ids only, so the build keeps just what differs.
     let base = match (&p.c.workspace, p.c.ok()) {
         (Some(ws), true) => Some(Base::open(

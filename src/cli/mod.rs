@@ -18,6 +18,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::compile::{self, Compilation, Sink, Until};
 use crate::diagnostic;
 use crate::emit::cache::{self, Previous};
+use crate::emit::journal::Recovered;
+use crate::emit::lock::{self, Access, Guard};
 
 /// kiln compiles tenant specs and pipeline blueprints into validated, deterministic
 /// Kubernetes and Argo CD manifests.
@@ -180,6 +182,17 @@ fn build_id() -> Option<String> {
     ))
 }
 
+/// The output directory as the user names it: relative to the workspace, with a `/`.
+fn shown(cli: &Cli, out_dir: &std::path::Path) -> String {
+    out_dir
+        .strip_prefix(&cli.workspace)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| out_dir.display().to_string())
+        .trim_end_matches('/')
+        .to_string()
+        + "/"
+}
+
 /// A planned workspace, with what the cache next to its output says.
 struct Planned {
     c: Compilation,
@@ -188,30 +201,60 @@ struct Planned {
     previous: Previous,
     id: Option<String>,
     timings: timings::Timings,
+    /// The output's lock, held until the command ends.
+    _guard: Option<Guard>,
 }
 
 impl Planned {
-    /// Loads, validates and plans; reads the build cache when the inputs are valid.
-    fn new(cli: &Cli) -> anyhow::Result<Planned> {
+    /// Loads, validates and plans; takes the output's lock (finishing what an
+    /// interrupted build left); reads the build cache when the inputs are valid.
+    fn new(cli: &Cli, access: Access) -> anyhow::Result<Planned> {
         let mut timings = timings::Timings::new(cli.timings);
-        let c = compile::compile(&cli.workspace, Until::Plan)?;
+        let mut c = compile::compile(&cli.workspace, Until::Plan)?;
         timings.mark("load, validate and plan");
         let out_dir = c
             .workspace
             .as_ref()
             .map(|ws| cli.workspace.join(&ws.settings.output_dir));
+        let mut guard = None;
+        if let Some(out) = &out_dir {
+            let name = shown(cli, out);
+            let waiting = |lock: &std::path::Path| {
+                let file = lock
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "waiting for another kiln run to finish with `{name}` (lock `{file}`)"
+                );
+            };
+            match lock::acquire(&cli.workspace, out, &name, access, &waiting)? {
+                Ok(g) => {
+                    if g.recovered == Recovered::Journal && cli.format != Format::Json {
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "note: finished writing `{name}` as an interrupted build left it"
+                        );
+                    }
+                    guard = Some(g);
+                }
+                Err(d) => c.diagnostics.push(d),
+            }
+        }
         let id = build_id();
         let previous = match (&out_dir, &id, c.ok()) {
             (Some(out), Some(id), true) => cache::load(out, id),
             _ => Previous::default(),
         };
-        timings.mark("read the build cache");
+        timings.mark("lock, read the build cache");
         Ok(Planned {
             c,
             out_dir,
             previous,
             id,
             timings,
+            _guard: guard,
         })
     }
 

@@ -39,7 +39,7 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let mut p = Planned::new(cli)?;
+    let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     let sink = Memory::default();
     p.build(&sink)?;
     let c = &p.c;

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use rayon::prelude::*;
 
+use super::boundary::{self, Probe, Prober};
 use super::stream::Moved;
 use super::{is_safe_path, parse_index, INDEX_FILE};
 use crate::compile::Output;
@@ -94,12 +95,18 @@ struct Record<'t> {
 /// Reads the cache and checks it against the disk; an unreadable or foreign cache is
 /// an empty one.
 pub fn load(out: &Path, build_id: &str) -> Previous {
-    let Ok(text) = fs::read_to_string(path(out)) else {
+    let Ok(Some(bytes)) = boundary::read_regular(&path(out)) else {
         return Previous::default();
     };
-    let owned: HashSet<String> = fs::read_to_string(out.join(INDEX_FILE))
-        .map(|t| parse_index(&t).into_iter().collect())
-        .unwrap_or_default();
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Previous::default();
+    };
+    let owned: HashSet<String> = match boundary::read_regular(&out.join(INDEX_FILE)) {
+        Ok(Some(bytes)) => parse_index(&String::from_utf8_lossy(&bytes))
+            .into_iter()
+            .collect(),
+        _ => HashSet::new(),
+    };
     let mut lines = text.lines();
     if lines.next() != Some(&format!("{MAGIC}\t{build_id}")) {
         return Previous::default();
@@ -130,14 +137,16 @@ pub fn load(out: &Path, build_id: &str) -> Previous {
             _ => return Previous::default(),
         }
     }
-    // Every file as it is now, on all cores: this is most of a no-op build.
+    // Every file as it is now, on all cores: this is most of a no-op build. A file
+    // under a link is not the file kiln wrote.
+    let prober = Prober::new(out);
     let intact: Vec<bool> = records
         .par_iter()
         .map(|r| {
             let file = r.fields[6];
             is_safe_path(file)
                 && owned.contains(file)
-                && Stamp::of(&out.join(file)) == Some(r.stamp)
+                && prober.probe(file).ok() == Some(Probe::File(r.stamp))
         })
         .collect();
     let mut previous = Previous::default();
@@ -196,11 +205,13 @@ pub fn unchanged(previous: &Previous, output: &Output) -> bool {
         })
 }
 
-/// Records the output as it is now on disk. Files the build moved in have the stamp
-/// they were written with, files it did not touch keep the stamp the cache had; the
-/// others are looked at.
+/// Writes, to `to` (in the staging folder; kiln moves it next to the output with the
+/// build), the cache of the output as it is on disk once the build is in place. Files
+/// the build moves in have the stamp they were written with, files it does not touch
+/// keep the stamp the cache had; the others are looked at.
 pub fn save(
     out: &Path,
+    to: &Path,
     build_id: &str,
     output: &Output,
     previous: &Previous,
@@ -225,10 +236,8 @@ pub fn save(
             None => format!("U\t{}\t-\n", unit.key),
         })
         .collect();
-    let target = path(out);
-    let tmp = target.with_extension("kiln-cache-tmp");
     let write = || -> std::io::Result<()> {
-        let mut f = std::io::BufWriter::new(fs::File::create(&tmp)?);
+        let mut f = std::io::BufWriter::new(boundary::create_new(to)?);
         writeln!(f, "{MAGIC}\t{build_id}")?;
         for block in &blocks {
             f.write_all(block.as_bytes())?;
@@ -236,9 +245,7 @@ pub fn save(
         f.into_inner().map_err(|e| e.into_error())?;
         Ok(())
     };
-    write().with_context(|| format!("cannot write `{}`", tmp.display()))?;
-    fs::rename(&tmp, &target).with_context(|| format!("cannot write `{}`", target.display()))?;
-    Ok(())
+    write().with_context(|| format!("cannot write `{}`", to.display()))
 }
 
 /// The `F` lines of a unit's files, or `None` when one has no stamp or a field the
@@ -317,7 +324,15 @@ mod tests {
         )
         .unwrap();
         let output = output(origin);
-        save(&out, "id", &output, &Previous::default(), &Moved::new()).unwrap();
+        save(
+            &out,
+            &path(&out),
+            "id",
+            &output,
+            &Previous::default(),
+            &Moved::new(),
+        )
+        .unwrap();
         load(&out, "id")
     }
 

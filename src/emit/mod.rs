@@ -1,8 +1,17 @@
 //! Stage 7: write the output (the only stage, with `load`, that touches the
-//! filesystem): the build's files as they come (`stream`), and the cache that lets the
-//! next build reuse what did not change (`cache`).
+//! filesystem): the build's files as they come (`stream`), moved into place all at
+//! once through a journal (`journal`), under a lock that keeps kiln runs on one
+//! output apart (`lock`), never through a link (`boundary`), and the cache that lets
+//! the next build reuse what did not change (`cache`).
 
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+pub mod boundary;
 pub mod cache;
+pub mod journal;
+pub mod lock;
 pub mod stream;
 
 /// The file in the output directory that lists the files kiln owns there. It has no
@@ -22,8 +31,12 @@ pub struct Comparison {
     pub extra: Vec<String>,
     /// Present and identical.
     pub unchanged: Vec<String>,
-    /// On disk with other content, and not kiln's: kiln will not overwrite them.
+    /// On disk with other content, and not kiln's: kiln will not overwrite them. Also
+    /// a folder where a file goes, and a file where a folder goes.
     pub foreign: Vec<String>,
+    /// Symbolic links on the way to a file kiln writes or removes: kiln never follows
+    /// them.
+    pub links: Vec<String>,
 }
 
 impl Comparison {
@@ -32,6 +45,7 @@ impl Comparison {
             && self.stale.is_empty()
             && self.extra.is_empty()
             && self.foreign.is_empty()
+            && self.links.is_empty()
     }
 }
 
@@ -40,8 +54,21 @@ impl Comparison {
 pub enum WriteOutcome {
     Unchanged,
     Written(Comparison),
-    /// Nothing was written: files kiln does not own stand where it would write.
-    Blocked(Vec<String>),
+    /// Nothing was written: files kiln does not own, or links, stand where it would
+    /// write.
+    Blocked {
+        foreign: Vec<String>,
+        links: Vec<String>,
+    },
+}
+
+/// A hidden path next to `out`, on the same filesystem: `.<out>.<suffix>`.
+pub fn sibling(out: &Path, suffix: &str) -> anyhow::Result<PathBuf> {
+    let name = out
+        .file_name()
+        .with_context(|| format!("the output directory `{}` has no name", out.display()))?;
+    let parent = out.parent().unwrap_or(Path::new("."));
+    Ok(parent.join(format!(".{}.{suffix}", name.to_string_lossy())))
 }
 
 /// The paths an index file lists.

@@ -1,17 +1,18 @@
-//! Writing a build as it is produced: each unit's files go to a staging directory next
-//! to the output as soon as the unit is checked, so a build never holds the whole
-//! output in memory. When every unit has succeeded, `commit` moves the new and changed
-//! files into the output directory:
+//! Writing a build as it is produced: each unit's files go to a staging folder next
+//! to the output (`.<out>.kiln-staging/tree/`) as soon as the unit is checked, so a
+//! build never holds the whole output in memory. When every unit has succeeded,
+//! `commit` compares the staged files with the output and puts the new output in
+//! place all at once:
 //!
-//! - into an output directory that does not exist yet, the staging directory becomes
-//!   the output in one rename;
-//! - otherwise file by file: first the index `.kiln-owned` claims every file the build
-//!   will write, then each new or changed file replaces the old one with a rename (so
-//!   each file is whole at every moment), files kiln no longer produces are removed, and
-//!   the index is written as it is now. An interrupted build leaves files that are all
-//!   listed in the index, and the next build puts everything right.
+//! - into an output directory that does not exist yet, the staged tree becomes the
+//!   output in one rename;
+//! - otherwise through the journal (see `journal`): the new index `.kiln-owned` and
+//!   the new cache are staged too, the journal lists the files to remove and to move
+//!   in, and once it is written the build has happened: kiln carries it out, and if it
+//!   is stopped, the next kiln command does.
 //!
-//! A failed build removes the staging directory and leaves the output as it was.
+//! A failed build, or one blocked by a file that is not kiln's or by a link in the
+//! way, removes the staging folder and leaves the output as it was.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
@@ -21,43 +22,19 @@ use std::sync::Mutex;
 
 use anyhow::{bail, Context as _};
 
-use super::cache::{Previous, Stamp};
+use super::boundary::{self, Probe, Prober};
+use super::cache::{self, Previous, Stamp};
+use super::journal::{self, Journal};
 use super::{is_safe_path, parse_index, Comparison, WriteOutcome, INDEX_FILE};
 use crate::compile::{Output, Sink};
 use crate::unit::blob_id;
 use crate::unit::UnitOutput;
 
-fn owned_on_disk(out: &Path) -> BTreeSet<String> {
-    fs::read_to_string(out.join(INDEX_FILE))
-        .map(|t| {
-            parse_index(&t)
-                .into_iter()
-                .filter(|p| is_safe_path(p))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn write_file(target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if let Some(parent) = target.parent() {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create `{}`", parent.display()))?;
-    }
-    fs::write(target, bytes).with_context(|| format!("cannot write `{}`", target.display()))
-}
-
-/// A hidden path next to `out`, on the same filesystem.
-pub fn sibling(out: &Path, suffix: &str) -> anyhow::Result<PathBuf> {
-    let name = out
-        .file_name()
-        .with_context(|| format!("the output directory `{}` has no name", out.display()))?;
-    let parent = out.parent().unwrap_or(Path::new("."));
-    Ok(parent.join(format!(".{}.{suffix}", name.to_string_lossy())))
-}
-
-/// The staging directory of a build, which receives the files of the units built.
+/// The staging folder of a build, which receives the files of the units built.
 pub struct Staging {
     dir: PathBuf,
+    /// Where the files go, laid out as in the output.
+    tree: PathBuf,
     /// Paths written, for `commit`, with each file's stamp as written. Only looked up,
     /// never iterated.
     written: Mutex<HashMap<String, Option<Stamp>>>,
@@ -69,25 +46,31 @@ pub struct Staging {
 pub type Moved = HashMap<String, Stamp>;
 
 impl Staging {
-    /// A fresh staging directory next to `out` (a leftover one is removed).
+    /// A fresh staging folder next to `out` (a leftover one is removed). Call it with
+    /// the output's lock held.
     pub fn new(out: &Path) -> anyhow::Result<Staging> {
-        let dir = sibling(out, "kiln-staging")?;
-        if dir.exists() {
-            fs::remove_dir_all(&dir).with_context(|| {
-                format!(
-                    "cannot remove the leftover staging directory `{}`",
-                    dir.display()
-                )
-            })?;
+        let dir = journal::staging_dir(out)?;
+        match boundary::lstat(&dir)? {
+            Some(m) if m.is_dir() => fs::remove_dir_all(&dir),
+            Some(_) => fs::remove_file(&dir),
+            None => Ok(()),
         }
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot remove the leftover staging folder `{}`",
+                dir.display()
+            )
+        })?;
+        let tree = journal::tree(&dir);
+        fs::create_dir_all(&tree).with_context(|| format!("cannot create `{}`", tree.display()))?;
         Ok(Staging {
             dir,
+            tree,
             written: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Removes the staging directory.
+    /// Removes the staging folder.
     pub fn discard(self) {
         let _ = fs::remove_dir_all(&self.dir);
     }
@@ -101,7 +84,7 @@ impl Sink for Staging {
             if !is_safe_path(path) || path == INDEX_FILE {
                 bail!("refusing to write `{path}`: the path would leave the output directory");
             }
-            let target = self.dir.join(path);
+            let target = self.tree.join(path);
             if let Some(parent) = target.parent() {
                 if !made.contains(parent) {
                     fs::create_dir_all(parent)
@@ -121,62 +104,107 @@ impl Sink for Staging {
     }
 }
 
-/// How each file of the output compares with the disk. Files of reused units are on
-/// disk as written (the cache checked); files in `previous.verified` have a known blob
-/// id; others are read.
+/// How each file of the output compares with the disk, looked at without following
+/// links. Files of reused units are on disk as written (the cache checked); files in
+/// `previous.verified` have a known blob id; others are read.
 fn compare_files(
     out: &Path,
     output: &Output,
     fresh: &dyn Fn(&str) -> bool,
     previous: &Previous,
 ) -> anyhow::Result<Comparison> {
-    let owned = owned_on_disk(out);
+    let prober = Prober::new(out);
+    let probe = |path: &str| {
+        prober
+            .probe(path)
+            .with_context(|| format!("cannot read `{}`", out.join(path).display()))
+    };
+    let read = |path: &str| {
+        boundary::read_regular(&out.join(path))
+            .with_context(|| format!("cannot read `{}`", out.join(path).display()))
+    };
     let mut c = Comparison::default();
+    let mut foreign = BTreeSet::new();
+    let mut links = BTreeSet::new();
     let index = output.index();
-    for (path, o) in output.files() {
+    let mut owned = BTreeSet::new();
+    match probe(INDEX_FILE)? {
+        Probe::File(_) => {
+            let bytes = read(INDEX_FILE)?.unwrap_or_default();
+            owned = parse_index(&String::from_utf8_lossy(&bytes))
+                .into_iter()
+                .filter(|p| is_safe_path(p))
+                .collect();
+            if bytes == index {
+                c.unchanged.push(INDEX_FILE.to_string());
+            } else {
+                c.stale.push(INDEX_FILE.to_string());
+            }
+        }
+        Probe::Absent => c.missing.push(INDEX_FILE.to_string()),
+        Probe::Link(at) => {
+            links.insert(at);
+        }
+        Probe::Dir | Probe::NotDir(_) | Probe::Other => {
+            foreign.insert(INDEX_FILE.to_string());
+        }
+    }
+    let produced = output.files();
+    for (path, o) in &produced {
         if !fresh(path) {
             c.unchanged.push(path.to_string());
             continue;
         }
-        let on_disk = match previous.verified.get(path) {
+        let on_disk = match previous.verified.get(*path) {
             Some((oid, _)) => Some(oid.clone()),
-            None => match fs::read(out.join(path)) {
-                Ok(bytes) => Some(blob_id(&bytes)),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-                    ) =>
-                {
+            None => match probe(path)? {
+                Probe::File(_) => read(path)?.map(|bytes| blob_id(&bytes)),
+                Probe::Absent => None,
+                Probe::Link(at) => {
+                    links.insert(at);
+                    continue;
+                }
+                // A file kiln owned and no longer produces, where this file's folder
+                // goes: it is removed first.
+                Probe::NotDir(at) if owned.contains(&at) && !produced.contains_key(at.as_str()) => {
                     None
                 }
-                Err(e) if e.kind() == io::ErrorKind::IsADirectory => Some(String::new()),
-                Err(e) => {
-                    return Err(e)
-                        .with_context(|| format!("cannot read `{}`", out.join(path).display()))
+                Probe::NotDir(at) => {
+                    foreign.insert(at);
+                    continue;
+                }
+                Probe::Dir | Probe::Other => {
+                    foreign.insert(path.to_string());
+                    continue;
                 }
             },
         };
         match on_disk {
             None => c.missing.push(path.to_string()),
             Some(oid) if oid == o.oid => c.unchanged.push(path.to_string()),
-            Some(_) if owned.contains(path) => c.stale.push(path.to_string()),
-            Some(_) => c.foreign.push(path.to_string()),
+            Some(_) if owned.contains(*path) => c.stale.push(path.to_string()),
+            Some(_) => {
+                foreign.insert(path.to_string());
+            }
         }
     }
-    match fs::read(out.join(INDEX_FILE)) {
-        Ok(bytes) if bytes == index => c.unchanged.push(INDEX_FILE.to_string()),
-        Ok(_) => c.stale.insert(0, INDEX_FILE.to_string()),
-        Err(_) => c.missing.insert(0, INDEX_FILE.to_string()),
-    }
-    let produced = output.files();
     for path in owned {
-        if !produced.contains_key(path.as_str()) && out.join(&path).exists() {
-            c.extra.push(path);
+        if produced.contains_key(path.as_str()) {
+            continue;
+        }
+        match probe(&path)? {
+            Probe::File(_) => c.extra.push(path),
+            Probe::Link(at) => {
+                links.insert(at);
+            }
+            // Gone, or no longer a file: not kiln's to remove.
+            Probe::Absent | Probe::Dir | Probe::NotDir(_) | Probe::Other => {}
         }
     }
     c.missing.sort();
     c.stale.sort();
+    c.foreign = foreign.into_iter().collect();
+    c.links = links.into_iter().collect();
     Ok(c)
 }
 
@@ -229,14 +257,16 @@ impl Sink for Memory {
 }
 
 impl Memory {
-    /// Every file of the output: those built from memory, the others (of reused units)
-    /// read from the output directory.
+    /// Every file of the output: those built from memory, the others (of reused units,
+    /// which the cache found on disk as written) read from the output directory.
     pub fn all(self, out: &Path, output: &Output) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
         let mut files = self.files.into_inner().unwrap_or_else(|e| e.into_inner());
         for path in output.files().keys() {
             if !files.contains_key(*path) {
-                let bytes = fs::read(out.join(path))
-                    .with_context(|| format!("cannot read `{}`", out.join(path).display()))?;
+                let file = out.join(path);
+                let bytes = boundary::read_regular(&file)
+                    .and_then(|b| b.ok_or_else(|| io::Error::from(io::ErrorKind::NotFound)))
+                    .with_context(|| format!("cannot read `{}`", file.display()))?;
                 files.insert(path.to_string(), bytes);
             }
         }
@@ -245,119 +275,150 @@ impl Memory {
     }
 }
 
-/// Moves a successful build from the staging directory into the output directory.
+/// Puts a successful build in place from the staging folder, with the cache when
+/// `cache_id` is given. Call it with the output's exclusive lock held.
 pub fn commit(
     out: &Path,
     staging: Staging,
     output: &Output,
     previous: &Previous,
-) -> anyhow::Result<(WriteOutcome, Moved)> {
-    let written = std::mem::take(&mut *staging.written.lock().unwrap_or_else(|e| e.into_inner()));
-    let result = commit_inner(out, &staging.dir, &written, output, previous);
-    staging.discard();
-    let outcome = result?;
-    let moved: Vec<&String> = match &outcome {
-        WriteOutcome::Written(c) => c.missing.iter().chain(&c.stale).collect(),
-        WriteOutcome::Unchanged | WriteOutcome::Blocked(_) => Vec::new(),
-    };
-    let moved = moved
-        .into_iter()
-        .filter_map(|p| Some((p.clone(), written.get(p).copied().flatten()?)))
-        .collect();
-    Ok((outcome, moved))
-}
-
-fn commit_inner(
-    out: &Path,
-    staging: &Path,
-    written: &HashMap<String, Option<Stamp>>,
-    output: &Output,
-    previous: &Previous,
+    cache_id: Option<&str>,
 ) -> anyhow::Result<WriteOutcome> {
-    if !out.exists() {
-        // A first build: the staging directory is the whole output.
-        let missing: Vec<String> = output.files().keys().map(|p| p.to_string()).collect();
-        write_file(&staging.join(INDEX_FILE), &output.index())?;
-        if let Some(parent) = out.parent() {
-            fs::create_dir_all(parent)?;
+    let written = std::mem::take(&mut *staging.written.lock().unwrap_or_else(|e| e.into_inner()));
+    let staged_cache = journal::staged_cache(&staging.dir);
+    let prepared = prepare(out, &staging, &written, output, previous, cache_id);
+    let (c, saved) = match prepared {
+        Ok(Prepared::Ready(c, saved)) => (c, saved),
+        Ok(Prepared::Done(outcome)) => {
+            staging.discard();
+            return Ok(outcome);
         }
-        fs::rename(staging, out)
-            .with_context(|| format!("cannot move the new output into `{}`", out.display()))?;
-        let mut c = Comparison {
-            missing,
-            ..Comparison::default()
-        };
-        c.missing.insert(0, INDEX_FILE.to_string());
-        return Ok(WriteOutcome::Written(c));
-    }
-    let c = compare_files(out, output, &|p| written.contains_key(p), previous)?;
-    if !c.foreign.is_empty() {
-        return Ok(WriteOutcome::Blocked(c.foreign));
-    }
+        Err(e) => {
+            staging.discard();
+            return Err(e);
+        }
+    };
     if c.is_clean() {
+        let result = if saved {
+            rename_cache(&staged_cache, out)
+        } else {
+            Ok(())
+        };
+        staging.discard();
+        result?;
         return Ok(WriteOutcome::Unchanged);
     }
-    // Claim new files first, so an interruption leaves nothing that looks foreign.
-    let mut claimed: BTreeSet<String> = owned_on_disk(out);
-    let before = claimed.len();
-    claimed.extend(
-        c.missing
-            .iter()
-            .filter(|p| p.as_str() != INDEX_FILE)
-            .cloned(),
-    );
-    if claimed.len() > before {
-        let mut index = String::from(super::INDEX_HEADER);
-        for p in &claimed {
-            index.push_str(p);
-            index.push('\n');
-        }
-        replace(out, INDEX_FILE, index.as_bytes())?;
-    }
-    for path in c
+    let mut moves: Vec<String> = c
         .missing
         .iter()
-        .chain(c.stale.iter())
+        .chain(&c.stale)
         .filter(|p| p.as_str() != INDEX_FILE)
-    {
-        let target = out.join(path);
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create `{}`", parent.display()))?;
-        }
-        fs::rename(staging.join(path), &target)
-            .with_context(|| format!("cannot write `{}`", target.display()))?;
+        .cloned()
+        .collect();
+    moves.sort();
+    let index_changed = c.missing.iter().chain(&c.stale).any(|p| p == INDEX_FILE);
+    if index_changed {
+        moves.push(INDEX_FILE.to_string());
     }
-    for path in &c.extra {
-        let target = out.join(path);
-        fs::remove_file(&target)
-            .with_context(|| format!("cannot remove `{}`", target.display()))?;
-        remove_empty_parents(out, &target);
+    let journal = Journal {
+        removes: c.extra.clone(),
+        moves,
+        cache: saved,
+    };
+    if let Err(e) = journal::commit(out, &journal) {
+        let _ = fs::remove_file(journal::path(out)?);
+        staging.discard();
+        return Err(e);
     }
-    let index = output.index();
-    if fs::read(out.join(INDEX_FILE)).ok().as_deref() != Some(index.as_slice()) {
-        replace(out, INDEX_FILE, &index)?;
-    }
+    // The build has happened: if this is stopped, the next kiln command finishes it.
+    journal::complete(out, &journal).with_context(|| {
+        format!(
+            "cannot finish writing `{}`; the next kiln command will try again",
+            out.display()
+        )
+    })?;
     Ok(WriteOutcome::Written(c))
 }
 
-/// Writes a file through a temporary file and a rename, so it is never half written.
-fn replace(out: &Path, path: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    let target = out.join(path);
-    let tmp = out.join(format!("{path}.kiln-tmp"));
-    write_file(&tmp, bytes)?;
-    fs::rename(&tmp, &target).with_context(|| format!("cannot write `{}`", target.display()))
+enum Prepared {
+    /// Compared, and the index and cache staged (`true`: a cache is staged).
+    Ready(Comparison, bool),
+    /// Nothing more to do.
+    Done(WriteOutcome),
 }
 
-/// Removes the folders a removed file leaves empty, up to the output directory.
-fn remove_empty_parents(out: &Path, file: &Path) {
-    let mut dir = file.parent();
-    while let Some(d) = dir {
-        if d == out || !d.starts_with(out) || fs::remove_dir(d).is_err() {
-            break;
+/// Compares the staged build with the output and stages the index and the cache; into
+/// an output that does not exist yet, moves the staged tree in.
+fn prepare(
+    out: &Path,
+    staging: &Staging,
+    written: &HashMap<String, Option<Stamp>>,
+    output: &Output,
+    previous: &Previous,
+    cache_id: Option<&str>,
+) -> anyhow::Result<Prepared> {
+    let staged_cache = journal::staged_cache(&staging.dir);
+    let index_path = staging.tree.join(INDEX_FILE);
+    let write_index = || {
+        fs::write(&index_path, output.index())
+            .with_context(|| format!("cannot write `{}`", index_path.display()))
+    };
+    if boundary::lstat(out)?.is_none() {
+        // A first build: the staged tree is the whole output.
+        write_index()?;
+        let moved: Moved = written
+            .iter()
+            .filter_map(|(p, s)| Some((p.clone(), (*s)?)))
+            .collect();
+        if let Some(id) = cache_id {
+            cache::save(out, &staged_cache, id, output, previous, &moved)?;
         }
-        dir = d.parent();
+        if let Some(parent) = out.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        }
+        fs::rename(&staging.tree, out)
+            .with_context(|| format!("cannot move the new output into `{}`", out.display()))?;
+        if cache_id.is_some() {
+            rename_cache(&staged_cache, out)?;
+        }
+        let mut missing: Vec<String> = output.files().keys().map(|p| p.to_string()).collect();
+        missing.insert(0, INDEX_FILE.to_string());
+        return Ok(Prepared::Done(WriteOutcome::Written(Comparison {
+            missing,
+            ..Comparison::default()
+        })));
     }
+    let c = compare_files(out, output, &|p| written.contains_key(p), previous)?;
+    if !c.foreign.is_empty() || !c.links.is_empty() {
+        return Ok(Prepared::Done(WriteOutcome::Blocked {
+            foreign: c.foreign,
+            links: c.links,
+        }));
+    }
+    let untouched = c.is_clean() && cache::unchanged(previous, output);
+    let saved = match cache_id {
+        Some(id) if !untouched => {
+            let moved: Moved = c
+                .missing
+                .iter()
+                .chain(&c.stale)
+                .filter_map(|p| Some((p.clone(), written.get(p).copied().flatten()?)))
+                .collect();
+            cache::save(out, &staged_cache, id, output, previous, &moved)?;
+            true
+        }
+        _ => false,
+    };
+    if c.missing.iter().chain(&c.stale).any(|p| p == INDEX_FILE) {
+        write_index()?;
+    }
+    Ok(Prepared::Ready(c, saved))
+}
+
+fn rename_cache(staged: &Path, out: &Path) -> anyhow::Result<()> {
+    let target = cache::path(out);
+    fs::rename(staged, &target).with_context(|| format!("cannot write `{}`", target.display()))
 }
 
 #[cfg(test)]
@@ -398,7 +459,7 @@ mod tests {
             return Err(e);
         }
         let output = Output { units: vec![unit] };
-        commit(out, staging, &output, &Previous::default()).map(|(outcome, _)| outcome)
+        commit(out, staging, &output, &Previous::default(), Some("id"))
     }
 
     fn read(dir: &Path) -> BTreeMap<String, String> {
@@ -457,7 +518,13 @@ mod tests {
         fs::write(out.join("a/x.yaml"), "hand-written").unwrap();
         fs::write(out.join("same.yaml"), "1").unwrap();
         let outcome = build(&out, &[("a/x.yaml", "kiln's"), ("same.yaml", "1")]).unwrap();
-        assert_eq!(outcome, WriteOutcome::Blocked(vec!["a/x.yaml".into()]));
+        assert_eq!(
+            outcome,
+            WriteOutcome::Blocked {
+                foreign: vec!["a/x.yaml".into()],
+                links: vec![]
+            }
+        );
         assert_eq!(
             fs::read_to_string(out.join("a/x.yaml")).unwrap(),
             "hand-written"
@@ -520,5 +587,91 @@ mod tests {
         build(&out, &[("a.yaml", "1")]).unwrap();
         assert!(!tmp.path().join(".out.kiln-staging").exists());
         assert_eq!(read(&out).len(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_in_the_output_are_never_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let outside = tmp.path().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("y.yaml"), "outside").unwrap();
+        build(&out, &[("a/x.yaml", "1"), ("b/y.yaml", "2")]).unwrap();
+        let before = read(&out);
+        // A folder kiln writes into, and one holding a file kiln would remove.
+        fs::remove_dir_all(out.join("b")).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("b")).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("c")).unwrap();
+        let outcome = build(&out, &[("a/x.yaml", "1"), ("c/new.yaml", "3")]).unwrap();
+        assert_eq!(
+            outcome,
+            WriteOutcome::Blocked {
+                foreign: vec![],
+                links: vec!["b".into(), "c".into()]
+            }
+        );
+        assert_eq!(read(&outside).len(), 1);
+        assert_eq!(
+            fs::read_to_string(outside.join("y.yaml")).unwrap(),
+            "outside"
+        );
+        fs::remove_file(out.join("b")).unwrap();
+        fs::remove_file(out.join("c")).unwrap();
+        // A file kiln owns replaced by a link: not read, not replaced.
+        fs::remove_file(out.join("a/x.yaml")).unwrap();
+        std::os::unix::fs::symlink(outside.join("y.yaml"), out.join("a/x.yaml")).unwrap();
+        let outcome = build(&out, &[("a/x.yaml", "1")]).unwrap();
+        assert_eq!(
+            outcome,
+            WriteOutcome::Blocked {
+                foreign: vec![],
+                links: vec!["a/x.yaml".into()]
+            }
+        );
+        fs::remove_file(out.join("a/x.yaml")).unwrap();
+        fs::write(out.join("a/x.yaml"), "1").unwrap();
+        build(&out, &[("a/x.yaml", "1"), ("b/y.yaml", "2")]).unwrap();
+        assert_eq!(read(&out), before);
+    }
+
+    #[test]
+    fn a_file_named_like_a_temporary_file_is_the_users() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        build(&out, &[("a.yaml", "1")]).unwrap();
+        fs::write(out.join(".kiln-owned.kiln-tmp"), "mine").unwrap();
+        build(&out, &[("a.yaml", "2"), ("b.yaml", "3")]).unwrap();
+        assert_eq!(
+            fs::read_to_string(out.join(".kiln-owned.kiln-tmp")).unwrap(),
+            "mine"
+        );
+        assert_eq!(fs::read_to_string(out.join("a.yaml")).unwrap(), "2");
+    }
+
+    #[test]
+    fn a_folder_where_a_file_goes_is_in_the_way_even_when_owned() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        build(&out, &[("a.yaml", "1"), ("b/c.yaml", "2")]).unwrap();
+        fs::remove_file(out.join("a.yaml")).unwrap();
+        fs::create_dir_all(out.join("a.yaml")).unwrap();
+        fs::write(out.join("a.yaml/mine"), "mine").unwrap();
+        fs::remove_dir_all(out.join("b")).unwrap();
+        fs::write(out.join("b"), "a file where a folder goes").unwrap();
+        assert_eq!(
+            build(&out, &[("a.yaml", "1"), ("b/c.yaml", "2")]).unwrap(),
+            WriteOutcome::Blocked {
+                foreign: vec!["a.yaml".into(), "b".into()],
+                links: vec![]
+            }
+        );
+        assert_eq!(fs::read_to_string(out.join("a.yaml/mine")).unwrap(), "mine");
+        // A file kiln owned and no longer writes gives way to a folder.
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        build(&out, &[("x", "1")]).unwrap();
+        build(&out, &[("x/y.yaml", "2")]).unwrap();
+        assert_eq!(fs::read_to_string(out.join("x/y.yaml")).unwrap(), "2");
     }
 }

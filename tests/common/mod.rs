@@ -44,7 +44,8 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Copies `from` into `to` (created), skipping what is not workspace input: `out/`,
-/// `target/`, `.git/`, the source, tests, docs, benchmark and kiln's cache files.
+/// `target/`, `.git/`, the source, tests, docs, benchmark and kiln's files next to the
+/// output (`.out.kiln-cache`, `.out.kiln-lock`, …).
 pub fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
         let entry = entry.expect("walkable");
@@ -58,7 +59,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
             Some("out" | "target" | ".git" | "examples" | "tests" | "src" | "bench" | "docs")
         ) || first
             .as_deref()
-            .is_some_and(|f| f.ends_with(".kiln-cache") || f.ends_with(".kiln-staging"))
+            .is_some_and(|f| f.starts_with('.') && f.contains(".kiln-"))
         {
             continue;
         }
