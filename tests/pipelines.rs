@@ -198,6 +198,30 @@ fn fails(blueprint: &str, extra: &[(&str, &str)], expected: &str) {
 }
 
 #[test]
+fn a_pipeline_named_like_a_reserved_namespace_must_set_its_own() {
+    // A single model, which needs no proto.
+    let solo = r#"{"name": "solo", "version": "2", "type": "pipeline-topology/v2", "pipeline_id": "x", "creation_date": "2026-01-01", "nodes": [
+  {"container_name": "model", "node_type": "MLModel", "image": "r.example.com/solo:2", "operation_signature_list": []}]}"#;
+    fails(
+        &two_nodes("", ", \"node_type\": \"MLModel\""),
+        &[
+            ("blueprints/argocd/blueprint.json", solo),
+            ("blueprints/kube-system/blueprint.json", solo),
+        ],
+        "error: pipeline `argocd` would run in namespace `argocd`, which belongs to Argo CD
+  --> blueprints/argocd/blueprint.json
+  = hint: rename the pipeline's folder, or set `namespace` in its `pipeline.yaml`
+
+error: pipeline `kube-system` would run in namespace `kube-system`, which belongs to Kubernetes
+  --> blueprints/kube-system/blueprint.json
+  = hint: rename the pipeline's folder, or set `namespace` in its `pipeline.yaml`
+
+build failed: 2 errors found
+",
+    );
+}
+
+#[test]
 fn a_good_two_node_pipeline_builds() {
     let tmp = workspace(&two_nodes("", ", \"node_type\": \"MLModel\""));
     kiln(tmp.path()).arg("build").assert().success();
