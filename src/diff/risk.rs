@@ -282,13 +282,17 @@ pub(super) fn assess(pairs: &Pairs) -> Vec<Risk> {
         .filter(|(k, _)| holds_data(k))
         .copied()
         .collect();
-    let renamed_to = renames(&removed, &pairs.added);
+    let added: Vec<(&ObjectKey, &Located)> = pairs
+        .added
+        .iter()
+        .filter(|(k, _)| holds_data(k))
+        .copied()
+        .collect();
+    let renamed_to = renames(&removed, &added);
     for ((key, old), to) in removed.iter().zip(renamed_to) {
         let guard = guarded(old, removed_apps.contains(old.app.as_str()));
         let mut consequence = removal(key, &old.value, guard);
-        let to = to
-            .and_then(|i| pairs.added.get(i))
-            .map(|(k, _)| (*k).clone());
+        let to = to.and_then(|i| added.get(i)).map(|(k, _)| (*k).clone());
         if let Some(to) = &to {
             consequence.push_str("; ");
             consequence.push_str(&replacement(to));
