@@ -49,6 +49,25 @@ pub fn clean(s: &str) -> String {
     trimmed.trim_end_matches('-').to_string()
 }
 
+/// Turns any string into a label value (such as a version, for
+/// `app.kubernetes.io/version`): letters, digits, `-`, `_` and `.` are kept, every run
+/// of other characters becomes one `-`; cut to 63 characters, trimmed to start and end
+/// with a letter or digit. `None` when nothing is left.
+pub fn label_value(s: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '.') {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let alnum = |c: char| !c.is_ascii_alphanumeric();
+    let cut: String = out.trim_matches(alnum).chars().take(MAX_LABEL).collect();
+    let cut = cut.trim_end_matches(alnum);
+    (!cut.is_empty()).then(|| cut.to_string())
+}
+
 /// Why `s` is not a DNS-1123 label, for messages.
 pub fn label_problem(s: &str) -> Option<String> {
     if s.is_empty() {
@@ -101,6 +120,21 @@ mod tests {
         assert_eq!(clean("..Data_Broker  v2.."), "data-broker-v2");
         assert_eq!(clean("___"), "");
         assert_eq!(clean(&"x".repeat(80)).len(), 63);
+    }
+
+    #[test]
+    fn label_values() {
+        assert_eq!(label_value("1.2.0").as_deref(), Some("1.2.0"));
+        assert_eq!(label_value("v2_RC1").as_deref(), Some("v2_RC1"));
+        assert_eq!(
+            label_value("1.0 beta+build 7").as_deref(),
+            Some("1.0-beta-build-7")
+        );
+        assert_eq!(label_value("-.1.").as_deref(), Some("1"));
+        assert_eq!(label_value("...").as_deref(), None);
+        assert_eq!(label_value(""), None);
+        let long = label_value(&format!("{}.x", "1".repeat(62))).unwrap();
+        assert_eq!(long, "1".repeat(62));
     }
 
     #[test]

@@ -236,3 +236,55 @@ fn an_application_name_used_twice_is_an_error() {
         "error: tenant `pipeline-x` and pipeline `x-platform` would both have the Argo CD application `pipeline-x-platform`\n  --> blueprints/x-platform/blueprint.json\n  = note: the other one is `tenants/pipeline-x.yaml`\n  = hint: rename one of them; applications are named `<tenant>-platform`, `<tenant>-workloads` and `pipeline-<pipeline>`\n\ncheck failed: 1 error found\n"
     );
 }
+
+const SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
+
+#[test]
+fn argocd_never_deletes_a_namespace_or_a_claim_by_itself() {
+    let mut guarded = BTreeMap::new();
+    for ws in workspaces() {
+        let out = output(&ws);
+        for (path, bytes) in &out.files {
+            let v = yaml(bytes);
+            let kind = v["kind"].as_str().unwrap_or_default();
+            if v["apiVersion"] == "v1" && matches!(kind, "Namespace" | "PersistentVolumeClaim") {
+                assert_eq!(
+                    v["metadata"]["annotations"][SYNC_OPTIONS], "Prune=false,Delete=false",
+                    "{ws:?}: {path}"
+                );
+                *guarded.entry(kind.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    // 16 Namespaces: the tenants' of every workspace (13) and the root's pipelines' (3).
+    assert_eq!(
+        guarded,
+        BTreeMap::from([
+            ("Namespace".to_string(), 16),
+            ("PersistentVolumeClaim".to_string(), 1)
+        ])
+    );
+}
+
+#[test]
+fn a_template_keeps_its_own_sync_options_and_gets_the_guard_in_the_same_annotation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    common::minimal_workspace(ws);
+    common::write_files(
+        ws,
+        &[(
+            "templates/objects/tenant/scratch.yaml.j2",
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: scratch\n  namespace: {{ tenant.namespace }}\n  annotations:\n    argocd.argoproj.io/sync-options: ServerSideApply=true, Delete=confirm\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n",
+        )],
+    );
+    kiln(ws).arg("build").assert().success();
+    let claim = std::fs::read_to_string(
+        ws.join("out/tenants/acme/workloads/acme/persistentvolumeclaim_scratch.yaml"),
+    )
+    .unwrap();
+    assert_eq!(
+        claim,
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: scratch\n  namespace: acme\n  annotations:\n    argocd.argoproj.io/sync-options: ServerSideApply=true,Delete=confirm,Prune=false\nspec:\n  accessModes:\n    - ReadWriteOnce\n  resources:\n    requests:\n      storage: 1Gi\n"
+    );
+}

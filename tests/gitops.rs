@@ -564,3 +564,179 @@ fn diff_of_an_unknown_ref_is_an_error() {
     ), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
 }
+
+/// Runs `kiln diff --base HEAD` in `ws` in each format: text, markdown, and the
+/// `dataAtRisk` of the JSON document. Each exits 0 (no `--exit-code`).
+fn diffs(ws: &Path) -> (String, String, serde_json::Value) {
+    let run = |format: &str| {
+        let out = kiln(ws)
+            .args(["diff", "--base", "HEAD", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    (run("text"), run("markdown"), json["dataAtRisk"].clone())
+}
+
+#[test]
+fn a_renamed_namespace_and_its_claim_are_listed_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    workspace_repo(&ws);
+    let settings = ws.join("blueprints/news-training/pipeline.yaml");
+    let mut text = fs::read_to_string(&settings).unwrap();
+    text.push_str("namespace: news-training-v2\n");
+    fs::write(&settings, text).unwrap();
+
+    let (text, md, json) = diffs(&ws);
+    let section = "data at risk: 2 changes delete or recreate objects
+  renamed Namespace news-training to news-training-v2 in pipeline-news-training
+    Argo CD leaves it in the cluster (`Prune=false`), out of sync, until it is deleted by hand; `Namespace news-training-v2` is created empty
+  renamed PersistentVolumeClaim news-training/shared-data-shared to news-training-v2/shared-data-shared in pipeline-news-training
+    Argo CD leaves it in the cluster (`Prune=false`), out of sync, until it is deleted by hand; `PersistentVolumeClaim news-training-v2/shared-data-shared` is a new, empty claim
+
+kiln-root: 2 changed
+";
+    assert!(text.starts_with(section), "{text}");
+    let section = "### kiln diff against `HEAD`
+
+#### Data at risk
+
+2 changes delete or recreate objects:
+
+- **renamed** `Namespace news-training` to `news-training-v2` in `pipeline-news-training`: Argo CD leaves it in the cluster (`Prune=false`), out of sync, until it is deleted by hand; `Namespace news-training-v2` is created empty
+- **renamed** `PersistentVolumeClaim news-training/shared-data-shared` to `news-training-v2/shared-data-shared` in `pipeline-news-training`: Argo CD leaves it in the cluster (`Prune=false`), out of sync, until it is deleted by hand; `PersistentVolumeClaim news-training-v2/shared-data-shared` is a new, empty claim
+
+**42 objects differ** in 2 applications (20 added, 2 changed, 20 removed); ";
+    assert!(md.starts_with(section), "{md}");
+    assert_eq!(
+        json,
+        serde_json::json!([
+            {
+                "risk": "renamed", "application": "pipeline-news-training",
+                "group": "", "kind": "Namespace", "namespace": "", "name": "news-training",
+                "renamedTo": {"group": "", "kind": "Namespace", "namespace": "", "name": "news-training-v2"},
+                "movedTo": null, "fields": [], "guarded": true,
+                "consequence": "Argo CD leaves it in the cluster (`Prune=false`), out of sync, until it is deleted by hand; `Namespace news-training-v2` is created empty"
+            },
+            {
+                "risk": "renamed", "application": "pipeline-news-training",
+                "group": "", "kind": "PersistentVolumeClaim", "namespace": "news-training", "name": "shared-data-shared",
+                "renamedTo": {"group": "", "kind": "PersistentVolumeClaim", "namespace": "news-training-v2", "name": "shared-data-shared"},
+                "movedTo": null, "fields": [], "guarded": true,
+                "consequence": "Argo CD leaves it in the cluster (`Prune=false`), out of sync, until it is deleted by hand; `PersistentVolumeClaim news-training-v2/shared-data-shared` is a new, empty claim"
+            }
+        ])
+    );
+
+    // A claim the base does not guard (an output of an earlier kiln) is deleted.
+    let claim =
+        "out/pipelines/news-training/news-training/persistentvolumeclaim_shared-data-shared.yaml";
+    let guarded = fs::read_to_string(ws.join(claim)).unwrap();
+    fs::write(
+        ws.join(claim),
+        guarded.replace(
+            "    argocd.argoproj.io/sync-options: Prune=false,Delete=false\n",
+            "",
+        ),
+    )
+    .unwrap();
+    git(&ws, &["commit", "-q", "-am", "an unguarded claim"]);
+    let (text, _, _) = diffs(&ws);
+    assert!(
+        text.contains("\n  renamed PersistentVolumeClaim news-training/shared-data-shared to news-training-v2/shared-data-shared in pipeline-news-training\n    Argo CD deletes it, and its volume unless the volume's reclaim policy is `Retain`; `PersistentVolumeClaim news-training-v2/shared-data-shared` is a new, empty claim\n\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_change_kubernetes_refuses_is_listed_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    workspace_repo(&ws);
+    // Another storage class and a smaller size for the shared folder; a larger volume
+    // for Acme's StatefulSet.
+    let settings = ws.join("blueprints/news-training/pipeline.yaml");
+    let text = fs::read_to_string(&settings).unwrap();
+    fs::write(
+        &settings,
+        text.replace("size: 20Gi", "size: 10Gi")
+            .replace("storageClassName: efs", "storageClassName: efs-2"),
+    )
+    .unwrap();
+    let tenant = ws.join("tenants/acme.yaml");
+    let text = fs::read_to_string(&tenant).unwrap();
+    fs::write(
+        &tenant,
+        text.replace(
+            "  text-to-sql:\n",
+            "  ray-serve:\n    storage:\n      size: 100Gi\n  text-to-sql:\n",
+        ),
+    )
+    .unwrap();
+
+    let (text, md, json) = diffs(&ws);
+    let section = "data at risk: 2 changes delete or recreate objects
+  recreated StatefulSet acme/ray-serve in acme-workloads: `spec.volumeClaimTemplates` changed
+    Kubernetes refuses the change: the sync fails until the StatefulSet is deleted and created again; its claims stay as they are
+  recreated PersistentVolumeClaim news-training/shared-data-shared in pipeline-news-training: `spec.storageClassName`, `spec.resources.requests.storage` changed
+    Kubernetes refuses the change (a claim's storage can only grow, the rest of its spec is fixed): the sync fails until the claim is deleted and created again, empty
+
+acme-workloads: 1 changed
+";
+    assert!(text.starts_with(section), "{text}");
+    let section = "### kiln diff against `HEAD`
+
+#### Data at risk
+
+2 changes delete or recreate objects:
+
+- **recreated** `StatefulSet acme/ray-serve` in `acme-workloads`: `spec.volumeClaimTemplates` changed. Kubernetes refuses the change: the sync fails until the StatefulSet is deleted and created again; its claims stay as they are
+- **recreated** `PersistentVolumeClaim news-training/shared-data-shared` in `pipeline-news-training`: `spec.storageClassName`, `spec.resources.requests.storage` changed. Kubernetes refuses the change (a claim's storage can only grow, the rest of its spec is fixed): the sync fails until the claim is deleted and created again, empty
+
+**2 objects differ** in 2 applications (2 changed); ";
+    assert!(md.starts_with(section), "{md}");
+    assert_eq!(
+        json,
+        serde_json::json!([
+            {
+                "risk": "recreated", "application": "acme-workloads",
+                "group": "apps", "kind": "StatefulSet", "namespace": "acme", "name": "ray-serve",
+                "renamedTo": null, "movedTo": null, "fields": ["spec.volumeClaimTemplates"], "guarded": false,
+                "consequence": "Kubernetes refuses the change: the sync fails until the StatefulSet is deleted and created again; its claims stay as they are"
+            },
+            {
+                "risk": "recreated", "application": "pipeline-news-training",
+                "group": "", "kind": "PersistentVolumeClaim", "namespace": "news-training", "name": "shared-data-shared",
+                "renamedTo": null, "movedTo": null,
+                "fields": ["spec.storageClassName", "spec.resources.requests.storage"], "guarded": false,
+                "consequence": "Kubernetes refuses the change (a claim's storage can only grow, the rest of its spec is fixed): the sync fails until the claim is deleted and created again, empty"
+            }
+        ])
+    );
+    // It counts as any difference does: `--exit-code` exits 1.
+    let out = kiln(&ws)
+        .args(["diff", "--base", "HEAD", "--exit-code"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_change_without_risk_has_no_section() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    workspace_repo(&ws);
+    let tenant = ws.join("tenants/acme.yaml");
+    let text = fs::read_to_string(&tenant).unwrap();
+    fs::write(&tenant, text.replace("replicas: 2", "replicas: 3")).unwrap();
+    let (text, md, json) = diffs(&ws);
+    assert!(text.starts_with("acme-workloads: 1 changed\n"), "{text}");
+    assert!(
+        md.starts_with("### kiln diff against `HEAD`\n\n**1 object differs**"),
+        "{md}"
+    );
+    assert_eq!(json, serde_json::json!([]));
+}

@@ -198,12 +198,36 @@ fn fails(blueprint: &str, extra: &[(&str, &str)], expected: &str) {
 }
 
 #[test]
+fn a_pipeline_named_like_a_reserved_namespace_must_set_its_own() {
+    // A single model, which needs no proto.
+    let solo = r#"{"name": "solo", "version": "2", "type": "pipeline-topology/v2", "pipeline_id": "x", "creation_date": "2026-01-01", "nodes": [
+  {"container_name": "model", "node_type": "MLModel", "image": "r.example.com/solo:2", "operation_signature_list": []}]}"#;
+    fails(
+        &two_nodes("", ", \"node_type\": \"MLModel\""),
+        &[
+            ("blueprints/argocd/blueprint.json", solo),
+            ("blueprints/kube-system/blueprint.json", solo),
+        ],
+        "error: pipeline `argocd` would run in namespace `argocd`, which belongs to Argo CD
+  --> blueprints/argocd/blueprint.json
+  = hint: rename the pipeline's folder, or set `namespace` in its `pipeline.yaml`
+
+error: pipeline `kube-system` would run in namespace `kube-system`, which belongs to Kubernetes
+  --> blueprints/kube-system/blueprint.json
+  = hint: rename the pipeline's folder, or set `namespace` in its `pipeline.yaml`
+
+build failed: 2 errors found
+",
+    );
+}
+
+#[test]
 fn a_good_two_node_pipeline_builds() {
     let tmp = workspace(&two_nodes("", ", \"node_type\": \"MLModel\""));
     kiln(tmp.path()).arg("build").assert().success();
     assert!(tmp
         .path()
-        .join("out/pipelines/p/demo-1/deployment_orchestrator.yaml")
+        .join("out/pipelines/p/p/deployment_orchestrator.yaml")
         .exists());
 }
 
@@ -451,8 +475,8 @@ fn a_single_model_is_one_deployment_and_one_service() {
     assert_eq!(
         workloads,
         vec![
-            "pipelines/p/solo-2/deployment_solo-model.yaml",
-            "pipelines/p/solo-2/service_solo-model.yaml"
+            "pipelines/p/p/deployment_solo-model.yaml",
+            "pipelines/p/p/service_solo-model.yaml"
         ]
     );
 }
@@ -469,10 +493,9 @@ fn splitters_and_collators_run_in_the_orchestrator() {
     kiln(tmp.path()).arg("build").assert().success();
     let tree = read_tree(&tmp.path().join("out"));
     assert!(!tree.keys().any(|k| k.contains("deployment_splitter")));
-    let cm = String::from_utf8_lossy(
-        &tree["pipelines/p/split-1/configmap_orchestrator-orchestration.yaml"],
-    )
-    .to_string();
+    let cm =
+        String::from_utf8_lossy(&tree["pipelines/p/p/configmap_orchestrator-orchestration.yaml"])
+            .to_string();
     assert!(
         cm.contains("\"node_type\": \"Splitter\""),
         "the orchestrator gets the splitter"
@@ -497,7 +520,108 @@ fn the_root_workspace_pipelines_cover_the_cases() {
     assert!(bp("sudoku-stream").contains("\"output_message_stream\":true"));
     assert!(bp("sentiment-analysis").contains("DataBroker"));
     assert!(Path::new(
-        &root.join("out/pipelines/fraud-scorer/fraud-scorer-4-2/deployment_fraudscorer.yaml")
+        &root.join("out/pipelines/fraud-scorer/fraud-scorer/deployment_fraudscorer.yaml")
     )
     .exists());
+}
+
+/// The lines that differ between two trees, file by file (`-` before, `+` after), with
+/// `checksum/config` digests as `<sha256>`.
+fn changed_lines(
+    before: &std::collections::BTreeMap<String, Vec<u8>>,
+    after: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> String {
+    let mut out = String::new();
+    for (path, new) in after {
+        let old = before
+            .get(path)
+            .map(|b| String::from_utf8_lossy(b).to_string());
+        let new = String::from_utf8_lossy(new).to_string();
+        if old.as_deref() == Some(new.as_str()) {
+            continue;
+        }
+        out.push_str(path);
+        out.push('\n');
+        let old = old.unwrap_or_default();
+        for change in similar::TextDiff::from_lines(&old, &new).iter_all_changes() {
+            let sign = match change.tag() {
+                similar::ChangeTag::Equal => continue,
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+            };
+            let line = change.value();
+            let line = match line.split_once("checksum/config: ") {
+                Some((indent, _)) => format!("{indent}checksum/config: <sha256>\n"),
+                None => line.to_string(),
+            };
+            out.push(sign);
+            out.push_str(&line);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_new_blueprint_version_keeps_the_namespace_and_the_claim() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_dir(&repo(), tmp.path());
+    kiln(tmp.path()).arg("build").assert().success();
+    let before = read_tree(&tmp.path().join("out"));
+    let file = tmp.path().join("blueprints/news-training/blueprint.json");
+    let blueprint = fs::read_to_string(&file).unwrap();
+    assert!(blueprint.contains("\"version\": \"1.2.0\""));
+    fs::write(
+        &file,
+        blueprint.replace("\"version\": \"1.2.0\"", "\"version\": \"1.3.0\""),
+    )
+    .unwrap();
+    kiln(tmp.path()).arg("build").assert().success();
+    let after = read_tree(&tmp.path().join("out"));
+
+    // Every file, so every object, keeps its path and name: the namespace, the claim of
+    // the shared folder and the Application among them.
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    let dir = "pipelines/news-training/news-training";
+    for kept in [
+        format!("{dir}/namespace_news-training.yaml"),
+        format!("{dir}/persistentvolumeclaim_shared-data-shared.yaml"),
+        "argocd/application_pipeline-news-training.yaml".to_string(),
+    ] {
+        assert!(after.contains_key(&kept), "{kept}");
+    }
+    // What changes: the version label (also on the pods), and the blueprint the
+    // orchestrator is given, with the starter's checksum over it.
+    let label = |indent: &str| {
+        format!("-{indent}app.kubernetes.io/version: \"1.2.0\"\n+{indent}app.kubernetes.io/version: \"1.3.0\"\n")
+    };
+    let (meta, pod) = (label("    "), label("        "));
+    let mut expected = String::new();
+    for (file, lines) in [
+        ("configmap_orchestrator-orchestration.yaml", format!("{meta}-      \"version\": \"1.2.0\"\n+      \"version\": \"1.3.0\"\n")),
+        ("deployment_news-classifier1.yaml", format!("{meta}{pod}")),
+        ("deployment_newstrainer1.yaml", format!("{meta}{pod}")),
+        ("deployment_orchestrator.yaml", format!("{meta}{pod}")),
+        ("deployment_tensorboard1.yaml", format!("{meta}{pod}")),
+        ("job_starter.yaml", format!("{meta}-        checksum/config: <sha256>\n+        checksum/config: <sha256>\n{pod}")),
+        ("namespace_news-training.yaml", meta.clone()),
+        ("networkpolicy_allow-dns.yaml", meta.clone()),
+        ("networkpolicy_default-deny.yaml", meta.clone()),
+        ("networkpolicy_news-classifier1.yaml", meta.clone()),
+        ("networkpolicy_newstrainer1.yaml", meta.clone()),
+        ("networkpolicy_orchestrator.yaml", meta.clone()),
+        ("networkpolicy_starter.yaml", meta.clone()),
+        ("networkpolicy_tensorboard1.yaml", meta.clone()),
+        ("persistentvolumeclaim_shared-data-shared.yaml", meta.clone()),
+        ("service_news-classifier1.yaml", meta.clone()),
+        ("service_newstrainer1.yaml", meta.clone()),
+        ("service_orchestrator.yaml", meta.clone()),
+        ("service_tensorboard1.yaml", meta.clone()),
+        ("serviceaccount_pipeline.yaml", meta.clone()),
+    ] {
+        expected.push_str(&format!("{dir}/{file}\n{lines}"));
+    }
+    assert_eq!(changed_lines(&before, &after), expected);
 }

@@ -2,7 +2,7 @@
 //! cluster would reject, or one that is unsafe, is a diagnostic pointing at the template
 //! that produced it and the input that fed it.
 
-mod quantity;
+pub mod quantity;
 mod rules;
 mod schema;
 mod secrets;

@@ -156,6 +156,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 "ok": true,
                 "base": args.base,
                 "against": args.against,
+                "dataAtRisk": r.data_at_risk,
                 "differences": r.has_differences(),
                 "totals": r.totals(),
                 "summary": r.summary,

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::plural;
+use super::text::{plural, risk_count};
 use super::{Change, Report};
 
 /// The default limit, under GitHub's 65,536 characters with room to spare.
@@ -60,7 +60,49 @@ struct Section {
 
 const CLOSE: &str = "</details>\n\n";
 
-/// The report as markdown, at most `max_chars` characters long.
+/// The changes that destroy or recreate data, one line each, within `budget`
+/// characters: when they do not all fit, the last ones are counted instead of named.
+/// The heading and the count are always there.
+fn data_at_risk(report: &Report, budget: usize) -> String {
+    let risks = &report.data_at_risk;
+    if risks.is_empty() {
+        return String::new();
+    }
+    let head = format!("#### Data at risk\n\n{}:\n\n", risk_count(risks.len()));
+    let lines: Vec<String> = risks
+        .iter()
+        .map(|r| {
+            let sep = if r.fields.is_empty() { ": " } else { ". " };
+            format!(
+                "- **{}** {}{sep}{}\n",
+                r.risk.as_str(),
+                r.subject(true),
+                r.consequence
+            )
+        })
+        .collect();
+    let full = format!("{head}{}\n", lines.concat());
+    if chars(&full) <= budget {
+        return full;
+    }
+    let more = |rest: usize| {
+        format!("- … and {rest} more, left out to stay under the limit; run `kiln diff` for all of them\n\n")
+    };
+    let mut out = head;
+    let mut shown = 0;
+    for line in &lines {
+        if chars(&out) + chars(line) + chars(&more(lines.len() - shown)) > budget {
+            break;
+        }
+        out.push_str(line);
+        shown += 1;
+    }
+    out.push_str(&more(lines.len() - shown));
+    out
+}
+
+/// The report as markdown, at most `max_chars` characters long. The changes that put
+/// data at risk come first and are the last thing left out.
 pub fn render(report: &Report, title: &str, max_chars: usize) -> String {
     let mut header = format!("### {title}\n\n");
     if !report.has_differences() {
@@ -72,16 +114,37 @@ pub fn render(report: &Report, title: &str, max_chars: usize) -> String {
         return clip(header, max_chars);
     }
     let totals = report.totals();
-    let _ = writeln!(
-        header,
-        "**{}** in {} ({}); {} unchanged.\n",
+    let totals_line = format!(
+        "**{}** in {} ({}); {} unchanged.\n\n",
         plural(totals.total(), "object differs", "objects differ"),
         plural(report.summary.len(), "application", "applications"),
         totals.describe(),
         report.unchanged
     );
-    header.push_str("| Application | Added | Changed | Moved | Removed | By kind |\n");
-    header.push_str("|---|--:|--:|--:|--:|---|\n");
+    let footer = |n: usize| {
+        format!(
+            "> The diffs of {} were left out to keep this comment under {max_chars} characters; each is named above. Run `kiln diff` for all of them.\n",
+            plural(n, "object", "objects")
+        )
+    };
+    let note = |rest: usize| {
+        format!(
+            "| … | | | | | {} more, left out to stay under {max_chars} characters |\n",
+            plural(rest, "application", "applications")
+        )
+    };
+    // Room for everything the shortest report has besides: the totals, the table's
+    // head and its closing note, and the footer.
+    let table_head = "| Application | Added | Changed | Moved | Removed | By kind |\n|---|--:|--:|--:|--:|---|\n";
+    let rest = chars(&header)
+        + chars(&totals_line)
+        + chars(table_head)
+        + chars(&note(report.summary.len()))
+        + 1
+        + chars(&footer(report.objects.len()));
+    header.push_str(&data_at_risk(report, max_chars.saturating_sub(rest)));
+    header.push_str(&totals_line);
+    header.push_str(table_head);
     let rows: Vec<String> = report
         .summary
         .iter()
@@ -138,12 +201,6 @@ pub fn render(report: &Report, title: &str, max_chars: usize) -> String {
         }
         return clip(out, max_chars);
     }
-    let footer = |n: usize| {
-        format!(
-            "> The diffs of {} were left out to keep this comment under {max_chars} characters; each is named above. Run `kiln diff` for all of them.\n",
-            plural(n, "object", "objects")
-        )
-    };
     let total_objects = report.objects.len();
     let all_omitted: usize = sections
         .iter()
@@ -175,12 +232,6 @@ pub fn render(report: &Report, title: &str, max_chars: usize) -> String {
     // Too many objects to even name: one line per application.
     let mut out = header;
     let mut shown = 0;
-    let note = |rest: usize| {
-        format!(
-            "| … | | | | | {} more, left out to stay under {max_chars} characters |\n",
-            plural(rest, "application", "applications")
-        )
-    };
     for row in &rows {
         if chars(&out) + chars(row) + chars(&note(rows.len())) + reserve > max_chars {
             break;
@@ -257,6 +308,54 @@ mod tests {
         let r = compare(&config_maps(500, "a"), &config_maps(500, "b"), "");
         for max in [100, 1_000, 3_000] {
             assert!(chars(&render(&r, "kiln diff", max)) <= max, "{max}");
+        }
+    }
+
+    /// `n` changed ConfigMaps, and `claims` claims removed.
+    fn with_claims(n: usize, claims: usize) -> Report {
+        let claim = |i: usize| {
+            (
+                format!("tenants/t/workloads/t/persistentvolumeclaim_data-{i}.yaml"),
+                format!("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: data-{i}, namespace: t}}\n").into_bytes(),
+            )
+        };
+        let mut base = config_maps(n, "a");
+        base.extend((0..claims).map(claim));
+        compare(&base, &config_maps(n, "b"), "")
+    }
+
+    #[test]
+    fn data_at_risk_comes_first_and_whole() {
+        let r = with_claims(500, 2);
+        let md = render(&r, "kiln diff", DEFAULT_MAX_CHARS);
+        assert!(chars(&md) <= DEFAULT_MAX_CHARS);
+        let risk = "- **removed** `PersistentVolumeClaim t/data-{i}` in `(no application)`: Argo CD deletes it, and its volume unless the volume's reclaim policy is `Retain`\n";
+        let expected = format!(
+            "### kiln diff\n\n#### Data at risk\n\n2 changes delete or recreate objects:\n\n{}{}\n**502 objects differ** in 1 application (500 changed, 2 removed); 0 unchanged.\n",
+            risk.replace("{i}", "0"),
+            risk.replace("{i}", "1")
+        );
+        assert!(md.starts_with(&expected), "{md}");
+        assert!(md.contains(": diff left out ("), "{md}");
+    }
+
+    #[test]
+    fn too_many_risks_to_name_are_counted() {
+        let r = with_claims(0, 300);
+        for max in [2_000, 10_000] {
+            let md = render(&r, "kiln diff", max);
+            assert!(chars(&md) <= max, "{max}");
+            assert!(
+                md.starts_with("### kiln diff\n\n#### Data at risk\n\n300 changes delete or recreate objects:\n\n- **removed** `PersistentVolumeClaim t/data-0`"),
+                "{md}"
+            );
+            let named = md.matches("- **removed**").count();
+            assert!(named > 0 && named < 300, "{named}");
+            assert!(
+                md.contains(&format!("- … and {} more, left out to stay under the limit; run `kiln diff` for all of them\n", 300 - named)),
+                "{md}"
+            );
+            assert!(md.contains("**300 objects differ**"), "{md}");
         }
     }
 

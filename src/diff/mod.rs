@@ -8,6 +8,7 @@
 
 pub mod markdown;
 mod mask;
+pub mod risk;
 pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -185,7 +186,10 @@ pub struct Skipped {
 
 /// Everything that differs between two trees.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// The changes that destroy or recreate data, which reports list first.
+    pub data_at_risk: Vec<risk::Risk>,
     /// Per application, sorted by name.
     pub summary: Vec<AppSummary>,
     /// Sorted by application, then kind, namespace and name.
@@ -382,15 +386,30 @@ pub fn compare(base: &Files, new: &Files, repo_path: &str) -> Report {
     let keys: BTreeSet<&ObjectKey> = old_located.keys().chain(new_located.keys()).collect();
     let mut objects = Vec::new();
     let mut unchanged = 0;
+    let mut pairs = risk::Pairs {
+        removed: Vec::new(),
+        added: Vec::new(),
+        changed: Vec::new(),
+    };
     for key in keys {
         let (old, new) = (old_located.get(key), new_located.get(key));
         let (change, app, previous_app) = match (old, new) {
-            (None, Some(n)) => (ChangeKind::Added, n.app.clone(), None),
-            (Some(o), None) => (ChangeKind::Removed, o.app.clone(), None),
+            (None, Some(n)) => {
+                pairs.added.push((key, n));
+                (ChangeKind::Added, n.app.clone(), None)
+            }
+            (Some(o), None) => {
+                pairs.removed.push((key, o));
+                (ChangeKind::Removed, o.app.clone(), None)
+            }
             (Some(o), Some(n)) if o.app != n.app => {
+                pairs.changed.push((key, o, n));
                 (ChangeKind::Moved, n.app.clone(), Some(o.app.clone()))
             }
-            (Some(o), Some(n)) if o.value != n.value => (ChangeKind::Changed, n.app.clone(), None),
+            (Some(o), Some(n)) if o.value != n.value => {
+                pairs.changed.push((key, o, n));
+                (ChangeKind::Changed, n.app.clone(), None)
+            }
             _ => {
                 unchanged += 1;
                 continue;
@@ -444,6 +463,7 @@ pub fn compare(base: &Files, new: &Files, repo_path: &str) -> Report {
         s.kinds.entry(o.key.kind.clone()).or_default().add(o.change);
     }
     Report {
+        data_at_risk: risk::assess(&pairs),
         summary: summary.into_values().collect(),
         objects,
         unchanged,

@@ -38,6 +38,7 @@ pub fn render(report: &Report, color: bool) -> String {
         );
         return out;
     }
+    out.push_str(&data_at_risk(report, &p));
     for app in &report.summary {
         let _ = writeln!(
             out,
@@ -82,6 +83,35 @@ pub fn render(report: &Report, color: bool) -> String {
         }
     }
     out
+}
+
+/// The changes that destroy or recreate data, first of all, each with what happens;
+/// nothing when there are none.
+fn data_at_risk(report: &Report, p: &Paint) -> String {
+    let risks = &report.data_at_risk;
+    if risks.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "{} {}\n",
+        p.paint(&format!("{BOLD}{RED}"), "data at risk:"),
+        risk_count(risks.len())
+    );
+    for r in risks {
+        let _ = writeln!(out, "  {}", r.headline());
+        let _ = writeln!(out, "    {}", r.consequence);
+    }
+    out.push('\n');
+    out
+}
+
+/// `2 changes delete or recreate objects`
+pub(crate) fn risk_count(n: usize) -> String {
+    if n == 1 {
+        "1 change deletes or recreates an object".into()
+    } else {
+        format!("{n} changes delete or recreate objects")
+    }
 }
 
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
@@ -130,6 +160,21 @@ mod tests {
         assert_eq!(
             text,
             "(no application): 1 changed\n  ConfigMap  ~1\n\n1 object differs in 1 application (1 changed); 0 unchanged\n\nchanged ConfigMap n/c in (no application)\n--- a/a.yaml\n+++ b/a.yaml\n@@ -4,4 +4,4 @@\n   name: c\n   namespace: \"n\"\n data:\n-  k: a\n+  k: b\n"
+        );
+    }
+
+    #[test]
+    fn data_at_risk_comes_first() {
+        let base: Files = [(
+            "c.yaml".to_string(),
+            b"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data, namespace: n}\nspec: {accessModes: [ReadWriteOnce]}\n"
+                .to_vec(),
+        )]
+        .into();
+        let text = render(&compare(&base, &Files::new(), ""), false);
+        assert_eq!(
+            text,
+            "data at risk: 1 change deletes or recreates an object\n  removed PersistentVolumeClaim n/data in (no application)\n    Argo CD deletes it, and its volume unless the volume's reclaim policy is `Retain`\n\n(no application): 1 removed\n  PersistentVolumeClaim  -1\n\n1 object differs in 1 application (1 removed); 0 unchanged\n\nremoved PersistentVolumeClaim n/data in (no application)\n--- a/c.yaml\n+++ /dev/null\n@@ -1,8 +0,0 @@\n-apiVersion: v1\n-kind: PersistentVolumeClaim\n-metadata:\n-  name: data\n-  namespace: \"n\"\n-spec:\n-  accessModes:\n-    - ReadWriteOnce\n"
         );
     }
 }

@@ -73,6 +73,9 @@ pub struct PipelinePlan {
     pub namespace: String,
     /// Whether the pipeline has a namespace of its own (else it runs in its tenant's).
     pub own_namespace: bool,
+    /// The blueprint's `version` as a label value (`app.kubernetes.io/version`), when it
+    /// has one. Never part of a name, so that a new version keeps every object.
+    pub version: Option<String>,
     pub tenant: Option<String>,
     pub nodes: Vec<NodePlan>,
     /// The orchestrator's object name, for pipelines of more than one node.
@@ -163,7 +166,21 @@ fn plan_one(
         }
         (Some(tp), None) => (tp.namespaces.first().cloned().unwrap_or_default(), false),
         (None, Some(ns)) => (ns.clone(), true),
-        (None, None) => (derived_namespace(&bp.name, &bp.version), true),
+        (None, None) => {
+            if let Some(owner) = reserved_owner(&p.name, &ws.settings.argocd.namespace) {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "pipeline `{}` would run in namespace `{}`, which belongs to {owner}",
+                        p.name, p.name
+                    ))
+                    .in_file(&p.file)
+                    .hint(
+                        "rename the pipeline's folder, or set `namespace` in its `pipeline.yaml`",
+                    ),
+                );
+            }
+            (p.name.clone(), true)
+        }
     };
     if own {
         if let Some(clash) = tenants.iter().find(|t| t.namespaces.contains(&namespace)) {
@@ -308,6 +325,7 @@ fn plan_one(
         file: p.file.clone(),
         namespace,
         own_namespace: own,
+        version: version_label(&bp.raw),
         tenant: s.tenant.clone(),
         nodes,
         orchestrator,
@@ -318,15 +336,24 @@ fn plan_one(
     })
 }
 
-/// A namespace of its own: the blueprint's name and version, made a DNS label.
-pub fn derived_namespace(name: &str, version: &str) -> String {
-    let cleaned = names::clean(&format!("{name}-{version}"));
-    let cut: String = cleaned.chars().take(names::MAX_LABEL).collect();
-    let cut = cut.trim_end_matches('-').to_string();
-    if cut.is_empty() {
-        "pipeline".into()
+/// Who a namespace a pipeline must not name after itself belongs to: Kubernetes
+/// (`default`, `kube-*`) or Argo CD.
+fn reserved_owner(namespace: &str, argocd: &str) -> Option<&'static str> {
+    if namespace == "default" || namespace.starts_with("kube-") {
+        Some("Kubernetes")
+    } else if namespace == argocd {
+        Some("Argo CD")
     } else {
-        cut
+        None
+    }
+}
+
+/// The blueprint's `version` (a string or a number) as a label value.
+fn version_label(raw: &Json) -> Option<String> {
+    match raw.get("version")? {
+        Json::String(v) => names::label_value(v),
+        Json::Number(n) => names::label_value(&n.to_string()),
+        _ => None,
     }
 }
 
@@ -418,16 +445,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn namespaces_from_name_and_version() {
+    fn reserved_namespaces() {
+        assert_eq!(reserved_owner("kube-system", "argocd"), Some("Kubernetes"));
+        assert_eq!(reserved_owner("default", "argocd"), Some("Kubernetes"));
+        assert_eq!(reserved_owner("gitops", "gitops"), Some("Argo CD"));
+        assert_eq!(reserved_owner("argocd", "gitops"), None);
+        assert_eq!(reserved_owner("news-training", "argocd"), None);
+    }
+
+    #[test]
+    fn versions_become_label_values() {
         assert_eq!(
-            derived_namespace("news-training-pi", "1.0.0"),
-            "news-training-pi-1-0-0"
+            version_label(&json!({"version": "1.2.0"})).as_deref(),
+            Some("1.2.0")
         );
+        assert_eq!(version_label(&json!({"version": 3})).as_deref(), Some("3"));
         assert_eq!(
-            derived_namespace("Sudoku Tutorial", "2"),
-            "sudoku-tutorial-2"
+            version_label(&json!({"version": "2.0 (draft)"})).as_deref(),
+            Some("2.0-draft")
         );
-        assert_eq!(derived_namespace("___", "_"), "pipeline");
+        assert_eq!(version_label(&json!({"version": null})), None);
+        assert_eq!(version_label(&json!({"version": "--"})), None);
+        assert_eq!(version_label(&json!({})), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod checksum;
 pub mod context;
 mod engine;
 pub mod gitops;
+pub mod guard;
 pub mod object;
 pub mod pipeline;
 
@@ -114,6 +115,7 @@ impl<'a> Renderer<'a> {
             }
         }
         checksum::annotate(&mut objects);
+        guard::protect(&mut objects);
         objects.sort_by(|a, b| a.path.cmp(&b.path));
         (objects, problems)
     }

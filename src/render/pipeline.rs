@@ -10,6 +10,9 @@ use crate::plan::pipeline::{
 use crate::plan::pipeline::{DEFAULT_ORCHESTRATOR_IMAGE, DEFAULT_STARTER_IMAGE};
 use crate::validate::Workspace;
 
+/// The label that carries the blueprint's version.
+pub const VERSION_LABEL: &str = "app.kubernetes.io/version";
+
 /// Where the orchestrator's files are mounted in the starter.
 pub const ORCHESTRATION_DIR: &str = "/orchestration";
 
@@ -20,6 +23,11 @@ fn labels(plan: &PipelinePlan) -> Map<String, Json> {
     m.insert("kiln.dev/pipeline".into(), json!(plan.name));
     if let Some(t) = &plan.tenant {
         m.insert("kiln.dev/tenant".into(), json!(t));
+    }
+    // The version is a label, never part of a name: a new version of the blueprint
+    // keeps the namespace and the claims, with their data.
+    if let Some(v) = &plan.version {
+        m.insert(VERSION_LABEL.into(), json!(v));
     }
     m
 }

@@ -1,0 +1,704 @@
+//! Changes that destroy or recreate data, found among the differences of two trees so a
+//! report can list them before anything else:
+//!
+//! - a Namespace, PersistentVolumeClaim or StatefulSet that is removed, renamed (removed
+//!   while one of its kind is added in the same application) or moved to another
+//!   application (which may prune it first);
+//! - a change to a field Kubernetes does not let an object change, so that the object
+//!   must be deleted and created again: a StatefulSet's `spec.volumeClaimTemplates`,
+//!   `spec.selector`, `spec.serviceName` or `spec.podManagementPolicy`; a Deployment's
+//!   or Job's `spec.selector`; a Job's `spec.template` (not for an Argo CD hook, which is
+//!   created again on every sync anyway); a PersistentVolumeClaim's `spec.accessModes`,
+//!   `spec.storageClassName`, `spec.volumeName`, `spec.volumeMode`, `spec.selector`,
+//!   `spec.dataSource` or `spec.dataSourceRef`, or a smaller
+//!   `spec.resources.requests.storage`; a Service's `spec.clusterIP`.
+//!
+//! Only names, kinds and field paths are reported, never a value.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::{Located, ObjectKey};
+use crate::check::quantity;
+use crate::render::guard;
+
+/// What happens to the object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskKind {
+    Removed,
+    Renamed,
+    Moved,
+    Recreated,
+}
+
+impl RiskKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskKind::Removed => "removed",
+            RiskKind::Renamed => "renamed",
+            RiskKind::Moved => "moved",
+            RiskKind::Recreated => "recreated",
+        }
+    }
+}
+
+/// One change that destroys or recreates data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Risk {
+    pub risk: RiskKind,
+    /// The application that delivered it (for a moved object, the one it leaves).
+    pub application: String,
+    #[serde(flatten)]
+    pub key: ObjectKey,
+    /// For a renamed object, the one that takes its place.
+    pub renamed_to: Option<ObjectKey>,
+    /// For a moved object, the application that delivers it now.
+    pub moved_to: Option<String>,
+    /// For a recreated object, the fields that changed, as Kubernetes names them.
+    pub fields: Vec<String>,
+    /// Whether the base's object tells Argo CD to leave it in the cluster (`Prune=false`,
+    /// or `Delete=false` when its application goes too).
+    pub guarded: bool,
+    /// What happens, in a sentence.
+    pub consequence: String,
+}
+
+/// Kinds whose removal deletes data (or, for a StatefulSet, its pods and their names).
+fn holds_data(key: &ObjectKey) -> bool {
+    matches!(
+        (key.group.as_str(), key.kind.as_str()),
+        ("", "Namespace") | ("", "PersistentVolumeClaim") | ("apps", "StatefulSet")
+    )
+}
+
+/// The fields of a kind that Kubernetes does not let change, as JSON pointers.
+fn immutable_fields(key: &ObjectKey) -> &'static [&'static str] {
+    match (key.group.as_str(), key.kind.as_str()) {
+        ("apps", "StatefulSet") => &[
+            "/spec/volumeClaimTemplates",
+            "/spec/selector",
+            "/spec/serviceName",
+            "/spec/podManagementPolicy",
+        ],
+        ("apps", "Deployment") => &["/spec/selector"],
+        ("batch", "Job") => &["/spec/selector", "/spec/template"],
+        ("", "PersistentVolumeClaim") => &[
+            "/spec/accessModes",
+            "/spec/storageClassName",
+            "/spec/volumeName",
+            "/spec/volumeMode",
+            "/spec/selector",
+            "/spec/dataSource",
+            "/spec/dataSourceRef",
+        ],
+        ("", "Service") => &["/spec/clusterIP"],
+        _ => &[],
+    }
+}
+
+/// `/spec/volumeClaimTemplates` → `spec.volumeClaimTemplates`.
+fn field_name(pointer: &str) -> String {
+    pointer.trim_start_matches('/').replace('/', ".")
+}
+
+/// An Argo CD hook is deleted and created again on every sync (`BeforeHookCreation`,
+/// the default), so a change to its template recreates nothing more.
+fn is_hook(value: &Json) -> bool {
+    let annotations = value.pointer("/metadata/annotations");
+    ["argocd.argoproj.io/hook", "helm.sh/hook"]
+        .iter()
+        .any(|a| annotations.and_then(|m| m.get(*a)).is_some())
+}
+
+const STORAGE: &str = "/spec/resources/requests/storage";
+
+/// The immutable fields that differ between two versions of an object.
+fn changed_fields(key: &ObjectKey, old: &Json, new: &Json) -> Vec<String> {
+    if key.group == "batch" && key.kind == "Job" && is_hook(new) {
+        return Vec::new();
+    }
+    let mut fields: Vec<String> = immutable_fields(key)
+        .iter()
+        .filter(|p| old.pointer(p) != new.pointer(p))
+        .map(|p| field_name(p))
+        .collect();
+    if key.group.is_empty() && key.kind == "PersistentVolumeClaim" {
+        let size = |v: &Json| v.pointer(STORAGE).and_then(quantity::parse_json);
+        if let (Some(before), Some(after)) = (size(old), size(new)) {
+            if after < before {
+                fields.push(field_name(STORAGE));
+            }
+        }
+    }
+    fields
+}
+
+/// The option of the base's object that keeps Argo CD from deleting it, if it has it:
+/// `Prune=false` when it leaves the repository, `Delete=false` when its application is
+/// deleted too.
+fn guarded(old: &Located, application_removed: bool) -> Option<&'static str> {
+    let option = if application_removed {
+        "Delete"
+    } else {
+        "Prune"
+    };
+    (guard::option(&old.value, option).as_deref() == Some("false")).then_some(option)
+}
+
+/// What deleting an object of a kind that holds data deletes: `it with its pods; …`.
+fn deletes(key: &ObjectKey, old: &Json) -> &'static str {
+    match key.kind.as_str() {
+        "Namespace" => "it with everything in it, claims and their data",
+        "PersistentVolumeClaim" => {
+            "it, and its volume unless the volume's reclaim policy is `Retain`"
+        }
+        _ => {
+            let claims_go = old
+                .pointer("/spec/persistentVolumeClaimRetentionPolicy/whenDeleted")
+                .and_then(Json::as_str)
+                == Some("Delete");
+            if claims_go {
+                "it with its pods, and its claims with them (`persistentVolumeClaimRetentionPolicy.whenDeleted: Delete`)"
+            } else {
+                "it with its pods; its claims stay"
+            }
+        }
+    }
+}
+
+/// What a removal does; `guard` is the option that keeps the object, when it does.
+fn removal(key: &ObjectKey, old: &Json, guard: Option<&str>) -> String {
+    match guard {
+        Some(option) => format!(
+            "Argo CD leaves it in the cluster (`{option}=false`), out of sync, until it is deleted by hand"
+        ),
+        None => format!("Argo CD deletes {}", deletes(key, old)),
+    }
+}
+
+/// What the object that takes a renamed one's place starts with.
+fn replacement(to: &ObjectKey) -> String {
+    match to.kind.as_str() {
+        "Namespace" => format!("`{}` is created empty", to.display()),
+        "PersistentVolumeClaim" => format!("`{}` is a new, empty claim", to.display()),
+        _ => format!("`{}` starts with new, empty claims", to.display()),
+    }
+}
+
+fn recreation(key: &ObjectKey) -> String {
+    match key.kind.as_str() {
+        "PersistentVolumeClaim" => "Kubernetes refuses the change (a claim's storage can only grow, the rest of its spec is fixed): the sync fails until the claim is deleted and created again, empty".into(),
+        "StatefulSet" => "Kubernetes refuses the change: the sync fails until the StatefulSet is deleted and created again; its claims stay as they are".into(),
+        kind => format!("Kubernetes refuses the change: the sync fails until the {kind} is deleted and created again"),
+    }
+}
+
+/// The objects of both trees, as the comparison pairs them.
+pub(super) struct Pairs<'a> {
+    pub removed: Vec<(&'a ObjectKey, &'a Located)>,
+    pub added: Vec<(&'a ObjectKey, &'a Located)>,
+    /// In both trees, with different contents or applications.
+    pub changed: Vec<(&'a ObjectKey, &'a Located, &'a Located)>,
+}
+
+/// How a removed object and an added one are paired as a rename, in order of
+/// preference; both are always of the same kind and application.
+#[derive(Clone, Copy)]
+enum Match {
+    /// The same name, in another namespace (the namespace was renamed).
+    SameName,
+    /// The same namespace, another name.
+    SameNamespace,
+    /// The only one removed and the only one added.
+    OnlyOne,
+}
+
+/// For each removed object, the index in `added` of the one that takes its place.
+fn renames(
+    removed: &[(&ObjectKey, &Located)],
+    added: &[(&ObjectKey, &Located)],
+) -> Vec<Option<usize>> {
+    let alike = |(a, x): &(&ObjectKey, &Located), (b, y): &(&ObjectKey, &Located)| {
+        a.group == b.group && a.kind == b.kind && x.app == y.app
+    };
+    let mut taken = vec![false; added.len()];
+    let mut to: Vec<Option<usize>> = vec![None; removed.len()];
+    for rule in [Match::SameName, Match::SameNamespace, Match::OnlyOne] {
+        for (r, old) in removed.iter().enumerate() {
+            if to.get(r).copied().flatten().is_some() {
+                continue;
+            }
+            let free: Vec<(usize, &ObjectKey)> = added
+                .iter()
+                .enumerate()
+                .filter(|(i, new)| !taken.get(*i).copied().unwrap_or(true) && alike(old, new))
+                .map(|(i, (k, _))| (i, *k))
+                .collect();
+            let found = match rule {
+                Match::SameName => free.iter().find(|(_, k)| k.name == old.0.name),
+                Match::SameNamespace => free
+                    .iter()
+                    .find(|(_, k)| !k.namespace.is_empty() && k.namespace == old.0.namespace),
+                Match::OnlyOne => {
+                    let unpaired = removed
+                        .iter()
+                        .zip(&to)
+                        .filter(|(other, paired)| paired.is_none() && alike(other, old))
+                        .count();
+                    free.first().filter(|_| free.len() == 1 && unpaired == 1)
+                }
+            };
+            if let Some(&(i, _)) = found {
+                if let Some(t) = taken.get_mut(i) {
+                    *t = true;
+                }
+                if let Some(slot) = to.get_mut(r) {
+                    *slot = Some(i);
+                }
+            }
+        }
+    }
+    to
+}
+
+/// Every change of `pairs` that destroys or recreates data, sorted by application,
+/// kind, namespace and name.
+pub(super) fn assess(pairs: &Pairs) -> Vec<Risk> {
+    let removed_apps: BTreeSet<&str> = pairs
+        .removed
+        .iter()
+        .filter(|(k, _)| k.group == "argoproj.io" && k.kind == "Application")
+        .map(|(k, _)| k.name.as_str())
+        .collect();
+    let mut risks = Vec::new();
+
+    let removed: Vec<(&ObjectKey, &Located)> = pairs
+        .removed
+        .iter()
+        .filter(|(k, _)| holds_data(k))
+        .copied()
+        .collect();
+    let added: Vec<(&ObjectKey, &Located)> = pairs
+        .added
+        .iter()
+        .filter(|(k, _)| holds_data(k))
+        .copied()
+        .collect();
+    let renamed_to = renames(&removed, &added);
+    for ((key, old), to) in removed.iter().zip(renamed_to) {
+        let guard = guarded(old, removed_apps.contains(old.app.as_str()));
+        let mut consequence = removal(key, &old.value, guard);
+        let to = to.and_then(|i| added.get(i)).map(|(k, _)| (*k).clone());
+        if let Some(to) = &to {
+            consequence.push_str("; ");
+            consequence.push_str(&replacement(to));
+        }
+        risks.push(Risk {
+            risk: if to.is_some() {
+                RiskKind::Renamed
+            } else {
+                RiskKind::Removed
+            },
+            application: old.app.clone(),
+            key: (*key).clone(),
+            renamed_to: to,
+            moved_to: None,
+            fields: Vec::new(),
+            guarded: guard.is_some(),
+            consequence,
+        });
+    }
+
+    for (key, old, new) in &pairs.changed {
+        if old.app != new.app && holds_data(key) {
+            let is_guarded = guarded(old, false).is_some();
+            let consequence = if is_guarded {
+                format!(
+                    "`{}` leaves it in the cluster (`Prune=false`) for `{}` to take over",
+                    old.app, new.app
+                )
+            } else {
+                format!(
+                    "`{}` may prune it before `{}` takes it over, which deletes {}",
+                    old.app,
+                    new.app,
+                    deletes(key, &old.value)
+                )
+            };
+            risks.push(Risk {
+                risk: RiskKind::Moved,
+                application: old.app.clone(),
+                key: (*key).clone(),
+                renamed_to: None,
+                moved_to: Some(new.app.clone()),
+                fields: Vec::new(),
+                guarded: is_guarded,
+                consequence,
+            });
+        }
+        let fields = changed_fields(key, &old.value, &new.value);
+        if !fields.is_empty() {
+            risks.push(Risk {
+                risk: RiskKind::Recreated,
+                application: new.app.clone(),
+                key: (*key).clone(),
+                renamed_to: None,
+                moved_to: None,
+                fields,
+                guarded: false,
+                consequence: recreation(key),
+            });
+        }
+    }
+    risks.sort_by(|a, b| {
+        (
+            &a.application,
+            &a.key.kind,
+            &a.key.namespace,
+            &a.key.name,
+            a.risk,
+        )
+            .cmp(&(
+                &b.application,
+                &b.key.kind,
+                &b.key.namespace,
+                &b.key.name,
+                b.risk,
+            ))
+    });
+    risks
+}
+
+impl Risk {
+    /// `renamed Namespace a to b in app`, `recreated PersistentVolumeClaim n/c in app:
+    /// spec.storageClassName changed`.
+    pub fn headline(&self) -> String {
+        format!("{} {}", self.risk.as_str(), self.subject(false))
+    }
+
+    /// The headline without its first word, with names in backticks when `code` is set.
+    pub fn subject(&self, code: bool) -> String {
+        let q = |s: String| if code { format!("`{s}`") } else { s };
+        let mut s = q(self.key.display());
+        if let Some(to) = &self.renamed_to {
+            let to = if to.kind == self.key.kind {
+                to.display()
+                    .strip_prefix(&format!("{} ", to.kind))
+                    .unwrap_or_default()
+                    .to_string()
+            } else {
+                to.display()
+            };
+            s.push_str(&format!(" to {}", q(to)));
+        }
+        match &self.moved_to {
+            Some(to) => s.push_str(&format!(
+                " from {} to {}",
+                q(self.application.clone()),
+                q(to.clone())
+            )),
+            None => s.push_str(&format!(" in {}", q(self.application.clone()))),
+        }
+        if !self.fields.is_empty() {
+            let fields: Vec<String> = self.fields.iter().map(|f| format!("`{f}`")).collect();
+            s.push_str(&format!(": {} changed", fields.join(", ")));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diff::{compare, Files};
+    use serde_json::json;
+
+    use super::*;
+
+    fn files(objects: &[(&str, Json)]) -> Files {
+        objects
+            .iter()
+            .map(|(path, v)| (path.to_string(), crate::yaml::to_string(v).into_bytes()))
+            .collect()
+    }
+
+    fn app(name: &str, path: &str) -> (String, Json) {
+        (
+            format!("argocd/application_{name}.yaml"),
+            json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                "metadata": {"name": name, "namespace": "argocd"}, "spec": {"source": {"path": path}}}),
+        )
+    }
+
+    fn namespace(name: &str, guarded: bool) -> Json {
+        let mut v = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+        if guarded {
+            v["metadata"]["annotations"] = json!({guard::SYNC_OPTIONS: "Prune=false,Delete=false"});
+        }
+        v
+    }
+
+    fn claim(namespace: &str, name: &str, class: &str, size: &str) -> Json {
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": class, "resources": {"requests": {"storage": size}}}})
+    }
+
+    fn tree(objects: Vec<(String, Json)>) -> Files {
+        let refs: Vec<(&str, Json)> = objects
+            .iter()
+            .map(|(p, v)| (p.as_str(), v.clone()))
+            .collect();
+        files(&refs)
+    }
+
+    fn pipeline(ns: &str, guarded: bool, class: &str, size: &str) -> Files {
+        tree(vec![
+            app("pipeline-p", "pipelines/p"),
+            (
+                format!("pipelines/p/{ns}/namespace_{ns}.yaml"),
+                namespace(ns, guarded),
+            ),
+            (
+                format!("pipelines/p/{ns}/persistentvolumeclaim_shared.yaml"),
+                claim(ns, "shared", class, size),
+            ),
+        ])
+    }
+
+    fn headlines(base: &Files, new: &Files) -> Vec<String> {
+        compare(base, new, "")
+            .data_at_risk
+            .iter()
+            .map(|r| format!("{} | {}", r.headline(), r.consequence))
+            .collect()
+    }
+
+    #[test]
+    fn a_renamed_namespace_renames_its_claims() {
+        let risks = headlines(
+            &pipeline("p-1-0", false, "efs", "1Gi"),
+            &pipeline("p", true, "efs", "1Gi"),
+        );
+        assert_eq!(
+            risks,
+            [
+                "renamed Namespace p-1-0 to p in pipeline-p | Argo CD deletes it with everything in it, claims and their data; `Namespace p` is created empty",
+                "renamed PersistentVolumeClaim p-1-0/shared to p/shared in pipeline-p | Argo CD deletes it, and its volume unless the volume's reclaim policy is `Retain`; `PersistentVolumeClaim p/shared` is a new, empty claim",
+            ]
+        );
+    }
+
+    fn renamed(base: &[(&str, &str)], new: &[(&str, &str)]) -> Vec<String> {
+        let claims =
+            |list: &[(&str, &str)]| {
+                let mut objects = vec![app("a", "a")];
+                objects.extend(list.iter().map(|(ns, name)| {
+                    (format!("a/{ns}/{name}.yaml"), claim(ns, name, "efs", "1Gi"))
+                }));
+                tree(objects)
+            };
+        compare(&claims(base), &claims(new), "")
+            .data_at_risk
+            .iter()
+            .map(|r| r.headline())
+            .collect()
+    }
+
+    #[test]
+    fn renames_are_paired_by_name_then_namespace_then_alone() {
+        assert_eq!(
+            renamed(
+                &[("x", "data"), ("x", "logs")],
+                &[("y", "logs"), ("x", "cache")]
+            ),
+            [
+                "renamed PersistentVolumeClaim x/data to x/cache in a",
+                "renamed PersistentVolumeClaim x/logs to y/logs in a",
+            ]
+        );
+        assert_eq!(
+            renamed(&[("x", "data")], &[("y", "other")]),
+            ["renamed PersistentVolumeClaim x/data to y/other in a"]
+        );
+        // Two gone, one new elsewhere: which one it replaces is not known.
+        assert_eq!(
+            renamed(&[("x", "data"), ("x", "logs")], &[("y", "other")]),
+            [
+                "removed PersistentVolumeClaim x/data in a",
+                "removed PersistentVolumeClaim x/logs in a",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_guarded_namespace_is_left_in_place() {
+        let mut new = pipeline("p", true, "efs", "1Gi");
+        new.retain(|path, _| path.starts_with("argocd/"));
+        let risks = headlines(&pipeline("p", true, "efs", "1Gi"), &new);
+        assert_eq!(
+            risks,
+            [
+                "removed Namespace p in pipeline-p | Argo CD leaves it in the cluster (`Prune=false`), out of sync, until it is deleted by hand",
+                "removed PersistentVolumeClaim p/shared in pipeline-p | Argo CD deletes it, and its volume unless the volume's reclaim policy is `Retain`",
+            ]
+        );
+    }
+
+    #[test]
+    fn when_the_application_goes_delete_false_is_what_counts() {
+        let mut base = pipeline("p", false, "efs", "1Gi");
+        let ns = "pipelines/p/p/namespace_p.yaml".to_string();
+        let mut v = namespace("p", false);
+        v["metadata"]["annotations"] = json!({guard::SYNC_OPTIONS: "Delete=false"});
+        base.insert(ns, crate::yaml::to_string(&v).into_bytes());
+        let r = compare(&base, &Files::new(), "");
+        let guarded: Vec<(&str, bool)> = r
+            .data_at_risk
+            .iter()
+            .map(|r| (r.key.kind.as_str(), r.guarded))
+            .collect();
+        assert_eq!(
+            guarded,
+            [("Namespace", true), ("PersistentVolumeClaim", false)]
+        );
+    }
+
+    #[test]
+    fn immutable_claim_fields_and_a_smaller_claim() {
+        let r = compare(
+            &pipeline("p", true, "efs", "20Gi"),
+            &pipeline("p", true, "gp3", "10Gi"),
+            "",
+        );
+        assert_eq!(r.data_at_risk.len(), 1);
+        assert_eq!(
+            r.data_at_risk[0].subject(true),
+            "`PersistentVolumeClaim p/shared` in `pipeline-p`: `spec.storageClassName`, `spec.resources.requests.storage` changed"
+        );
+        // Growing is allowed.
+        let grown = compare(
+            &pipeline("p", true, "efs", "1Gi"),
+            &pipeline("p", true, "efs", "1.5Gi"),
+            "",
+        );
+        assert!(grown.data_at_risk.is_empty(), "{:?}", grown.data_at_risk);
+    }
+
+    fn one(path: &str, v: Json) -> Files {
+        files(&[(path, v)])
+    }
+
+    #[test]
+    fn immutable_fields_of_workloads_and_services() {
+        let sts = |service: &str, size: &str| {
+            json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "t"},
+                "spec": {"serviceName": service, "replicas": 1, "selector": {"matchLabels": {"app": "db"}},
+                    "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"resources": {"requests": {"storage": size}}}}]}})
+        };
+        let r = compare(
+            &one("s.yaml", sts("db-headless", "10Gi")),
+            &one("s.yaml", sts("db", "20Gi")),
+            "",
+        );
+        assert_eq!(
+            r.data_at_risk[0].headline(),
+            "recreated StatefulSet t/db in (no application): `spec.volumeClaimTemplates`, `spec.serviceName` changed"
+        );
+        // Replicas may change.
+        let mut more = sts("db", "10Gi");
+        more["spec"]["replicas"] = json!(3);
+        assert!(
+            compare(&one("s.yaml", sts("db", "10Gi")), &one("s.yaml", more), "")
+                .data_at_risk
+                .is_empty()
+        );
+
+        let svc = |ip: Option<&str>| {
+            let mut v = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "t"}, "spec": {"ports": []}});
+            if let Some(ip) = ip {
+                v["spec"]["clusterIP"] = json!(ip);
+            }
+            v
+        };
+        let r = compare(
+            &one("s.yaml", svc(None)),
+            &one("s.yaml", svc(Some("None"))),
+            "",
+        );
+        assert_eq!(r.data_at_risk[0].fields, ["spec.clusterIP"]);
+    }
+
+    #[test]
+    fn a_hook_job_is_recreated_anyway() {
+        let job = |image: &str, hook: bool| {
+            let mut v = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "init", "namespace": "t"},
+                "spec": {"template": {"spec": {"containers": [{"name": "c", "image": image}]}}}});
+            if hook {
+                v["metadata"]["annotations"] = json!({"argocd.argoproj.io/hook": "PreSync"});
+            }
+            v
+        };
+        let plain = compare(
+            &one("j.yaml", job("a", false)),
+            &one("j.yaml", job("b", false)),
+            "",
+        );
+        assert_eq!(plain.data_at_risk[0].fields, ["spec.template"]);
+        let hook = compare(
+            &one("j.yaml", job("a", true)),
+            &one("j.yaml", job("b", true)),
+            "",
+        );
+        assert!(hook.data_at_risk.is_empty());
+    }
+
+    #[test]
+    fn a_removed_statefulset_keeps_its_claims_unless_told_otherwise() {
+        let sts = |policy: Option<&str>| {
+            let mut v = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "t"}, "spec": {}});
+            if let Some(p) = policy {
+                v["spec"]["persistentVolumeClaimRetentionPolicy"] = json!({"whenDeleted": p});
+            }
+            v
+        };
+        let consequence = |policy| {
+            compare(&one("s.yaml", sts(policy)), &Files::new(), "").data_at_risk[0]
+                .consequence
+                .clone()
+        };
+        assert_eq!(
+            consequence(None),
+            "Argo CD deletes it with its pods; its claims stay"
+        );
+        assert_eq!(consequence(Some("Delete")), "Argo CD deletes it with its pods, and its claims with them (`persistentVolumeClaimRetentionPolicy.whenDeleted: Delete`)");
+    }
+
+    #[test]
+    fn other_kinds_removed_are_no_risk() {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "t"}});
+        assert!(compare(&one("c.yaml", cm), &Files::new(), "")
+            .data_at_risk
+            .is_empty());
+    }
+
+    #[test]
+    fn a_claim_moved_to_another_application() {
+        let base = tree(vec![
+            app("a", "a"),
+            app("b", "b"),
+            ("a/c.yaml".into(), claim("t", "c", "efs", "1Gi")),
+        ]);
+        let new = tree(vec![
+            app("a", "a"),
+            app("b", "b"),
+            ("b/c.yaml".into(), claim("t", "c", "efs", "1Gi")),
+        ]);
+        assert_eq!(
+            headlines(&base, &new),
+            ["moved PersistentVolumeClaim t/c from a to b | `a` may prune it before `b` takes it over, which deletes it, and its volume unless the volume's reclaim policy is `Retain`"]
+        );
+    }
+}
