@@ -208,13 +208,13 @@ fn a_pipeline_named_like_a_reserved_namespace_must_set_its_own() {
             ("blueprints/argocd/blueprint.json", solo),
             ("blueprints/kube-system/blueprint.json", solo),
         ],
-        "error: pipeline `argocd` would run in namespace `argocd`, which belongs to Argo CD
+        "error: pipeline `argocd` would claim a reserved namespace: `argocd` is a namespace the platform runs in
   --> blueprints/argocd/blueprint.json
-  = hint: rename the pipeline's folder, or set `namespace` in its `pipeline.yaml`
+  = hint: give the pipeline another `namespace` in its `pipeline.yaml`, or rename its folder
 
-error: pipeline `kube-system` would run in namespace `kube-system`, which belongs to Kubernetes
+error: pipeline `kube-system` would claim a reserved namespace: `kube-system` is one of Kubernetes' own namespaces
   --> blueprints/kube-system/blueprint.json
-  = hint: rename the pipeline's folder, or set `namespace` in its `pipeline.yaml`
+  = hint: give the pipeline another `namespace` in its `pipeline.yaml`, or rename its folder
 
 build failed: 2 errors found
 ",

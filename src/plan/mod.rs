@@ -481,7 +481,7 @@ pub fn check_pipeline_namespaces(
             "pipeline `{}` would claim a reserved namespace: {why}",
             p.name
         ))
-        .hint("give the pipeline another `namespace` in its `pipeline.yaml`, or rename it");
+        .hint("give the pipeline another `namespace` in its `pipeline.yaml`, or rename its folder");
         out.push(match settings {
             Some(file) => d.in_file(file).pointer("/namespace"),
             None => d.in_file(&p.file),

@@ -166,21 +166,7 @@ fn plan_one(
         }
         (Some(tp), None) => (tp.namespaces.first().cloned().unwrap_or_default(), false),
         (None, Some(ns)) => (ns.clone(), true),
-        (None, None) => {
-            if let Some(owner) = reserved_owner(&p.name, &ws.settings.argocd.namespace) {
-                problems.push(
-                    Diagnostic::error(format!(
-                        "pipeline `{}` would run in namespace `{}`, which belongs to {owner}",
-                        p.name, p.name
-                    ))
-                    .in_file(&p.file)
-                    .hint(
-                        "rename the pipeline's folder, or set `namespace` in its `pipeline.yaml`",
-                    ),
-                );
-            }
-            (p.name.clone(), true)
-        }
+        (None, None) => (p.name.clone(), true),
     };
     if own {
         if let Some(clash) = tenants.iter().find(|t| t.namespaces.contains(&namespace)) {
@@ -336,18 +322,6 @@ fn plan_one(
     })
 }
 
-/// Who a namespace a pipeline must not name after itself belongs to: Kubernetes
-/// (`default`, `kube-*`) or Argo CD.
-fn reserved_owner(namespace: &str, argocd: &str) -> Option<&'static str> {
-    if namespace == "default" || namespace.starts_with("kube-") {
-        Some("Kubernetes")
-    } else if namespace == argocd {
-        Some("Argo CD")
-    } else {
-        None
-    }
-}
-
 /// The blueprint's `version` (a string or a number) as a label value.
 fn version_label(raw: &Json) -> Option<String> {
     match raw.get("version")? {
@@ -443,15 +417,6 @@ pub fn orchestrator_blueprint(raw: &Json) -> Json {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reserved_namespaces() {
-        assert_eq!(reserved_owner("kube-system", "argocd"), Some("Kubernetes"));
-        assert_eq!(reserved_owner("default", "argocd"), Some("Kubernetes"));
-        assert_eq!(reserved_owner("gitops", "gitops"), Some("Argo CD"));
-        assert_eq!(reserved_owner("argocd", "gitops"), None);
-        assert_eq!(reserved_owner("news-training", "argocd"), None);
-    }
 
     #[test]
     fn versions_become_label_values() {
