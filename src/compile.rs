@@ -224,7 +224,15 @@ pub fn build(
                 return Ok(());
             }
             check_problems.extend(checker.unit(&objects));
-            finish(unit::ARGOCD.to_string(), fingerprint, &objects, sink)?
+            match finish(unit::ARGOCD.to_string(), fingerprint, &objects, sink)? {
+                Ok(u) => u,
+                Err(too_big) => {
+                    check_problems.extend(too_big);
+                    c.diagnostics
+                        .extend(crate::diagnostic::collapse_repeats(check_problems));
+                    return Ok(());
+                }
+            }
         }
     };
     drop(facts);
@@ -257,21 +265,54 @@ fn build_unit(
     if problems.iter().any(|d| d.severity == Severity::Error) {
         return Ok(Built::CheckFailed(problems));
     }
-    Ok(Built::Fresh(finish(key, fingerprint, &objects, sink)?))
+    Ok(match finish(key, fingerprint, &objects, sink)? {
+        Ok(u) => Built::Fresh(u),
+        Err(too_big) => Built::CheckFailed(too_big),
+    })
 }
 
-/// Serialises a unit's objects, hands the files to the sink, keeps the facts.
+/// Serialises a unit's objects, hands the files to the sink, keeps the facts. An
+/// object over [`unit::MAX_OBJECT_BYTES`], or a unit over [`unit::MAX_UNIT_BYTES`], is
+/// a diagnostic, and nothing reaches the sink.
 fn finish(
     key: String,
     fingerprint: String,
     objects: &[Object],
     sink: &dyn Sink,
-) -> anyhow::Result<UnitOutput> {
+) -> anyhow::Result<Result<UnitOutput, Vec<Diagnostic>>> {
     // In parallel too: the Argo CD unit is built alone, after the others.
     let files: Vec<(String, Vec<u8>)> = objects
         .par_iter()
         .map(|o| (o.path.clone(), yaml::to_string(&o.value).into_bytes()))
         .collect();
+    let mut too_big: Vec<Diagnostic> = objects
+        .iter()
+        .zip(&files)
+        .filter(|(_, (_, bytes))| bytes.len() > unit::MAX_OBJECT_BYTES)
+        .map(|(o, (_, bytes))| {
+            o.diagnostic(format!(
+                "`{}` `{}` is {} bytes, over the limit of {} bytes for one object",
+                o.kind(),
+                o.name(),
+                bytes.len(),
+                unit::MAX_OBJECT_BYTES
+            ))
+            .hint("the API server stores objects of about 1.5 MiB at most, a ConfigMap's data 1 MiB; split the object or keep the data elsewhere")
+        })
+        .collect();
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum();
+    if total > unit::MAX_UNIT_BYTES {
+        too_big.push(
+            Diagnostic::error(format!(
+                "the objects of `{key}` are {total} bytes, over the limit of {} bytes for one tenant or pipeline",
+                unit::MAX_UNIT_BYTES
+            ))
+            .note(format!("{} objects", objects.len())),
+        );
+    }
+    if !too_big.is_empty() {
+        return Ok(Err(too_big));
+    }
     let facts = objects
         .par_iter()
         .zip(&files)
@@ -284,5 +325,5 @@ fn finish(
         objects: facts,
     };
     sink.unit(&unit, files)?;
-    Ok(unit)
+    Ok(Ok(unit))
 }

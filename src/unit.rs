@@ -33,6 +33,13 @@ pub enum UnitSpec<'a> {
     Pipeline(&'a PipelinePlan),
 }
 
+/// Largest file of one object kiln writes: above what Kubernetes stores for a ConfigMap.
+pub const MAX_OBJECT_BYTES: usize = 1024 * 1024;
+
+/// Largest output of one unit (a tenant with its pipelines, a pipeline of its own
+/// namespace, the cluster objects, the Argo CD objects).
+pub const MAX_UNIT_BYTES: usize = 64 * 1024 * 1024;
+
 impl UnitSpec<'_> {
     /// `cluster`, `tenant/<name>`, `pipeline/<name>`.
     pub fn key(&self) -> String {

@@ -318,3 +318,86 @@ build failed: 1 error found
     );
     assert!(!ws.join("crds").exists());
 }
+
+#[test]
+fn runaway_template_output_is_stopped_at_a_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    minimal_workspace(ws);
+    write_files(
+        ws,
+        &[(
+            "templates/objects/tenant/huge.yaml.j2",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge, namespace: acme}\ndata:\n  a: {% for i in range(200) %}{{ \"x\" * 100000 }}{% endfor %}\n",
+        )],
+    );
+    fails(
+        ws,
+        &["build"],
+        "error: the output of this template is over the limit of 4194304 bytes
+  --> templates/objects/tenant/huge.yaml.j2
+  = note: rendered for tenant `acme` (tenants/acme.yaml)
+  = hint: a template renders a few objects of at most 1 MiB each; look for a loop or a repeated string that runs away
+
+build failed: 1 error found
+",
+    );
+    write_files(
+        ws,
+        &[(
+            "templates/objects/tenant/huge.yaml.j2",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge, namespace: acme}\ndata:\n  a: {{ \"x\" * 1100000 }}\n",
+        )],
+    );
+    fails(
+        ws,
+        &["build"],
+        "error: `ConfigMap` `huge` is 1100084 bytes, over the limit of 1048576 bytes for one object
+  --> templates/objects/tenant/huge.yaml.j2
+  = note: ConfigMap `huge` → tenants/acme/workloads/acme/configmap_huge.yaml
+  = note: rendered for tenant `acme` (tenants/acme.yaml)
+  = hint: the API server stores objects of about 1.5 MiB at most, a ConfigMap's data 1 MiB; split the object or keep the data elsewhere
+
+build failed: 1 error found
+",
+    );
+    // Invalid output is quoted a line's start, never whole.
+    write_files(
+        ws,
+        &[(
+            "templates/objects/tenant/huge.yaml.j2",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge, namespace: acme}\ndata: {{ \"y\" * 500000 }}: b\n",
+        )],
+    );
+    let out = kiln(ws).arg("build").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.len() < 2_000, "{} bytes of stderr", stderr.len());
+    assert!(
+        stderr.contains(&format!(
+            "line 4 of the output: `data: \"{}…`",
+            "y".repeat(113)
+        )),
+        "{stderr}"
+    );
+    assert!(!ws.join("out").exists());
+}
+
+#[test]
+fn jobs_are_capped() {
+    let tmp = tempfile::tempdir().unwrap();
+    minimal_workspace(tmp.path());
+    let out = kiln(tmp.path())
+        .args(["-j", "100000", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: invalid value '100000' for '--jobs <N>': 100000 is not in 1..=256\n\nFor more information, try '--help'.\n"
+    );
+    kiln(tmp.path())
+        .args(["-j", "256", "check"])
+        .assert()
+        .success();
+}

@@ -21,6 +21,9 @@ use crate::emit::cache::{self, Previous};
 use crate::emit::journal::Recovered;
 use crate::emit::lock::{self, Access, Guard};
 
+/// Most threads `-j` may ask for: more only costs memory and start-up time.
+pub const MAX_JOBS: i64 = 256;
+
 /// kiln compiles tenant specs and pipeline blueprints into validated, deterministic
 /// Kubernetes and Argo CD manifests.
 #[derive(Debug, Parser)]
@@ -41,9 +44,11 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Number of threads (default: one per core); output is the same for any number
-    #[arg(short = 'j', long, global = true, value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Number of threads, 1 to 256 (default: one per core); output is the same for any
+    /// number
+    #[arg(short = 'j', long, global = true, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
+    pub jobs: Option<u16>,
 
     /// Print how long each stage took, on stderr
     #[arg(long, global = true)]
@@ -82,7 +87,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(n) = cli.jobs {
         let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(usize::from(n))
             .build_global();
     }
     if cli.format == Format::Markdown && !matches!(cli.command, Command::Diff(_)) {

@@ -16,6 +16,32 @@ use super::object::{self, Object, Provenance};
 /// Most instructions one template render may run: stops runaway loops.
 const FUEL: u64 = 20_000_000;
 
+/// Most bytes one template render may write: stops runaway output before it fills
+/// memory (one object kiln writes may be at most [`crate::unit::MAX_OBJECT_BYTES`]).
+pub const MAX_RENDERED_BYTES: usize = 4 * 1024 * 1024;
+
+/// A string that refuses to grow past a limit.
+struct Bounded {
+    text: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + buf.len() > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("over the output limit"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Builds the environment kiln renders with: strict undefined values (a typo is an
 /// error, not an empty string), every `{{ }}` written as a JSON value (which is YAML, so
 /// a value can never break the document's structure or turn `on` into a boolean),
@@ -115,11 +141,36 @@ pub fn render_one(
     problems: &mut Vec<Diagnostic>,
 ) {
     let env = &engine.env;
-    let rendered = env
-        .get_template(job.template)
-        .and_then(|t| t.render(job.context.clone()));
-    let text = match rendered {
-        Ok(text) => text,
+    let mut out = Bounded {
+        text: Vec::new(),
+        limit: MAX_RENDERED_BYTES,
+        over: false,
+    };
+    let rendered = env.get_template(job.template).and_then(|t| {
+        t.render_captured_to(job.context.clone(), &mut out)
+            .map(|_| ())
+    });
+    if out.over {
+        problems.push(
+            Diagnostic::error(format!(
+                "the output of this template is over the limit of {MAX_RENDERED_BYTES} bytes"
+            ))
+            .in_file(&job.provenance.template)
+            .hint("a template renders a few objects of at most 1 MiB each; look for a loop or a repeated string that runs away")
+            .note(job.provenance.describe()),
+        );
+        return;
+    }
+    let text = match rendered.map(|_| String::from_utf8(std::mem::take(&mut out.text))) {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => {
+            problems.push(
+                Diagnostic::error("the output of this template is not UTF-8")
+                    .in_file(&job.provenance.template)
+                    .note(job.provenance.describe()),
+            );
+            return;
+        }
         Err(e) => {
             // The error may sit in an imported or included template.
             let name = e
@@ -141,11 +192,11 @@ pub fn render_one(
     };
     let read = yaml::parse_stream(&text, &ReadOptions::default());
     for p in &read.problems {
-        let line_text = text
-            .lines()
-            .nth(p.span.line.saturating_sub(1) as usize)
-            .unwrap_or("")
-            .trim_end();
+        let line_text = shown_line(
+            text.lines()
+                .nth(p.span.line.saturating_sub(1) as usize)
+                .unwrap_or(""),
+        );
         problems.push(
             Diagnostic::error(format!(
                 "the output of this template is not valid: {}",
@@ -169,6 +220,20 @@ pub fn render_one(
             Err(d) => problems.push(*d),
         }
     }
+}
+
+/// Longest line of a template's output quoted in a diagnostic, in characters.
+const MAX_QUOTED_OUTPUT: usize = 120;
+
+/// A line of a template's output as a note shows it: credentials hidden, cut short.
+fn shown_line(line: &str) -> String {
+    let hidden = crate::secret::hide_line(line.trim_end());
+    let mut chars = hidden.chars();
+    let mut shown: String = chars.by_ref().take(MAX_QUOTED_OUTPUT).collect();
+    if chars.next().is_some() {
+        shown.push('…');
+    }
+    shown
 }
 
 /// A minijinja error as a diagnostic at the template's line.
