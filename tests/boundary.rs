@@ -401,3 +401,60 @@ fn jobs_are_capped() {
         .assert()
         .success();
 }
+
+#[test]
+fn image_references_and_mount_paths_are_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    minimal_workspace(ws);
+    write_files(
+        ws,
+        &[(
+            "tenants/acme.yaml",
+            "environment: dev\nservices:\n  trino:\n    image: {repository: ../../Evil}\n",
+        )],
+    );
+    fails(
+        ws,
+        &["check"],
+        "error: `registry.example.com/../../Evil:457` is not a valid image reference
+   --> kiln:templates/lib/pod.j2:40:7
+   |
+40 |       image: {{ svc.image }}
+   |       ^^^^^
+   = at: /spec/template/spec/containers/0/image
+   = note: Deployment `trino` → tenants/acme/workloads/acme/deployment_trino.yaml
+   = note: rendered for tenant `acme` (tenants/acme.yaml), service `trino` in namespace `acme`
+   = hint: an image is `[registry[:port]/]path[:tag][@sha256:<digest>]`: lower-case path components of letters and digits joined by `.`, `_`, `__` or `-`
+
+check failed: 1 error found
+",
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    common::copy_dir(&common::repo(), &ws);
+    let path = ws.join("blueprints/news-training/blueprint.json");
+    let text = fs::read_to_string(&path).unwrap().replace(
+        "\"container_name\": \"/data/shared\"",
+        "\"container_name\": \"/../../etc\"",
+    );
+    fs::write(&path, text).unwrap();
+    fails(
+        &ws,
+        &["check"],
+        "error: SharedFolder `/../../etc` is not a plain absolute path
+  --> blueprints/news-training/blueprint.json:7:7
+  |
+7 |       \"container_name\": \"/../../etc\",
+  |       ^^^^^^^^^^^^^^^^
+  = at: /nodes/0/container_name
+  = hint: a SharedFolder's `container_name` is the path it is mounted at, such as `/data/shared`: absolute, without `.` or `..` segments, `:` or control characters
+
+note: file is ignored; kiln builds the pipeline from `blueprint.json`, `pipeline.yaml` and `microservice/*.proto`
+  --> blueprints/sentiment-analysis/README.md
+
+check failed: 1 error found
+",
+    );
+}

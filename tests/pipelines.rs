@@ -360,7 +360,7 @@ fn shared_folders_must_be_absolute_and_connected() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains("error: SharedFolder `data` is not an absolute path\n"),
+        stderr.contains("error: SharedFolder `data` is not a plain absolute path\n"),
         "{stderr}"
     );
     assert!(

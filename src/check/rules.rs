@@ -134,6 +134,25 @@ fn is_env_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// What is wrong with a container's mount path, if anything.
+fn mount_path_problem(path: &str) -> Option<&'static str> {
+    if !path.starts_with('/') {
+        Some("it is not absolute")
+    } else if path.chars().any(char::is_control) {
+        Some("it holds a control character")
+    } else if path.contains(':') {
+        Some("it holds `:`")
+    } else if path
+        .split('/')
+        .skip(1)
+        .any(|seg| seg == ".." || seg == "." || seg.is_empty() && path != "/")
+    {
+        Some("it has an empty, `.` or `..` segment")
+    } else {
+        None
+    }
+}
+
 fn port_in_range(v: &Json) -> bool {
     v.as_i64().is_some_and(|p| (1..=65535).contains(&p))
 }
@@ -458,6 +477,26 @@ fn pod(spec: &Json, base: &str, out: &mut Vec<Finding>) {
             .enumerate()
         {
             let v = m["name"].as_str().unwrap_or("");
+            if let Some(problem) = m["mountPath"].as_str().and_then(mount_path_problem) {
+                out.push(
+                    finding(
+                        format!("{at}/volumeMounts/{i}/mountPath"),
+                        format!("container `{cname}` mounts volume `{v}` at a bad path: {problem}"),
+                    )
+                    .hint("a mount path is absolute, without `.` or `..` segments, `:` or control characters"),
+                );
+            }
+            if let Some(sub) = m["subPath"].as_str().filter(|p| !p.is_empty()) {
+                if sub.starts_with('/')
+                    || sub.split('/').any(|seg| seg == "..")
+                    || sub.chars().any(char::is_control)
+                {
+                    out.push(finding(
+                        format!("{at}/volumeMounts/{i}/subPath"),
+                        format!("container `{cname}` mounts a `subPath` of volume `{v}` that leaves the volume"),
+                    ));
+                }
+            }
             if !volumes.contains(v) && !claim_templates.contains(v) {
                 out.push(
                     finding(
@@ -894,7 +933,7 @@ mod tests {
         let c = json!({"name": "c", "image": "i:1",
             "ports": [{"name": "http", "containerPort": 70000}, {"name": "http", "containerPort": 80}, {"name": "Bad_Name", "containerPort": 81}],
             "readinessProbe": {"httpGet": {"port": "web", "path": "/"}},
-            "volumeMounts": [{"name": "cache", "mountPath": "/c"}],
+            "volumeMounts": [{"name": "cache", "mountPath": "/c"}, {"name": "cache", "mountPath": "/../../etc", "subPath": "../x"}],
             "env": [{"name": "1BAD", "value": "x"}, {"name": "BOTH", "value": "x", "valueFrom": {}}],
             "resources": {"requests": {"cpu": "2", "memory": "2 GB"}, "limits": {"cpu": "1"}}});
         let m = messages(deployment(c, json!([])));
@@ -905,6 +944,9 @@ mod tests {
                 "container `c` has two ports named `http`",
                 "the port name `Bad_Name` is invalid: at most 15 lower-case letters, digits and `-`, with a letter",
                 "the readinessProbe of container `c` uses port \"web\", which the container does not have",
+                "container `c` mounts volume `cache`, which the pod does not have",
+                "container `c` mounts volume `cache` at a bad path: it has an empty, `.` or `..` segment",
+                "container `c` mounts a `subPath` of volume `cache` that leaves the volume",
                 "container `c` mounts volume `cache`, which the pod does not have",
                 "`1BAD` is not a valid environment variable name",
                 "environment variable `BOTH` has both `value` and `valueFrom`",

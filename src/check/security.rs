@@ -233,6 +233,30 @@ fn pod(
     }
 }
 
+/// The reference grammar of container images (distribution/reference): an optional
+/// registry host and port, lower-case path components, an optional tag and digest.
+static IMAGE_REFERENCE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    let component = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+    let host = format!(r"(?:{component}(?:\.{component})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?");
+    let path_component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+    let tag = r"[\w][\w.-]{0,127}";
+    let digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+    regex::Regex::new(&format!(
+        r"^(?:{host}/)?{path_component}(?:/{path_component})*(?::{tag})?(?:@{digest})?$"
+    ))
+    .expect("a constant pattern compiles")
+});
+
+/// Whether a string is a well-formed image reference (its name at most 255 characters).
+pub fn is_image_reference(image: &str) -> bool {
+    let name = image.split('@').next().unwrap_or(image);
+    let name = match name.rsplit_once(':') {
+        Some((n, tag)) if !tag.contains('/') => n,
+        _ => name,
+    };
+    name.len() <= 255 && IMAGE_REFERENCE.is_match(image)
+}
+
 /// Splits an image reference into its name, tag and digest.
 pub fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
     let (rest, digest) = match image.split_once('@') {
@@ -252,6 +276,17 @@ fn image(c: &Json, at: &str, rules: &ImageRules, out: &mut Vec<Finding>) {
     };
     let (name, tag, digest) = split_image(image);
     let pointer = format!("{at}/image");
+    if !is_image_reference(image) {
+        out.push(finding(
+            pointer,
+            format!(
+                "`{}` is not a valid image reference",
+                crate::diagnostic::printable(image)
+            ),
+            "an image is `[registry[:port]/]path[:tag][@sha256:<digest>]`: lower-case path components of letters and digits joined by `.`, `_`, `__` or `-`",
+        ));
+        return;
+    }
     if tag.is_none() && digest.is_none() {
         out.push(finding(
             pointer.clone(),
@@ -490,6 +525,33 @@ mod tests {
             messages(d, &ImageRules::default())[0],
             "`everything` is not a security exception kiln knows"
         );
+    }
+
+    #[test]
+    fn image_references() {
+        for good in [
+            "nginx:1.27",
+            "docker.io/library/nginx:1.27",
+            "registry.example.com:5000/team/app_name/x-y:v1.2.3",
+            "ghcr.io/org/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "localhost/a__b:1",
+            "[::1]:5000/app:1",
+        ] {
+            assert!(is_image_reference(good), "{good}");
+        }
+        for bad in [
+            "../../Evil:1",
+            "registry.example.com/../evil:1",
+            "App:1",
+            "app:1\n",
+            "app\u{0}:1",
+            "app:",
+            "/app:1",
+            "app@sha256:short",
+            "",
+        ] {
+            assert!(!is_image_reference(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -259,14 +259,24 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
             );
             ok = false;
         }
-        if node_type == NodeType::SharedFolder && !name.starts_with('/') {
+        let plain_path = name.starts_with('/')
+            && !name.contains(':')
+            && !name.chars().any(char::is_control)
+            && name
+                .split('/')
+                .skip(1)
+                .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+        if node_type == NodeType::SharedFolder && !plain_path {
             diags.push(
                 located(
                     doc,
                     &format!("{at}/container_name"),
-                    Diagnostic::error(format!("SharedFolder `{name}` is not an absolute path")),
+                    Diagnostic::error(format!(
+                        "SharedFolder `{}` is not a plain absolute path",
+                        crate::diagnostic::printable(&name)
+                    )),
                 )
-                .hint("a SharedFolder's `container_name` is the path it is mounted at, such as `/data/shared`"),
+                .hint("a SharedFolder's `container_name` is the path it is mounted at, such as `/data/shared`: absolute, without `.` or `..` segments, `:` or control characters"),
             );
             ok = false;
         }
