@@ -106,6 +106,15 @@ fn words(key: &str) -> Vec<String> {
     out
 }
 
+/// Keys that name where a credential is kept, not the credential: `key`, `property`,
+/// `name` of a remote key or a Secret.
+pub fn is_reference_key(key: &str) -> bool {
+    matches!(
+        key,
+        "key" | "property" | "name" | "secretName" | "existingSecret" | "remoteKey" | "version"
+    )
+}
+
 /// Whether a value is wholly a reference to a secret kept elsewhere, or already hidden.
 pub fn is_reference(value: &str) -> bool {
     let v = value.trim().trim_matches(['"', '\'']);
@@ -173,8 +182,11 @@ static PARAMETER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?:^|[?&;,\s])([A-Za-z0-9_.\-]+)\s*=\s*([^&;,\s"'<>]+)"#)
         .expect("a constant pattern compiles")
 });
+/// An HTTP authorization scheme and its credentials: a token of at least 8 characters
+/// with a digit, a capital or a token punctuation mark, so prose (`basic
+/// authentication`, `token rotation`) is not taken for one.
 static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:bearer|basic|token|digest)\s+([A-Za-z0-9._~+/\-]{8,}=*)")
+    Regex::new(r"\b(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest)\s+([A-Za-z0-9._~+/\-]*[0-9A-Z._~+/\-][A-Za-z0-9._~+/\-]*=*)")
         .expect("a constant pattern compiles")
 });
 static AUTHORIZATION_HEADER: LazyLock<Regex> = LazyLock::new(|| {
@@ -226,7 +238,10 @@ pub fn find(text: &str) -> Vec<Found> {
         push(Shape::Authorization, c.get(1));
     }
     for c in AUTHORIZATION.captures_iter(text) {
-        push(Shape::Authorization, c.get(1));
+        push(
+            Shape::Authorization,
+            c.get(1).filter(|m| m.as_str().len() >= 8),
+        );
     }
     for c in TOKEN.captures_iter(text) {
         push(Shape::Token, c.get(1).or(c.get(2)).or(c.get(3)));
@@ -331,11 +346,47 @@ fn is_literal_line_value(value: &str) -> bool {
         || is_reference(v))
 }
 
+/// A `key: value` or `key=value` pair anywhere in a line (inside a flow mapping, a
+/// line that does not parse): the key, and the value up to the next separator.
+static INLINE_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"([A-Za-z0-9_.\-]+)["']?\s*[:=][ \t]*(["']?)([^,;&{}\[\]\s"']+)"#)
+        .expect("a constant pattern compiles")
+});
+
+/// Hides the values of the `key: value` pairs inside a line whose keys may name a
+/// credential.
+fn hide_inline(line: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut at = 0;
+    for c in INLINE_ENTRY.captures_iter(line) {
+        let (Some(key), Some(value)) = (c.get(1), c.get(3)) else {
+            continue;
+        };
+        let rest = line.get(value.start()..).unwrap_or("");
+        let reference = ["${", "$(", "{{"].iter().any(|r| rest.starts_with(r));
+        if !is_sensitive_key(key.as_str()) || reference || !is_literal_line_value(value.as_str()) {
+            continue;
+        }
+        out.push_str(line.get(at..value.start()).unwrap_or(""));
+        out.push_str(HIDDEN);
+        at = value.end();
+    }
+    if at == 0 {
+        return Cow::Borrowed(line);
+    }
+    out.push_str(line.get(at..).unwrap_or(""));
+    Cow::Owned(out)
+}
+
 /// A line of text (a quoted source line, a line of a config file) with every secret in
 /// it hidden: the value of a `key: value` / `key=value` entry whose key may name a
-/// credential, and every credential-shaped part.
+/// credential (at the start of the line or inside it), and every credential-shaped
+/// part.
 pub fn hide_line(line: &str) -> Cow<'_, str> {
-    let shapes = hide_shapes(line);
+    let shapes = match hide_shapes(line) {
+        Cow::Borrowed(l) => hide_inline(l),
+        Cow::Owned(l) => Cow::Owned(hide_inline(&l).into_owned()),
+    };
     let Some((key, range)) = line_entry(&shapes) else {
         return shapes;
     };
@@ -401,9 +452,14 @@ pub fn hide_json(key: Option<&str>, value: &serde_json::Value) -> serde_json::Va
         Json::Object(map) => Json::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let inner = if sensitive { key } else { Some(k.as_str()) };
-                    let inner = if is_sensitive_key(k) {
+                    let inner = if is_sensitive_key(k) || !sensitive {
                         Some(k.as_str())
+                    } else {
+                        key
+                    };
+                    // Where a credential is kept is not the credential.
+                    let inner = if is_reference_key(k) && v.is_string() {
+                        None
                     } else {
                         inner
                     };
@@ -525,6 +581,13 @@ mod tests {
             "curl -H 'authorization: Basic ***'"
         );
         assert_eq!(hidden("user=app&mode=fast"), "user=app&mode=fast");
+        for prose in [
+            "uses basic authentication and token rotation",
+            "Bearer tokens expire",
+            "digest algorithm",
+        ] {
+            assert_eq!(hidden(prose), prose);
+        }
     }
 
     #[test]
@@ -572,6 +635,12 @@ mod tests {
             ("  \"apiKey\": \"abc\",", "  \"apiKey\": \"***\","),
             ("- token: abc", "- token: ***"),
             ("password: \"unterminated", "password: \"***"),
+            ("db: {password: \"hunter2", "db: {password: \"***"),
+            ("# the old password: hunter2", "# the old password: ***"),
+            (
+                "db: {user: app, password: hunter2, port: 5}",
+                "db: {user: app, password: ***, port: 5}",
+            ),
             (
                 "  DATABASE_URL: postgres://a:b@c/d",
                 "  DATABASE_URL: postgres://a:***@c/d",
@@ -585,7 +654,6 @@ mod tests {
             "password: {key: a/b}",
             "password: ${PW}",
             "replicas: 3",
-            "# password: x is a comment",
         ] {
             assert_eq!(hide_line(line), line, "{line}");
         }
@@ -636,5 +704,12 @@ mod tests {
             json!({"db": {"dbPassword": {"value": "***"}, "url": "redis://:***@h"}, "n": 3})
         );
         assert_eq!(hide_json(Some("replicas"), &json!(3)), json!(3));
+        assert_eq!(
+            hide_json(
+                Some("credentials"),
+                &json!({"llm": {"key": "shared/llm/openai", "property": "apiKey"}})
+            ),
+            json!({"llm": {"key": "shared/llm/openai", "property": "apiKey"}})
+        );
     }
 }

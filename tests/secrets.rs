@@ -343,11 +343,29 @@ fn a_tenant_cannot_set_the_secret_store() {
             "environment: dev\noverrides:\n  dev:\n    secretStore: {prefix: dataplane/globex}\n",
         )],
         "error: a tenant cannot set `secretStore`
-  --> tenants/acme.yaml:4:27
+  --> tenants/acme.yaml:4:5
   |
 4 |     secretStore: {prefix: dataplane/globex}
-  |                           ^^^^^^^^^^^^^^^^
-  = at: /overrides/dev/secretStore/prefix
+  |     ^^^^^^^^^^^
+  = at: /overrides/dev/secretStore
+  = note: tenant `acme`
+  = hint: the secret store is the platform's: it is set in the catalog's `defaults` or an environment overlay, and reads only the tenant's own keys
+
+build failed: 1 error found
+",
+    );
+}
+
+#[test]
+fn a_tenant_cannot_remove_the_secret_store() {
+    refused(
+        &[("tenants/acme.yaml", "environment: dev\nsecretStore: null\n")],
+        "error: a tenant cannot set `secretStore`
+  --> tenants/acme.yaml:2:1
+  |
+2 | secretStore: null
+  | ^^^^^^^^^^^
+  = at: /secretStore
   = note: tenant `acme`
   = hint: the secret store is the platform's: it is set in the catalog's `defaults` or an environment overlay, and reads only the tenant's own keys
 
@@ -397,4 +415,35 @@ spec:
         stderr.ends_with("build failed: 3 errors found\n"),
         "{stderr}"
     );
+}
+
+/// A line that does not parse is quoted with its credentials hidden; prose that merely
+/// mentions an authorization scheme is not a credential.
+#[test]
+fn lines_that_do_not_parse_are_hidden_and_prose_is_not_a_credential() {
+    refused(
+        &[(
+            "tenants/acme.yaml",
+            "environment: dev\nconfig:\n  db: {user: app, password: \"Planted1\n",
+        )],
+        "error: invalid yaml: while scanning a quoted scalar, found unexpected end of stream
+  --> tenants/acme.yaml:3:29
+  |
+3 |   db: {user: app, password: \"***
+  |                             ^
+
+build failed: 1 error found
+",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    common::minimal_workspace(ws);
+    write_files(
+        ws,
+        &[(
+            "tenants/acme.yaml",
+            "environment: dev\ndescription: uses basic authentication and token rotation\nflags:\n  ontology: true\n",
+        )],
+    );
+    kiln(ws).arg("check").assert().success();
 }

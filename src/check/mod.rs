@@ -168,12 +168,23 @@ pub fn identities<'f>(objects: impl IntoIterator<Item = &'f ObjectFact>) -> Vec<
 /// keys under the tenant's prefix; it may not search the store (`dataFrom.find`).
 fn secret_scope(prefixes: &BTreeMap<&str, &[String]>, o: &Object) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let Some(tenant) = o.provenance.tenant.as_deref() else {
-        return out;
-    };
     if o.kind() != "ExternalSecret" || o.group() != "external-secrets.io" {
         return out;
     }
+    let Some(tenant) = o.provenance.tenant.as_deref() else {
+        // A pipeline of its own belongs to no tenant, and reads no secrets; the
+        // cluster templates are the platform's own.
+        if let Some(pipeline) = o.provenance.pipeline.as_deref() {
+            out.push(
+                o.diagnostic(format!(
+                    "pipeline `{pipeline}` has an ExternalSecret `{}`, and belongs to no tenant whose secrets it could read",
+                    o.name()
+                ))
+                .hint("give the pipeline a `tenant` in its `pipeline.yaml`: it then reads that tenant's keys through the tenant's store"),
+            );
+        }
+        return out;
+    };
     let prefixes = prefixes.get(tenant).copied().unwrap_or(&[]);
     let spec = &o.value["spec"];
     if spec.pointer("/secretStoreRef/kind").and_then(Json::as_str) == Some("ClusterSecretStore") {
@@ -291,6 +302,42 @@ mod tests {
         let facts: Vec<ObjectFact> = objects.iter().map(|o| o.fact(b"")).collect();
         ds.extend(identities(&facts));
         ds
+    }
+
+    #[test]
+    fn secret_scope_of_tenants_and_pipelines() {
+        let es = |kind: &str, key: &str| {
+            json!({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+                "metadata": {"name": "e", "namespace": "acme"},
+                "spec": {"secretStoreRef": {"name": "s", "kind": kind},
+                    "data": [{"secretKey": "A", "remoteRef": {"key": key}}]}})
+        };
+        let prefixes = vec!["dataplane/acme/".to_string()];
+        let by_tenant: BTreeMap<&str, &[String]> = [("acme", prefixes.as_slice())].into();
+        let messages = |v: Json, p: &Provenance| -> Vec<String> {
+            let o = from_document(v, p, 0).unwrap();
+            secret_scope(&by_tenant, &o)
+                .into_iter()
+                .map(|d| d.message)
+                .collect()
+        };
+        assert!(messages(es("SecretStore", "dataplane/acme/db"), &provenance()).is_empty());
+        assert_eq!(
+            messages(es("ClusterSecretStore", "dataplane/globex/db"), &provenance()),
+            [
+                "ExternalSecret `e` of tenant `acme` reads through a ClusterSecretStore",
+                "remote key `dataplane/globex/db` is outside tenant `acme`'s keys, `dataplane/acme/*`",
+            ]
+        );
+        let pipeline = Provenance {
+            tenant: None,
+            pipeline: Some("p".into()),
+            ..provenance()
+        };
+        assert_eq!(
+            messages(es("SecretStore", "x"), &pipeline),
+            ["pipeline `p` has an ExternalSecret `e`, and belongs to no tenant whose secrets it could read"]
+        );
     }
 
     #[test]

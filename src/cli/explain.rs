@@ -362,6 +362,13 @@ fn all_values(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
 /// The key that decides whether a value at these tokens is hidden: the first that may
 /// name a credential, else the last.
 fn key_of(tokens: &[String]) -> Option<&str> {
+    // Where a credential is kept (`/credentials/llm/key`) is not the credential.
+    if tokens
+        .last()
+        .is_some_and(|t| crate::secret::is_reference_key(t))
+    {
+        return None;
+    }
     tokens
         .iter()
         .find(|t| crate::secret::is_sensitive_key(t))

@@ -533,29 +533,31 @@ pub fn describe_prefixes(prefixes: &[String]) -> String {
 
 /// The secret store is the platform's: no tenant layer may set it, and every remote key
 /// a tenant names is under its own prefix, so no tenant reads another's secrets.
-fn check_secret_scope(plan: &TenantPlan, out: &mut Vec<Diagnostic>) {
-    let tenant_layer = |origin: Origin| {
-        plan.layers
-            .get(origin.layer)
-            .is_some_and(|l| matches!(l.kind, LayerKind::Tenant | LayerKind::TenantOverride(_)))
-    };
-    if let Some(store) = plan.merged.get("secretStore") {
-        let mut set_by_tenant = Vec::new();
-        collect_origins(store, "/secretStore", &mut set_by_tenant);
-        if let Some((pointer, origin)) = set_by_tenant.into_iter().find(|(_, o)| tenant_layer(*o)) {
+fn check_secret_scope(plan: &TenantPlan, out: &mut Vec<Diagnostic>) -> bool {
+    let mut tenant_set_store = false;
+    // Any mention in a tenant layer, `null` included.
+    for (i, layer) in plan.layers.iter().enumerate() {
+        if !matches!(layer.kind, LayerKind::Tenant | LayerKind::TenantOverride(_)) {
+            continue;
+        }
+        if let Some(entry) = layer.root.entry("secretStore") {
             out.push(
                 plan.at_origin(
-                    origin,
-                    &pointer,
+                    Origin {
+                        layer: i,
+                        span: entry.key_span,
+                    },
+                    "/secretStore",
                     Diagnostic::error("a tenant cannot set `secretStore`"),
                 )
                 .hint("the secret store is the platform's: it is set in the catalog's `defaults` or an environment overlay, and reads only the tenant's own keys")
                 .note(format!("tenant `{}`", plan.name)),
             );
+            tenant_set_store = true;
         }
     }
     let Some(MValue::Map(credentials)) = plan.merged.get("credentials").map(|c| &c.value) else {
-        return;
+        return tenant_set_store;
     };
     for (name, c) in credentials {
         let Some(key) = c.get("key") else { continue };
@@ -580,29 +582,13 @@ fn check_secret_scope(plan: &TenantPlan, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-}
-
-fn collect_origins(node: &MNode, pointer: &str, out: &mut Vec<(String, Origin)>) {
-    out.push((pointer.to_string(), node.origin));
-    match &node.value {
-        MValue::Map(m) => {
-            for (k, v) in m {
-                collect_origins(v, &format!("{pointer}/{}", escape_token(k)), out);
-            }
-        }
-        MValue::List(items) => {
-            for (i, v) in items.iter().enumerate() {
-                collect_origins(v, &format!("{pointer}/{i}"), out);
-            }
-        }
-        MValue::Leaf(_) => {}
-    }
+    tenant_set_store
 }
 
 /// Checks that need the merged values.
 fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    check_secret_scope(plan, &mut out);
+    let tenant_set_store = check_secret_scope(plan, &mut out);
     for (name, (on, origin)) in &plan.flags {
         if !on {
             continue;
@@ -686,7 +672,7 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
             && store
                 .and_then(|s| s.get("vault"))
                 .is_some_and(Json::is_object);
-        if !svc.credentials.is_empty() && !has_store {
+        if !svc.credentials.is_empty() && !has_store && !tenant_set_store {
             let mut d = catalog_at("/credentials");
             d.message = format!(
                 "service `{name}` reads credentials, and no layer sets `secretStore.name` and `secretStore.vault`"
