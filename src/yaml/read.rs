@@ -88,6 +88,19 @@ pub fn parse_stream(text: &str, options: &ReadOptions) -> ReadResult {
             Some("this is a bug in kiln's yaml library; please report it with the file".into()),
         );
     }
+    // The parser places the end of a file without a final line feed on a line after
+    // it: such problems are shown at the end of the last line.
+    let lines = text.split('\n').count() as u32;
+    let last_len = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32;
+    for p in &mut reader.problems {
+        if p.span.line > lines {
+            p.span = Span {
+                line: lines,
+                col: last_len + 1,
+                len: 1,
+            };
+        }
+    }
     ReadResult {
         documents: reader.documents,
         problems: reader.problems,
@@ -100,8 +113,12 @@ const BOM: char = '\u{feff}';
 /// tab, line feed and carriage return, a byte order mark past the start, or one of the
 /// two code points YAML excludes.
 pub fn is_unreadable(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-        || matches!(c, BOM | '\u{fffe}' | '\u{ffff}')
+    is_refused_control(c) || matches!(c, BOM | '\u{fffe}' | '\u{ffff}')
+}
+
+/// A control character other than tab, line feed and carriage return.
+fn is_refused_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// The first character of `text` (after a leading byte order mark) that kiln does not
@@ -109,10 +126,18 @@ pub fn is_unreadable(c: char) -> bool {
 pub fn unreadable_character(text: &str) -> Option<ReadProblem> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
     let (mut line, mut col) = (1u32, 1u32);
-    for c in text.chars() {
-        if is_unreadable(c) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // A carriage return alone ends a line for YAML but not for anything that shows
+        // the file's lines, so positions would disagree.
+        let lone_cr = c == '\r' && chars.peek() != Some(&'\n');
+        if is_unreadable(c) || lone_cr {
             let shown = c.escape_unicode();
             let (message, hint) = match c {
+                '\r' => (
+                    format!("unexpected carriage return `{shown}` without a line feed"),
+                    "end lines with a line feed (or carriage return and line feed): kiln does not read a carriage return alone",
+                ),
                 BOM => (
                     format!("unexpected byte order mark `{shown}`"),
                     "a byte order mark may only start the file: remove this one",
@@ -518,7 +543,7 @@ impl<'l> Reader<'l> {
         let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
         let control = match value {
             Value::Str(s) if !self.options.escaped_controls => {
-                s.chars().find(|&c| is_unreadable(c))
+                s.chars().find(|&c| is_refused_control(c))
             }
             _ => None,
         };
@@ -1185,6 +1210,38 @@ mod tests {
         assert_eq!(p.message, "unexpected character `\\u{ffff}`");
         // Tab, line feed and carriage return are text.
         assert_eq!(one("a:\t\"x\ty\"\r\n").to_json()["a"], "x\ty");
+    }
+
+    // Found by tests/properties.rs: a carriage return alone ended a line for the parser
+    // but not for the quoted source line; the end of a file without a final line feed
+    // was placed on a line after it.
+    #[test]
+    fn a_carriage_return_alone_is_refused() {
+        let p = refusal("a: 1\rb: 2\n");
+        assert_eq!(
+            p.message,
+            "unexpected carriage return `\\u{d}` without a line feed"
+        );
+        assert_eq!((p.span.line, p.span.col), (1, 5));
+        assert!(read("a: 1\r\nb: 2\r\n").problems.is_empty());
+    }
+
+    #[test]
+    fn the_end_of_the_file_is_on_its_last_line() {
+        let p = refusal("{");
+        assert_eq!((p.span.line, p.span.col), (1, 2));
+        let p = refusal("a:\n  - [x");
+        assert_eq!((p.span.line, p.span.col), (2, 7));
+    }
+
+    // Found by tests/properties.rs: a byte order mark written as an escape is no
+    // control character, and is kept.
+    #[test]
+    fn escaped_format_characters_are_kept() {
+        assert_eq!(
+            one("a: \"\\ufeff\\u200b\"\n").to_json()["a"],
+            "\u{feff}\u{200b}"
+        );
     }
 
     #[test]
