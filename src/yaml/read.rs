@@ -88,19 +88,6 @@ pub fn parse_stream(text: &str, options: &ReadOptions) -> ReadResult {
             Some("this is a bug in kiln's yaml library; please report it with the file".into()),
         );
     }
-    // The parser places the end of a file without a final line feed on a line after
-    // it: such problems are shown at the end of the last line.
-    let lines = text.split('\n').count() as u32;
-    let last_len = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32;
-    for p in &mut reader.problems {
-        if p.span.line > lines {
-            p.span = Span {
-                line: lines,
-                col: last_len + 1,
-                len: 1,
-            };
-        }
-    }
     ReadResult {
         documents: reader.documents,
         problems: reader.problems,
@@ -209,6 +196,8 @@ struct Reader<'l> {
     /// from which the next scalar is found without a scan from the start.
     source: &'l str,
     cursor: (usize, usize),
+    /// The number of lines of the text, and the length of the last one.
+    end: (u32, u32),
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     alias_nodes: usize,
@@ -223,6 +212,10 @@ impl<'l> Reader<'l> {
             options,
             source,
             cursor: (0, 0),
+            end: (
+                source.split('\n').count() as u32,
+                source.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32,
+            ),
             stack: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
@@ -271,7 +264,7 @@ impl<'l> Reader<'l> {
             let (event, mark) = match parser.next_token() {
                 Ok(next) => next,
                 Err(e) => {
-                    let span = span_at(e.marker(), 1);
+                    let span = self.span_at(e.marker(), 1);
                     self.fatal(span, format!("invalid yaml: {}", e.info()), None);
                     return;
                 }
@@ -286,7 +279,7 @@ impl<'l> Reader<'l> {
                     let len = self
                         .quoted_len(&mark, style)
                         .unwrap_or_else(|| scalar_len(&text, style));
-                    let span = span_at(&mark, len);
+                    let span = self.span_at(&mark, len);
                     if let Some(node) = self.scalar(text, style, tag.as_ref(), span) {
                         self.finish(node, anchor);
                     }
@@ -295,7 +288,7 @@ impl<'l> Reader<'l> {
                     if self.open(&mark, tag.as_ref(), "tag:yaml.org,2002:seq") {
                         self.stack.push(Frame::Seq {
                             items: Vec::new(),
-                            span: span_at(&mark, 1),
+                            span: self.span_at(&mark, 1),
                             anchor,
                         });
                     }
@@ -304,7 +297,7 @@ impl<'l> Reader<'l> {
                     if self.open(&mark, tag.as_ref(), "tag:yaml.org,2002:map") {
                         self.stack.push(Frame::Map {
                             entries: Vec::new(),
-                            span: span_at(&mark, 1),
+                            span: self.span_at(&mark, 1),
                             anchor,
                             key: None,
                             repeated: false,
@@ -335,6 +328,24 @@ impl<'l> Reader<'l> {
                     }
                 }
             }
+        }
+    }
+
+    /// The place of `mark`, 1-based. The parser places the end of a file without a
+    /// final line feed on a line after it: that is shown at the end of the last line.
+    fn span_at(&self, mark: &Marker, len: usize) -> Span {
+        let (lines, last_len) = self.end;
+        if mark.line() as u32 > lines {
+            return Span {
+                line: lines,
+                col: last_len + 1,
+                len: 1,
+            };
+        }
+        Span {
+            line: mark.line() as u32,
+            col: mark.col() as u32 + 1,
+            len: len as u32,
         }
     }
 
@@ -412,7 +423,7 @@ impl<'l> Reader<'l> {
 
     /// Checks a collection start: depth, tag, and that it is not a mapping key.
     fn open(&mut self, mark: &Marker, tag: Option<&Tag>, allowed_tag: &str) -> bool {
-        let span = span_at(mark, 1);
+        let span = self.span_at(mark, 1);
         if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
             self.fatal(
                 span,
@@ -446,7 +457,7 @@ impl<'l> Reader<'l> {
     }
 
     fn alias(&mut self, id: usize, mark: Marker) {
-        let span = span_at(&mark, 1);
+        let span = self.span_at(&mark, 1);
         let Some(node) = self.anchors.get(&id) else {
             self.fatal(span, "alias refers to an unknown anchor".into(), None);
             return;
@@ -622,14 +633,6 @@ impl<'l> Reader<'l> {
                 Some("remove one of them; yaml does not allow a key twice in one mapping".into()),
             );
         }
-    }
-}
-
-fn span_at(mark: &Marker, len: usize) -> Span {
-    Span {
-        line: mark.line() as u32,
-        col: mark.col() as u32 + 1,
-        len: len as u32,
     }
 }
 
@@ -1232,6 +1235,9 @@ mod tests {
         assert_eq!((p.span.line, p.span.col), (1, 2));
         let p = refusal("a:\n  - [x");
         assert_eq!((p.span.line, p.span.col), (2, 7));
+        // Nodes too: an empty key at the end (found by the long run).
+        let n = one("? ");
+        assert_eq!((n.span.line, n.span.col), (1, 3));
     }
 
     // Found by tests/properties.rs: a byte order mark written as an escape is no

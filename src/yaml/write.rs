@@ -223,6 +223,10 @@ pub(crate) fn is_plain_safe(s: &str) -> bool {
     if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) {
         return false;
     }
+    // At the start of a line, `...` ends the document (`---` starts with `-`, above).
+    if s.starts_with("...") {
+        return false;
+    }
     // Printable ASCII only (no control or non-ASCII characters), and no `: ` or ` #`.
     let mut prev = 0u8;
     for &c in b {
@@ -509,6 +513,19 @@ mod tests {
         assert_eq!(round_trip(&v), v);
         let fits = "k".repeat(LONGEST_IMPLICIT_KEY);
         assert_eq!(to_string(&json!({ &fits: 1 })), format!("{fits}: 1\n"));
+    }
+
+    // Found by the long run of tests/properties.rs: `... -` written plain as a
+    // document or a top-level key ended the document.
+    #[test]
+    fn document_markers_are_quoted() {
+        for s in ["... -", "...", "--- x", "---"] {
+            assert!(!is_plain_safe(s), "{s}");
+            let v = json!({ s: s });
+            assert_eq!(round_trip(&v), v);
+            assert_eq!(round_trip(&json!(s)), json!(s));
+        }
+        assert!(is_plain_safe("a..."));
     }
 
     #[test]
