@@ -97,7 +97,11 @@ impl Compilation {
 /// Loads, validates and plans; with `Until::Check`, also builds every unit and checks
 /// it, keeping nothing but the objects' facts.
 pub fn compile(root: &Path, until: Until) -> anyhow::Result<Compilation> {
-    let sources = load::load(root)?;
+    compile_sources(load::load(root)?, until)
+}
+
+/// [`compile`] on a workspace already read into memory.
+pub fn compile_sources(sources: Sources, until: Until) -> anyhow::Result<Compilation> {
     let mut diagnostics = Diagnostics::new();
     diagnostics.extend(sources.problems.iter().cloned());
     let mut c = Compilation {

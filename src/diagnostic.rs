@@ -317,7 +317,7 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn is_unprintable(c: char) -> bool {
-    (c.is_control() && c != '\t')
+    c.is_control()
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
@@ -368,7 +368,12 @@ fn quote(line: &str, col: usize, len: usize, is_secret: bool) -> Quoted {
     let mut caret_width = 0;
     for (i, c) in chars.iter().enumerate() {
         let mut one = String::new();
-        push_printable(&mut one, *c);
+        // A tab in a quoted line is shown as it is, so the caret lines up under it.
+        if *c == '\t' {
+            one.push('\t');
+        } else {
+            push_printable(&mut one, *c);
+        }
         if i < start {
             pad.extend(one.chars().map(|c| if c == '\t' { '\t' } else { ' ' }));
         } else if i < start + width {

@@ -22,6 +22,8 @@ impl Document {
             return None;
         }
         let line = self.text.lines().nth(span.line as usize - 1)?;
+        // Columns count from after a leading byte order mark.
+        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
         let token: String = line
             .chars()
             .skip(span.col as usize - 1)
@@ -62,6 +64,21 @@ pub struct PipelineDocuments {
 }
 
 pub fn parse(sources: &Sources, diags: &mut Diagnostics) -> Parsed {
+    // Templates and protos are not YAML, but are text all the same.
+    let texts = sources
+        .templates
+        .values()
+        .chain(sources.blueprints.iter().flat_map(|b| b.protos.values()));
+    for file in texts {
+        if let Some(p) = yaml::unreadable_character(&file.text) {
+            diags.push(
+                Diagnostic::error(p.message)
+                    .in_file(&file.path)
+                    .at(p.span)
+                    .hint_opt(p.hint),
+            );
+        }
+    }
     let options = ReadOptions::default();
     let one = |f: &SourceFile, diags: &mut Diagnostics| parse_document(f, &options, diags);
     Parsed {
@@ -200,4 +217,69 @@ pub fn parse_document(
         root,
         text: file.text.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::BlueprintSource;
+
+    fn file(path: &str, text: &str) -> SourceFile {
+        SourceFile {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn tokens_are_quoted_from_after_a_byte_order_mark() {
+        let mut diags = Diagnostics::new();
+        let f = file("t.yaml", "\u{feff}replicas: three\n");
+        let doc = parse_document(&f, &ReadOptions::default(), &mut diags).unwrap();
+        let span = doc.root.get("replicas").unwrap().span;
+        assert_eq!(doc.text_at(span).as_deref(), Some("three"));
+    }
+
+    #[test]
+    fn control_characters_in_templates_and_protos_are_refused() {
+        let mut sources = Sources::default();
+        sources.templates.insert(
+            "objects/x.yaml.j2".into(),
+            file("templates/objects/x.yaml.j2", "a: 1\n{{ x }}\u{7}\n"),
+        );
+        sources.blueprints.push(BlueprintSource {
+            name: "p".into(),
+            blueprint: None,
+            settings: None,
+            protos: [(
+                "m".to_string(),
+                file("blueprints/p/microservice/m.proto", "message M {}\0"),
+            )]
+            .into(),
+        });
+        let mut diags = Diagnostics::new();
+        parse(&sources, &mut diags);
+        let found: Vec<_> = diags
+            .sorted()
+            .into_iter()
+            .map(|d| (d.file.unwrap(), d.line, d.column, d.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "blueprints/p/microservice/m.proto".to_string(),
+                    Some(1),
+                    Some(13),
+                    "unexpected control character `\\u{0}`".to_string()
+                ),
+                (
+                    "templates/objects/x.yaml.j2".to_string(),
+                    Some(2),
+                    Some(8),
+                    "unexpected control character `\\u{7}`".to_string()
+                ),
+            ]
+        );
+    }
 }

@@ -10,5 +10,8 @@ mod read;
 mod write;
 
 pub use node::{Entry, Node, Span, Value};
-pub use read::{parse_stream, ReadOptions, ReadProblem, ReadResult};
+pub use read::{
+    escape_controls, is_unreadable, parse_stream, unreadable_character, ReadOptions, ReadProblem,
+    ReadResult,
+};
 pub use write::to_string;

@@ -103,7 +103,10 @@ impl Node {
         }
     }
 
-    /// Converts to JSON. Mappings become objects with the keys in sorted order.
+    /// Converts to JSON. Mappings become objects with the keys in sorted order. The
+    /// reader refuses NaN and infinities (JSON has neither), so a tree it gave back
+    /// without a fatal problem converts whole; only a tree made otherwise could lose
+    /// such a float (to null).
     pub fn to_json(&self) -> serde_json::Value {
         match &self.value {
             Value::Null => serde_json::Value::Null,

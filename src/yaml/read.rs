@@ -1,6 +1,12 @@
 //! Reads a YAML stream into [`Node`] trees, with positions, duplicate-key detection, a
 //! nesting limit, a budget on alias expansion (alias bombs), and a check that every plain
 //! scalar means the same under YAML 1.1 and YAML 1.2.
+//!
+//! Only text is read: a leading byte order mark is skipped, and a control character
+//! other than tab, line feed and carriage return is refused wherever it stands (written
+//! as an escape in a double-quoted string too, unless [`ReadOptions`] allows that).
+//! Every value read is one that JSON can hold: NaN, infinities and integers beyond 64
+//! bits are refused, never turned into something else.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -21,6 +27,9 @@ pub struct ReadOptions {
     /// Report plain scalars whose meaning differs between YAML 1.1 and 1.2 (off for
     /// JSON files, whose strings are always quoted).
     pub yaml11_check: bool,
+    /// Accept control characters that a double-quoted string writes as escapes
+    /// (`"\u001b"`): off for kiln's inputs, on for reading back what kiln wrote.
+    pub escaped_controls: bool,
 }
 
 impl Default for ReadOptions {
@@ -29,12 +38,15 @@ impl Default for ReadOptions {
             max_depth: 64,
             max_alias_nodes: 10_000,
             yaml11_check: true,
+            escaped_controls: false,
         }
     }
 }
 
-/// A problem found while reading. Fatal problems stop the read; the others (ambiguous
-/// scalars, duplicate keys) are collected and the read goes on.
+/// A problem found while reading. A fatal problem makes the documents unusable: syntax
+/// errors and limits stop the read there, a value kiln cannot hold (a control
+/// character, NaN, …) lets it go on to report the others. The other problems
+/// (ambiguous scalars, duplicate keys) leave the documents usable.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReadProblem {
     pub span: Span,
@@ -59,7 +71,15 @@ impl ReadResult {
 
 /// Parses every document of a YAML stream. JSON is read the same way (it is YAML).
 pub fn parse_stream(text: &str, options: &ReadOptions) -> ReadResult {
-    let mut reader = Reader::new(options);
+    if let Some(problem) = unreadable_character(text) {
+        return ReadResult {
+            documents: Vec::new(),
+            problems: vec![problem],
+        };
+    }
+    // Columns count the characters after the mark, as editors show them.
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let mut reader = Reader::new(options, text);
     let outcome = catch_unwind(AssertUnwindSafe(|| reader.run(text)));
     if outcome.is_err() {
         reader.fatal(
@@ -72,6 +92,85 @@ pub fn parse_stream(text: &str, options: &ReadOptions) -> ReadResult {
         documents: reader.documents,
         problems: reader.problems,
     }
+}
+
+const BOM: char = '\u{feff}';
+
+/// Whether `c` may not appear in kiln's input text: a control character other than
+/// tab, line feed and carriage return, a byte order mark past the start, or one of the
+/// two code points YAML excludes.
+pub fn is_unreadable(c: char) -> bool {
+    is_refused_control(c) || matches!(c, BOM | '\u{fffe}' | '\u{ffff}')
+}
+
+/// A control character other than tab, line feed and carriage return.
+fn is_refused_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The first character of `text` (after a leading byte order mark) that kiln does not
+/// read, as a fatal problem at its line and column.
+pub fn unreadable_character(text: &str) -> Option<ReadProblem> {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let (mut line, mut col) = (1u32, 1u32);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // A carriage return alone ends a line for YAML but not for anything that shows
+        // the file's lines, so positions would disagree.
+        let lone_cr = c == '\r' && chars.peek() != Some(&'\n');
+        if is_unreadable(c) || lone_cr {
+            let shown = c.escape_unicode();
+            let (message, hint) = match c {
+                '\r' => (
+                    format!("unexpected carriage return `{shown}` without a line feed"),
+                    "end lines with a line feed (or carriage return and line feed): kiln does not read a carriage return alone",
+                ),
+                BOM => (
+                    format!("unexpected byte order mark `{shown}`"),
+                    "a byte order mark may only start the file: remove this one",
+                ),
+                c if c.is_control() => (
+                    format!("unexpected control character `{shown}`"),
+                    "remove it: tab, line feed and carriage return are the only control characters kiln reads",
+                ),
+                _ => (
+                    format!("unexpected character `{shown}`"),
+                    "remove it: yaml does not allow it in a file",
+                ),
+            };
+            return Some(ReadProblem {
+                span: Span { line, col, len: 1 },
+                pointer: None,
+                message,
+                hint: Some(hint.to_string()),
+                fatal: true,
+            });
+        }
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
+    }
+    None
+}
+
+/// `s` with every character that [`is_unreadable`] refuses, and tab and line breaks,
+/// written as an escape (`\u{1b}`), for showing user text in a message.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() || is_unreadable(c)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() || is_unreadable(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 enum Frame {
@@ -93,6 +192,12 @@ enum Frame {
 
 struct Reader<'l> {
     options: &'l ReadOptions,
+    /// The text being read, and a place in it (a character index and its byte offset)
+    /// from which the next scalar is found without a scan from the start.
+    source: &'l str,
+    cursor: (usize, usize),
+    /// The number of lines of the text, and the length of the last one.
+    end: (u32, u32),
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     alias_nodes: usize,
@@ -102,9 +207,15 @@ struct Reader<'l> {
 }
 
 impl<'l> Reader<'l> {
-    fn new(options: &'l ReadOptions) -> Self {
+    fn new(options: &'l ReadOptions, source: &'l str) -> Self {
         Reader {
             options,
+            source,
+            cursor: (0, 0),
+            end: (
+                source.split('\n').count() as u32,
+                source.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32,
+            ),
             stack: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
@@ -128,10 +239,22 @@ impl<'l> Reader<'l> {
     fn problem(&mut self, span: Span, pointer: String, message: String, hint: Option<String>) {
         self.problems.push(ReadProblem {
             span,
-            pointer: Some(pointer),
+            pointer: Some(escape_controls(&pointer).into_owned()),
             message,
             hint,
             fatal: false,
+        });
+    }
+
+    /// A value kiln cannot hold: the documents are unusable, and the read goes on to
+    /// report the other problems.
+    fn unusable(&mut self, span: Span, pointer: String, message: String, hint: String) {
+        self.problems.push(ReadProblem {
+            span,
+            pointer: Some(escape_controls(&pointer).into_owned()),
+            message,
+            hint: Some(hint),
+            fatal: true,
         });
     }
 
@@ -141,7 +264,7 @@ impl<'l> Reader<'l> {
             let (event, mark) = match parser.next_token() {
                 Ok(next) => next,
                 Err(e) => {
-                    let span = span_at(e.marker(), 1);
+                    let span = self.span_at(e.marker(), 1);
                     self.fatal(span, format!("invalid yaml: {}", e.info()), None);
                     return;
                 }
@@ -153,7 +276,10 @@ impl<'l> Reader<'l> {
                 Event::DocumentEnd => {}
                 Event::Alias(id) => self.alias(id, mark),
                 Event::Scalar(text, style, anchor, tag) => {
-                    let span = span_at(&mark, scalar_len(&text, style));
+                    let len = self
+                        .quoted_len(&mark, style)
+                        .unwrap_or_else(|| scalar_len(&text, style));
+                    let span = self.span_at(&mark, len);
                     if let Some(node) = self.scalar(text, style, tag.as_ref(), span) {
                         self.finish(node, anchor);
                     }
@@ -162,7 +288,7 @@ impl<'l> Reader<'l> {
                     if self.open(&mark, tag.as_ref(), "tag:yaml.org,2002:seq") {
                         self.stack.push(Frame::Seq {
                             items: Vec::new(),
-                            span: span_at(&mark, 1),
+                            span: self.span_at(&mark, 1),
                             anchor,
                         });
                     }
@@ -171,7 +297,7 @@ impl<'l> Reader<'l> {
                     if self.open(&mark, tag.as_ref(), "tag:yaml.org,2002:map") {
                         self.stack.push(Frame::Map {
                             entries: Vec::new(),
-                            span: span_at(&mark, 1),
+                            span: self.span_at(&mark, 1),
                             anchor,
                             key: None,
                             repeated: false,
@@ -205,6 +331,70 @@ impl<'l> Reader<'l> {
         }
     }
 
+    /// The place of `mark`, 1-based. The parser places the end of a file without a
+    /// final line feed on a line after it: that is shown at the end of the last line.
+    fn span_at(&self, mark: &Marker, len: usize) -> Span {
+        let (lines, last_len) = self.end;
+        if mark.line() as u32 > lines {
+            return Span {
+                line: lines,
+                col: last_len + 1,
+                len: 1,
+            };
+        }
+        Span {
+            line: mark.line() as u32,
+            col: mark.col() as u32 + 1,
+            len: len as u32,
+        }
+    }
+
+    /// The length in characters of a quoted scalar as written at `mark`, quotes and
+    /// escapes included, up to the end of its first line.
+    fn quoted_len(&mut self, mark: &Marker, style: TScalarStyle) -> Option<usize> {
+        let quote = match style {
+            TScalarStyle::DoubleQuoted => '"',
+            TScalarStyle::SingleQuoted => '\'',
+            _ => return None,
+        };
+        let (mut index, mut byte) = self.cursor;
+        if mark.index() < index {
+            (index, byte) = (0, 0);
+        }
+        let mut chars = self.source.get(byte..)?.char_indices();
+        while index < mark.index() {
+            chars.next()?;
+            index += 1;
+        }
+        byte += chars.next().filter(|&(_, c)| c == quote)?.0;
+        self.cursor = (index, byte);
+        let mut rest = self.source.get(byte..)?.chars().skip(1);
+        let mut len = 1;
+        while let Some(c) = rest.next() {
+            match c {
+                '\n' | '\r' => return Some(len),
+                '\\' if quote == '"' => {
+                    len += 1;
+                    if rest.next().is_some_and(|c| c != '\n' && c != '\r') {
+                        len += 1;
+                    } else {
+                        return Some(len);
+                    }
+                }
+                c if c == quote => {
+                    if quote == '\'' && rest.clone().next() == Some('\'') {
+                        rest.next();
+                        len += 2;
+                        continue;
+                    }
+                    return Some(len + 1);
+                }
+                _ => len += 1,
+            }
+        }
+        Some(len)
+    }
+
     /// The JSON pointer of the node being read: for a mapping key, the key's own pointer.
     fn pointer(&self, key: Option<&str>) -> String {
         let mut p = String::new();
@@ -233,7 +423,7 @@ impl<'l> Reader<'l> {
 
     /// Checks a collection start: depth, tag, and that it is not a mapping key.
     fn open(&mut self, mark: &Marker, tag: Option<&Tag>, allowed_tag: &str) -> bool {
-        let span = span_at(mark, 1);
+        let span = self.span_at(mark, 1);
         if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
             self.fatal(
                 span,
@@ -267,7 +457,7 @@ impl<'l> Reader<'l> {
     }
 
     fn alias(&mut self, id: usize, mark: Marker) {
-        let span = span_at(&mark, 1);
+        let span = self.span_at(&mark, 1);
         let Some(node) = self.anchors.get(&id) else {
             self.fatal(span, "alias refers to an unknown anchor".into(), None);
             return;
@@ -303,7 +493,7 @@ impl<'l> Reader<'l> {
         if let Some(tag) = tag {
             let full = format!("{}{}", tag.handle, tag.suffix);
             let value = match full.as_str() {
-                "tag:yaml.org,2002:str" => Value::Str(text),
+                "tag:yaml.org,2002:str" => Value::Str(text.clone()),
                 "tag:yaml.org,2002:int"
                 | "tag:yaml.org,2002:float"
                 | "tag:yaml.org,2002:bool"
@@ -320,7 +510,7 @@ impl<'l> Reader<'l> {
                     if !matches {
                         self.fatal(
                             span,
-                            format!("`{text}` is not a valid `!!{expected}`"),
+                            format!("`{}` is not a valid `!!{expected}`", escape_controls(&text)),
                             None,
                         );
                         return None;
@@ -339,17 +529,57 @@ impl<'l> Reader<'l> {
                     return None;
                 }
             };
+            self.check_value(&text, &value, true, span);
             return Some(Node::new(value, span));
         }
         if style != TScalarStyle::Plain {
-            return Some(Node::new(Value::Str(text), span));
+            let value = Value::Str(text);
+            self.check_value("", &value, false, span);
+            return Some(Node::new(value, span));
         }
         let (value, ambiguity) = resolve_plain(&text);
-        if let Some(amb) = ambiguity.filter(|_| self.options.yaml11_check) {
+        // A value refused outright needs no word on what YAML 1.1 makes of it.
+        let refused = self.check_value(&text, &value, false, span);
+        if let Some(amb) = ambiguity.filter(|_| self.options.yaml11_check && !refused) {
             let pointer = self.pointer(Some(&text));
             self.problem(span, pointer, amb.message(&text), Some(amb.hint(&text)));
         }
         Some(Node::new(value, span))
+    }
+
+    /// Refuses a scalar kiln cannot hold: a string with a control character (when the
+    /// options say so), or a number that JSON has no value for. `text` is the scalar as
+    /// written, for plain and tagged ones. Says whether it refused the scalar.
+    fn check_value(&mut self, text: &str, value: &Value, tagged: bool, span: Span) -> bool {
+        let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
+        let control = match value {
+            Value::Str(s) if !self.options.escaped_controls => {
+                s.chars().find(|&c| is_refused_control(c))
+            }
+            _ => None,
+        };
+        let refusal = control
+                .map(|c| {
+                    (
+                        format!(
+                            "control character `{}` in a {}",
+                            c.escape_unicode(),
+                            if is_key { "key" } else { "string" }
+                        ),
+                        "remove the escape that writes it: tab, line feed and carriage return are the only control characters kiln reads".to_string(),
+                    )
+                })
+            .or_else(|| number_problem(text, value, tagged));
+        if let Some((message, hint)) = refusal {
+            let key = match value {
+                Value::Str(s) => s.as_str(),
+                _ => text,
+            };
+            let pointer = self.pointer(Some(key));
+            self.unusable(span, pointer, message, hint);
+            return true;
+        }
+        false
     }
 
     /// Places a finished node into its parent, or makes it a document.
@@ -395,18 +625,14 @@ impl<'l> Reader<'l> {
             self.problem(
                 span,
                 pointer,
-                format!("duplicate key `{k}` (first defined at line {})", first.line),
+                format!(
+                    "duplicate key `{}` (first defined at line {})",
+                    escape_controls(&k),
+                    first.line
+                ),
                 Some("remove one of them; yaml does not allow a key twice in one mapping".into()),
             );
         }
-    }
-}
-
-fn span_at(mark: &Marker, len: usize) -> Span {
-    Span {
-        line: mark.line() as u32,
-        col: mark.col() as u32 + 1,
-        len: len as u32,
     }
 }
 
@@ -419,11 +645,12 @@ fn scalar_len(text: &str, style: TScalarStyle) -> usize {
 }
 
 fn display_tag(tag: &Tag) -> String {
-    match tag.handle.as_str() {
+    let shown = match tag.handle.as_str() {
         "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
         "!" => format!("!{}", tag.suffix),
         h => format!("{h}{}", tag.suffix),
-    }
+    };
+    escape_controls(&shown).into_owned()
 }
 
 /// What a plain scalar means under YAML 1.1 when that differs from YAML 1.2.
@@ -461,6 +688,64 @@ impl Ambiguity {
             _ => format!("quote it (`\"{text}\"`) so that every reader sees a string"),
         }
     }
+}
+
+/// Why a number read from `text` (plain or tagged) is not one kiln can hold, with a
+/// hint: NaN and infinities (JSON has neither), floats beyond the range of a double,
+/// integers beyond 64 bits.
+fn number_problem(text: &str, value: &Value, tagged: bool) -> Option<(String, String)> {
+    let quote = || format!("quote it (`\"{text}\"`) for a string");
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    match value {
+        Value::Float(f) if f.is_nan() => Some((
+            format!("`{text}` is not a number kiln can use: its values are JSON, which has no NaN"),
+            format!("write a finite number, or {}", quote()),
+        )),
+        Value::Float(f) if f.is_infinite() && unsigned.eq_ignore_ascii_case(".inf") => Some((
+            format!(
+                "`{text}` is not a number kiln can use: its values are JSON, which has no infinity"
+            ),
+            format!("write a finite number, or {}", quote()),
+        )),
+        Value::Float(f) if f.is_infinite() => Some((
+            format!("`{text}` is too large for a number (the largest is about 1.8e308)"),
+            quote(),
+        )),
+        Value::Float(_) if !tagged && is_decimal_integer(text) => Some((
+            format!(
+                "`{text}` is out of range for an integer ({} to {})",
+                i64::MIN,
+                i64::MAX
+            ),
+            quote(),
+        )),
+        Value::Str(_) if !tagged && is_radix_integer(text) => Some((
+            format!(
+                "`{text}` is out of range for an integer ({} to {})",
+                i64::MIN,
+                i64::MAX
+            ),
+            quote(),
+        )),
+        _ => None,
+    }
+}
+
+/// `[-+]?[0-9]+`.
+fn is_decimal_integer(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `0x[0-9a-fA-F]+` or `0o[0-7]+`: integers in YAML 1.2.
+fn is_radix_integer(s: &str) -> bool {
+    if let Some(hex) = s.strip_prefix("0x") {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    if let Some(oct) = s.strip_prefix("0o") {
+        return !oct.is_empty() && oct.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    }
+    false
 }
 
 /// Resolves a plain scalar with the YAML 1.2 core schema, and says how YAML 1.1 would
@@ -725,6 +1010,19 @@ mod tests {
     }
 
     #[test]
+    fn quoted_scalars_span_what_is_written() {
+        let n = one("a: \"x\\ty\"\nb: 'it''s'\nc: \"é\\u00e9\"\nd: &x \"v\"\ne: \"one\n  two\"\n\"k\\\"\": 1\n");
+        let len = |key: &str| n.get(key).unwrap().span.len;
+        assert_eq!(len("a"), 6);
+        assert_eq!(len("b"), 7);
+        assert_eq!(len("c"), 9);
+        assert_eq!(len("d"), 3);
+        // Up to the end of the first line.
+        assert_eq!(len("e"), 4);
+        assert_eq!(n.entry("k\"").unwrap().key_span.len, 5);
+    }
+
+    #[test]
     fn a_mapping_is_located_at_its_first_key() {
         let n = one("\n\nfirst: 1\nsecond: 2\n");
         assert_eq!((n.span.line, n.span.col), (3, 1));
@@ -865,6 +1163,181 @@ mod tests {
                 "the parser panicked on {s:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped() {
+        let n = one("\u{feff}environment: dev\nb: 1\n");
+        assert_eq!(
+            n.to_json(),
+            serde_json::json!({"environment": "dev", "b": 1})
+        );
+        // Columns count from after the mark, as editors show them.
+        let e = &n.entries()[0];
+        assert_eq!((e.key_span.line, e.key_span.col), (1, 1));
+        assert_eq!((e.value.span.line, e.value.span.col), (1, 14));
+        let n = one("\u{feff}{\"a\": [1]}");
+        assert_eq!(n.to_json(), serde_json::json!({"a": [1]}));
+    }
+
+    fn refusal(text: &str) -> ReadProblem {
+        let r = read(text);
+        assert!(r.is_fatal(), "{text:?} should be refused: {:?}", r.problems);
+        r.problems.into_iter().find(|p| p.fatal).unwrap()
+    }
+
+    #[test]
+    fn control_characters_in_the_text_are_refused_where_they_stand() {
+        let p = refusal("a: 1\nb: x\0y\n");
+        assert_eq!(p.message, "unexpected control character `\\u{0}`");
+        assert_eq!(
+            p.hint.as_deref(),
+            Some("remove it: tab, line feed and carriage return are the only control characters kiln reads")
+        );
+        assert_eq!((p.span.line, p.span.col, p.span.len), (2, 5, 1));
+        for (text, shown, at) in [
+            ("\u{1b}[31m: 1\n", "\\u{1b}", (1, 1)),
+            ("# a comment \u{7}\n", "\\u{7}", (1, 13)),
+            ("a: \"é\u{7f}\"\n", "\\u{7f}", (1, 6)),
+            ("a: |\n  x\u{85}\n", "\\u{85}", (2, 4)),
+            ("a: 1\r\n\u{c}", "\\u{c}", (2, 1)),
+        ] {
+            let p = refusal(text);
+            assert_eq!(p.message, format!("unexpected control character `{shown}`"));
+            assert_eq!((p.span.line, p.span.col), at, "{text:?}");
+        }
+        let p = refusal("a: 1\n\u{feff}b: 2\n");
+        assert_eq!(p.message, "unexpected byte order mark `\\u{feff}`");
+        assert_eq!((p.span.line, p.span.col), (2, 1));
+        let p = refusal("a: \u{ffff}\n");
+        assert_eq!(p.message, "unexpected character `\\u{ffff}`");
+        // Tab, line feed and carriage return are text.
+        assert_eq!(one("a:\t\"x\ty\"\r\n").to_json()["a"], "x\ty");
+    }
+
+    // Found by tests/properties.rs: a carriage return alone ended a line for the parser
+    // but not for the quoted source line; the end of a file without a final line feed
+    // was placed on a line after it.
+    #[test]
+    fn a_carriage_return_alone_is_refused() {
+        let p = refusal("a: 1\rb: 2\n");
+        assert_eq!(
+            p.message,
+            "unexpected carriage return `\\u{d}` without a line feed"
+        );
+        assert_eq!((p.span.line, p.span.col), (1, 5));
+        assert!(read("a: 1\r\nb: 2\r\n").problems.is_empty());
+    }
+
+    #[test]
+    fn the_end_of_the_file_is_on_its_last_line() {
+        let p = refusal("{");
+        assert_eq!((p.span.line, p.span.col), (1, 2));
+        let p = refusal("a:\n  - [x");
+        assert_eq!((p.span.line, p.span.col), (2, 7));
+        // Nodes too: an empty key at the end (found by the long run).
+        let n = one("? ");
+        assert_eq!((n.span.line, n.span.col), (1, 3));
+    }
+
+    // Found by tests/properties.rs: a byte order mark written as an escape is no
+    // control character, and is kept.
+    #[test]
+    fn escaped_format_characters_are_kept() {
+        assert_eq!(
+            one("a: \"\\ufeff\\u200b\"\n").to_json()["a"],
+            "\u{feff}\u{200b}"
+        );
+    }
+
+    #[test]
+    fn escaped_control_characters_are_refused_unless_allowed() {
+        let p = refusal("a:\n  b: \"x\\ey\"\n  \"\\0\": 1\n  c: \"\\u0007\"\n");
+        assert_eq!(p.message, "control character `\\u{1b}` in a string");
+        assert_eq!(p.pointer.as_deref(), Some("/a/b"));
+        let r = read("a:\n  b: \"x\\ey\"\n  \"\\0\": 1\n  c: \"\\u0007\"\n");
+        let messages: Vec<_> = r
+            .problems
+            .iter()
+            .map(|p| (p.message.as_str(), p.pointer.as_deref()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                ("control character `\\u{1b}` in a string", Some("/a/b")),
+                ("control character `\\u{0}` in a key", Some("/a/\\u{0}")),
+                ("control character `\\u{7}` in a string", Some("/a/c")),
+            ]
+        );
+        let allowed = ReadOptions {
+            escaped_controls: true,
+            ..ReadOptions::default()
+        };
+        let r = parse_stream("a: \"x\\ey\\0\"\n", &allowed);
+        assert!(r.problems.is_empty());
+        assert_eq!(r.documents[0].to_json()["a"], "x\u{1b}y\0");
+        // Tabs and line breaks written as escapes are fine.
+        assert_eq!(one("a: \"\\t\\r\\n\"\n").to_json()["a"], "\t\r\n");
+    }
+
+    #[test]
+    fn numbers_json_cannot_hold_are_refused() {
+        for text in [".nan", ".NaN", ".NAN", "!!float .nan"] {
+            let p = refusal(&format!("replicas: {text}\n"));
+            let shown = text.trim_start_matches("!!float ");
+            assert_eq!(
+                p.message,
+                format!(
+                    "`{shown}` is not a number kiln can use: its values are JSON, which has no NaN"
+                )
+            );
+            assert_eq!(p.pointer.as_deref(), Some("/replicas"));
+            assert_eq!(
+                p.hint,
+                Some(format!(
+                    "write a finite number, or quote it (`\"{shown}\"`) for a string"
+                ))
+            );
+        }
+        for text in [
+            ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
+        ] {
+            let p = refusal(&format!("enabled: {text}\n"));
+            assert_eq!(
+                p.message,
+                format!("`{text}` is not a number kiln can use: its values are JSON, which has no infinity")
+            );
+        }
+        let p = refusal("a: 1e999\n");
+        assert_eq!(
+            p.message,
+            "`1e999` is too large for a number (the largest is about 1.8e308)"
+        );
+        for text in [
+            "9223372036854775808",
+            "-9223372036854775809",
+            "0x10000000000000000",
+            "0o2000000000000000000000",
+        ] {
+            let p = refusal(&format!("a: {text}\n"));
+            assert_eq!(
+                p.message,
+                format!("`{text}` is out of range for an integer (-9223372036854775808 to 9223372036854775807)")
+            );
+        }
+        // Every problem is reported, not only the first.
+        let r = read("a: .nan\nb: [.inf, 1]\n");
+        let pointers: Vec<_> = r.problems.iter().map(|p| p.pointer.as_deref()).collect();
+        assert_eq!(pointers, [Some("/a"), Some("/b/0")]);
+        // Quoted, they are strings; at the edges of the range, numbers.
+        let n = one("a: '.nan'\nb: \".inf\"\nc: 9223372036854775807\nd: -9223372036854775808\ne: 1.7e+308\nf: !!float 12345678901234567890\n");
+        let j = n.to_json();
+        assert_eq!(j["a"], ".nan");
+        assert_eq!(j["b"], ".inf");
+        assert_eq!(j["c"], i64::MAX);
+        assert_eq!(j["d"], i64::MIN);
+        assert_eq!(j["e"], 1.7e308);
+        assert_eq!(j["f"], 12345678901234567890.0);
     }
 
     #[test]

@@ -80,7 +80,7 @@ fn write_map(out: &mut String, map: &Map<String, Value>, indent: usize, place: P
         if i > 0 {
             pad(out, indent);
         }
-        write_key(out, key);
+        write_key(out, key, indent);
         out.push(':');
         let value = &map[key];
         write_after_indicator(out, value, indent, Place::under(key));
@@ -135,11 +135,22 @@ fn write_inline(out: &mut String, value: &Value, block_indent: usize) {
     }
 }
 
-fn write_key(out: &mut String, key: &str) {
+/// The most characters kiln writes as an implicit key (`key: value`). YAML allows 1024,
+/// and readers count them differently; a longer key is written explicitly (`? key`,
+/// then `: value` on the next line at `indent`).
+const LONGEST_IMPLICIT_KEY: usize = 1000;
+
+fn write_key(out: &mut String, key: &str, indent: usize) {
+    let start = out.len();
     if is_plain_safe(key) {
         out.push_str(key);
     } else {
         double_quoted(out, key);
+    }
+    if out[start..].chars().count() > LONGEST_IMPLICIT_KEY {
+        out.insert_str(start, "? ");
+        out.push('\n');
+        pad(out, indent);
     }
 }
 
@@ -212,6 +223,10 @@ pub(crate) fn is_plain_safe(s: &str) -> bool {
     if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) {
         return false;
     }
+    // At the start of a line, `...` ends the document (`---` starts with `-`, above).
+    if s.starts_with("...") {
+        return false;
+    }
     // Printable ASCII only (no control or non-ASCII characters), and no `: ` or ` #`.
     let mut prev = 0u8;
     for &c in b {
@@ -268,9 +283,13 @@ fn literal_block_ok(s: &str) -> bool {
     })
 }
 
-/// Characters that YAML treats as line breaks or that readers may drop.
+/// Characters that YAML treats as line breaks, that readers may drop, or that a YAML
+/// stream may not hold unescaped.
 fn is_special_unicode(c: char) -> bool {
-    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+    matches!(
+        c,
+        '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+    )
 }
 
 fn double_quoted(out: &mut String, s: &str) {
@@ -297,9 +316,14 @@ mod tests {
     use crate::yaml::{parse_stream, ReadOptions};
     use serde_json::json;
 
+    /// What kiln reads back from what it wrote (escaped control characters included).
     fn round_trip(v: &Value) -> Value {
         let text = to_string(v);
-        let read = parse_stream(&text, &ReadOptions::default());
+        let options = ReadOptions {
+            escaped_controls: true,
+            ..ReadOptions::default()
+        };
+        let read = parse_stream(&text, &options);
         assert!(read.problems.is_empty(), "{text}\n{:?}", read.problems);
         read.documents.into_iter().next().unwrap().to_json()
     }
@@ -469,6 +493,49 @@ mod tests {
         let text = to_string(&v);
         assert!(text.contains("a: \"héllo\"\n"));
         assert!(text.contains("\\u0007"));
+        assert_eq!(round_trip(&v), v);
+    }
+
+    // Found by tests/properties.rs: readers take at most 1024 characters for an
+    // implicit key, and refuse a raw U+FFFE or U+FFFF.
+    #[test]
+    fn long_keys_are_written_explicitly() {
+        let long = " s".repeat(600);
+        let v = json!({ &long: "v", "short": [{ &long: {"a": 1}, "b": 2 }] });
+        let text = to_string(&v);
+        let quoted = format!("\"{long}\"");
+        assert!(
+            text.starts_with(&format!(
+                "? {quoted}\n: v\nshort:\n  - ? {quoted}\n    :\n      a: 1\n"
+            )),
+            "{text}"
+        );
+        assert_eq!(round_trip(&v), v);
+        let fits = "k".repeat(LONGEST_IMPLICIT_KEY);
+        assert_eq!(to_string(&json!({ &fits: 1 })), format!("{fits}: 1\n"));
+    }
+
+    // Found by the long run of tests/properties.rs: `... -` written plain as a
+    // document or a top-level key ended the document.
+    #[test]
+    fn document_markers_are_quoted() {
+        for s in ["... -", "...", "--- x", "---"] {
+            assert!(!is_plain_safe(s), "{s}");
+            let v = json!({ s: s });
+            assert_eq!(round_trip(&v), v);
+            assert_eq!(round_trip(&json!(s)), json!(s));
+        }
+        assert!(is_plain_safe("a..."));
+    }
+
+    #[test]
+    fn code_points_yaml_excludes_are_escaped() {
+        let v = json!({"a": "x\u{fffe}y\u{ffff}", "b": "line\u{ffff}\nnext\n"});
+        let text = to_string(&v);
+        assert_eq!(
+            text,
+            "a: \"x\\ufffey\\uffff\"\nb: \"line\\uffff\\nnext\\n\"\n"
+        );
         assert_eq!(round_trip(&v), v);
     }
 
