@@ -39,7 +39,7 @@ impl Finding {
 }
 
 fn esc(key: &str) -> String {
-    crate::yaml::node::escape_token(key)
+    crate::yaml::node::escape_token(key).into_owned()
 }
 
 /// The pod templates of an object: the pointer of each and the template.

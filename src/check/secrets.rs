@@ -4,6 +4,8 @@
 //! an environment variable whose name names a credential, and a value shaped like a
 //! credential anywhere. Secrets themselves are refused in `check::check_secret`.
 
+use std::fmt::Write as _;
+
 use serde_json::Value as Json;
 
 use super::rules::Finding;
@@ -45,7 +47,7 @@ pub fn object(o: &Object) -> Vec<Finding> {
         }
     }
     let mut shapes = Vec::new();
-    walk(&o.value, String::new(), &mut shapes);
+    walk(&o.value, &mut String::new(), false, &mut shapes);
     // A ConfigMap entry already reported by its lines is not reported again.
     shapes.retain(|f| !out.iter().any(|seen| seen.pointer == f.pointer));
     out.extend(shapes);
@@ -97,45 +99,52 @@ fn json_fields(entry: &str, json: &Json, out: &mut Vec<Finding>, at: &str) {
     }
 }
 
-/// Environment variables, and values shaped like a credential, anywhere.
-fn walk(value: &Json, at: String, out: &mut Vec<Finding>) {
+/// Environment variables, and values shaped like a credential, anywhere. `at` is the
+/// pointer of `value`, grown and shrunk in place as the walk goes (no string per node);
+/// `env` says whether `value` is an item of an `env` list.
+fn walk(value: &Json, at: &mut String, env: bool, out: &mut Vec<Finding>) {
     match value {
         Json::Object(map) => {
             let name = map.get("name").and_then(Json::as_str);
-            if let (Some(name), Some(v)) = (name, map.get("value")) {
+            if let (true, Some(name), Some(v)) = (env, name, map.get("value")) {
                 let literal = match v {
                     Json::String(s) => !secret::is_reference(s),
                     Json::Number(_) => true,
                     _ => false,
                 };
-                if at.contains("/env/") {
-                    if secret::is_credential_key(name) && literal {
-                        out.push(found(
-                            format!("{at}/value"),
-                            format!("plaintext credential in environment variable `{name}`"),
-                        ));
-                        return;
-                    }
-                    if let Some(f) = v.as_str().and_then(|s| secret::find(s).first().copied()) {
-                        out.push(found(
-                            format!("{at}/value"),
-                            format!(
-                                "plaintext credential in environment variable `{name}`: {} (`{}`)",
-                                f.shape.describe(),
-                                secret::shown(v.as_str().unwrap_or(""))
-                            ),
-                        ));
-                        return;
-                    }
+                if secret::is_credential_key(name) && literal {
+                    out.push(found(
+                        format!("{at}/value"),
+                        format!("plaintext credential in environment variable `{name}`"),
+                    ));
+                    return;
+                }
+                if let Some(f) = v.as_str().and_then(|s| secret::find(s).first().copied()) {
+                    out.push(found(
+                        format!("{at}/value"),
+                        format!(
+                            "plaintext credential in environment variable `{name}`: {} (`{}`)",
+                            f.shape.describe(),
+                            secret::shown(v.as_str().unwrap_or(""))
+                        ),
+                    ));
+                    return;
                 }
             }
             for (k, v) in map {
-                walk(v, format!("{at}/{}", escape_token(k)), out);
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape_token(k));
+                walk(v, at, k == "env" && v.is_array(), out);
+                at.truncate(len);
             }
         }
         Json::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                walk(v, format!("{at}/{i}"), out);
+                let len = at.len();
+                let _ = write!(at, "/{i}");
+                walk(v, at, env, out);
+                at.truncate(len);
             }
         }
         Json::String(s) => {

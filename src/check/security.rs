@@ -239,8 +239,10 @@ static IMAGE_REFERENCE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock:
     let component = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
     let host = format!(r"(?:{component}(?:\.{component})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?");
     let path_component = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-    let tag = r"[\w][\w.-]{0,127}";
-    let digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+    // The tag's length (at most 128) is checked apart: a counted repetition makes a
+    // large automaton.
+    let tag = r"[A-Za-z0-9_][A-Za-z0-9_.-]*";
+    let digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]+";
     regex::Regex::new(&format!(
         r"^(?:{host}/)?{path_component}(?:/{path_component})*(?::{tag})?(?:@{digest})?$"
     ))
@@ -254,7 +256,17 @@ pub fn is_image_reference(image: &str) -> bool {
         Some((n, tag)) if !tag.contains('/') => n,
         _ => name,
     };
-    name.len() <= 255 && IMAGE_REFERENCE.is_match(image)
+    let (rest, digest) = image.split_once('@').unwrap_or((image, ""));
+    let tag = rest
+        .rsplit_once(':')
+        .map(|(_, t)| t)
+        .filter(|t| !t.contains('/'))
+        .unwrap_or("");
+    let hex = digest.rsplit_once(':').map_or("", |(_, h)| h);
+    name.len() <= 255
+        && tag.len() <= 128
+        && (digest.is_empty() || hex.len() >= 32)
+        && IMAGE_REFERENCE.is_match(image)
 }
 
 /// Splits an image reference into its name, tag and digest.

@@ -186,8 +186,12 @@ pub fn pointer_tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// Escapes one token for use in a JSON pointer.
-pub fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+pub fn escape_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.bytes().any(|b| b == b'~' || b == b'/') {
+        std::borrow::Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(token)
+    }
 }
 
 #[cfg(test)]

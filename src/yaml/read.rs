@@ -96,6 +96,16 @@ pub fn parse_stream(text: &str, options: &ReadOptions) -> ReadResult {
 
 const BOM: char = '\u{feff}';
 
+/// Whether bytes are printable ASCII (with line feeds and tabs when `lines`): the fast
+/// path of the character checks. Counts in blocks without stopping early, so the
+/// compiler can check many bytes at once.
+fn is_plain_text(bytes: &[u8], lines: bool) -> bool {
+    let ok = |b: u8| (0x20..0x7f).contains(&b) || (lines && (b == b'\n' || b == b'\t'));
+    bytes
+        .chunks(64)
+        .all(|block| block.iter().fold(true, |all, &b| all & ok(b)))
+}
+
 /// Whether `c` may not appear in kiln's input text: a control character other than
 /// tab, line feed and carriage return, a byte order mark past the start, or one of the
 /// two code points YAML excludes.
@@ -112,6 +122,10 @@ fn is_refused_control(c: char) -> bool {
 /// read, as a fatal problem at its line and column.
 pub fn unreadable_character(text: &str) -> Option<ReadProblem> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
+    // Most text is printable ASCII with line feeds and tabs: one pass over the bytes.
+    if is_plain_text(text.as_bytes(), true) {
+        return None;
+    }
     let (mut line, mut col) = (1u32, 1u32);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -554,7 +568,11 @@ impl<'l> Reader<'l> {
         let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
         let control = match value {
             Value::Str(s) if !self.options.escaped_controls => {
-                s.chars().find(|&c| is_refused_control(c))
+                if is_plain_text(s.as_bytes(), false) {
+                    None
+                } else {
+                    s.chars().find(|&c| is_refused_control(c))
+                }
             }
             _ => None,
         };
