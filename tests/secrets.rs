@@ -107,6 +107,12 @@ services:
         .replacen("{", "{\"token\": \"Planted13\",", 1);
     fs::write(ws.join("blueprints/fraud-scorer/blueprint.json"), blueprint).unwrap();
 
+    git(tmp.path(), &["init", "-q", "--bare", "rendered.git"]);
+    let rendered = tmp
+        .path()
+        .join("rendered.git")
+        .to_string_lossy()
+        .to_string();
     let runs: Vec<(&str, Vec<&str>)> = vec![
         ("check", vec!["check"]),
         ("build", vec!["build"]),
@@ -127,6 +133,16 @@ services:
         (
             "diff json",
             vec!["--format", "json", "diff", "--base", "HEAD"],
+        ),
+        (
+            "publish",
+            vec!["publish", "--repo", &rendered, "--branch", "main"],
+        ),
+        (
+            "publish json",
+            vec![
+                "--format", "json", "publish", "--repo", &rendered, "--branch", "main",
+            ],
         ),
     ];
     let mut all = String::new();
