@@ -47,6 +47,10 @@ pub struct Diagnostic {
     /// The located value is a credential: hidden wherever the source line is quoted.
     #[serde(skip)]
     pub secret: bool,
+    /// The credentials this diagnostic found, as written: never shown, but hidden in
+    /// every diagnostic printed beside it (another check may quote the same value).
+    #[serde(skip)]
+    pub hides: Vec<String>,
 }
 
 impl Diagnostic {
@@ -62,6 +66,7 @@ impl Diagnostic {
             hint: None,
             notes: Vec::new(),
             secret: false,
+            hides: Vec::new(),
         }
     }
 
@@ -115,9 +120,18 @@ impl Diagnostic {
         self
     }
 
-    /// The diagnostic as it may be shown: credential-shaped parts of every text hidden.
-    pub fn shown(&self) -> Diagnostic {
-        let hide = |s: &str| secret::hide_shapes(s).into_owned();
+    /// Marks the located value as the credential `value`: hidden when its line is
+    /// quoted, and wherever a diagnostic printed with this one would show it.
+    pub fn hiding(mut self, value: impl Into<String>) -> Diagnostic {
+        self.secret = true;
+        self.hides.push(value.into());
+        self
+    }
+
+    /// The diagnostic as it may be shown: every credential in `found` and every
+    /// credential-shaped part of every text hidden.
+    fn shown(&self, found: &Found) -> Diagnostic {
+        let hide = |s: &str| found.hide(&secret::hide_shapes(s)).into_owned();
         Diagnostic {
             file: self.file.as_deref().map(hide),
             pointer: self.pointer.as_deref().map(hide),
@@ -253,12 +267,43 @@ fn shape(message: &str) -> String {
     out
 }
 
+/// The credentials a set of diagnostics found, longest first, to hide wherever any of
+/// them would be printed. Values shorter than [`Found::SHORTEST`] are hidden only in
+/// their own diagnostic (as text, they would hide too much else).
+struct Found<'d>(Vec<&'d str>);
+
+impl<'d> Found<'d> {
+    const SHORTEST: usize = 4;
+
+    fn new(diagnostics: &'d [Diagnostic]) -> Found<'d> {
+        let mut values: Vec<&str> = diagnostics
+            .iter()
+            .flat_map(|d| d.hides.iter().map(String::as_str))
+            .filter(|v| v.chars().count() >= Self::SHORTEST)
+            .collect();
+        values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        values.dedup();
+        Found(values)
+    }
+
+    fn hide<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        let mut out = std::borrow::Cow::Borrowed(text);
+        for v in &self.0 {
+            if out.contains(v) {
+                out = std::borrow::Cow::Owned(out.replace(v, secret::HIDDEN));
+            }
+        }
+        out
+    }
+}
+
 /// Renders diagnostics for a human, with the offending source line when it is known.
 /// `sources` maps workspace-relative paths to their text.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &BTreeMap<String, String>) -> String {
+    let found = Found::new(diagnostics);
     let mut out = String::new();
     for d in diagnostics {
-        let d = d.shown();
+        let d = d.shown(&found);
         let label = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -276,7 +321,8 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &BTreeMap<String, Strin
                         .get(file)
                         .and_then(|s| s.lines().nth((line as usize).saturating_sub(1)));
                     if let Some(text) = text {
-                        let q = quote(text, col as usize, d.len as usize, d.secret);
+                        let text = found.hide(text);
+                        let q = quote(&text, col as usize, d.len as usize, d.secret);
                         let _ = writeln!(out, "{gutter} |");
                         let _ = writeln!(out, "{number} | {}", q.text);
                         let _ = writeln!(out, "{gutter} | {}{}", q.pad, "^".repeat(q.width.max(1)));
@@ -421,7 +467,8 @@ pub fn summary(errors: usize, warnings: usize) -> String {
 /// The JSON form of a run's diagnostics.
 pub fn render_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
     let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
-    let shown: Vec<Diagnostic> = diagnostics.iter().map(Diagnostic::shown).collect();
+    let found = Found::new(diagnostics);
+    let shown: Vec<Diagnostic> = diagnostics.iter().map(|d| d.shown(&found)).collect();
     serde_json::json!({
         "diagnostics": shown,
         "errors": count(Severity::Error),

@@ -106,13 +106,26 @@ fn words(key: &str) -> Vec<String> {
     out
 }
 
-/// Keys that name where a credential is kept, not the credential: `key`, `property`,
-/// `name` of a remote key or a Secret.
+/// Keys that name where a credential is kept, not the credential: inside the value of
+/// a credential key, `password: {secretKeyRef: {name: db, key: password}}` holds none.
+const REFERENCE_KEYS: &[&str] = &[
+    "name",
+    "key",
+    "property",
+    "secretName",
+    "existingSecret",
+    "remoteKey",
+    "path",
+    "version",
+    "optional",
+    "kind",
+    "namespace",
+    "mountPath",
+];
+
+/// Whether a key names where a credential is kept rather than holding one.
 pub fn is_reference_key(key: &str) -> bool {
-    matches!(
-        key,
-        "key" | "property" | "name" | "secretName" | "existingSecret" | "remoteKey" | "version"
-    )
+    REFERENCE_KEYS.contains(&key)
 }
 
 /// Whether a value is wholly a reference to a secret kept elsewhere, or already hidden.
@@ -350,9 +363,9 @@ pub fn line_entry(line: &str) -> Option<(&str, std::ops::Range<usize>)> {
     Some((key, value_start..value_end))
 }
 
-/// Whether the value of a `key: value` line is a literal credential under a credential
-/// key: not empty, not the start of a nested block, not a reference.
-fn is_literal_line_value(value: &str) -> bool {
+/// Whether the value of a `key: value` line is a literal, which under a credential key
+/// is a credential: not empty, not the start of a nested block, not a reference.
+pub fn is_literal_value(value: &str) -> bool {
     let v = value.trim();
     !(v.is_empty()
         || v.starts_with(['{', '[', '|', '>', '&', '*', '#'])
@@ -379,7 +392,7 @@ fn hide_inline(line: &str) -> Cow<'_, str> {
         };
         let rest = line.get(value.start()..).unwrap_or("");
         let reference = ["${", "$(", "{{"].iter().any(|r| rest.starts_with(r));
-        if !is_sensitive_key(key.as_str()) || reference || !is_literal_line_value(value.as_str()) {
+        if !is_sensitive_key(key.as_str()) || reference || !is_literal_value(value.as_str()) {
             continue;
         }
         out.push_str(line.get(at..value.start()).unwrap_or(""));
@@ -406,7 +419,7 @@ pub fn hide_line(line: &str) -> Cow<'_, str> {
         return shapes;
     };
     let value = shapes.get(range.clone()).unwrap_or("");
-    if !is_sensitive_key(key) || !is_literal_line_value(value) {
+    if !is_sensitive_key(key) || !is_literal_value(value) {
         return shapes;
     }
     let open = value.chars().next().filter(|c| matches!(c, '"' | '\''));
@@ -422,7 +435,7 @@ pub fn hide_line(line: &str) -> Cow<'_, str> {
 
 /// A multi-line text with [`hide_line`] applied to each line, and private key bodies
 /// hidden across lines.
-pub fn hide_text(text: &str) -> Cow<'_, str> {
+fn hide_text(text: &str) -> Cow<'_, str> {
     let shapes = hide_shapes(text);
     let mut out = String::with_capacity(shapes.len());
     let mut changed = matches!(shapes, Cow::Owned(_));

@@ -463,3 +463,48 @@ build failed: 1 error found
     );
     kiln(ws).arg("check").assert().success();
 }
+
+/// A credential that another check quotes (a number where a string belongs, a
+/// quantity that does not parse) is hidden in that message and its line too.
+#[test]
+fn a_credential_quoted_by_another_check_is_hidden_there_too() {
+    refused(
+        &[(
+            "tenants/acme.yaml",
+            "environment: dev\nservices:\n  trino:\n    env:\n      - name: DB_PASSWORD\n        value: 987654\n  text-to-sql:\n    resources: {limits: {password: hunter2}}\n",
+        )],
+        "error: expected a string, found the number `***`
+  --> tenants/acme.yaml:6:16
+  |
+6 |         value: ***
+  |                ^^^
+  = at: /services/trino/env/0/value
+  = hint: quote it to keep it a string: `\"***\"`
+
+error: plaintext credential in environment variable `DB_PASSWORD`
+  --> tenants/acme.yaml:6:16
+  |
+6 |         value: ***
+  |                ^^^
+  = at: /services/trino/env/0/value
+  = hint: never put a credential in an input; use `valueFrom: {secretKeyRef: {name: <secret>, key: <key>}}`, or declare it in the catalog's `credentials` so kiln emits an ExternalSecret
+
+error: plaintext credential in `password`
+  --> tenants/acme.yaml:8:36
+  |
+8 |     resources: ***
+  |                ^^^
+  = at: /services/text-to-sql/resources/limits/password
+  = hint: never put a credential in an input; keep it in the secret store and reference it: `credentials: {<name>: {key: <remote key>, property: <field>}}` (kiln emits an ExternalSecret)
+
+error: the string `***` does not match the required pattern `^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$`
+  --> tenants/acme.yaml:8:36
+  |
+8 |     resources: {limits: {password: ***}}
+  |                                    ^^^^^
+  = at: /services/text-to-sql/resources/limits/password
+
+build failed: 4 errors found
+",
+    );
+}

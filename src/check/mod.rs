@@ -68,20 +68,24 @@ impl<'a> Checker<'a> {
                 .diagnostic(f.message)
                 .pointer(f.pointer.clone())
                 .hint_opt(f.hint);
-            d.secret = f.secret;
+            for value in f.hides {
+                d = d.hiding(value);
+            }
             schema::locate(d, o, &f.pointer, &self.templates)
         };
         let mut problems = Vec::new();
         for o in objects {
             let ds = self.schemas.check(o, &self.templates);
-            // Rules on objects that do not fit their schema would only repeat the news.
+            // Rules on objects that do not fit their schema would only repeat the news;
+            // credentials are looked for always, so that a schema error quoting one
+            // (a number where a string belongs) is printed with it hidden.
             if ds.is_empty() {
                 let findings = rules::object(o)
                     .into_iter()
-                    .chain(security::object(o, &self.ws.settings.images))
-                    .chain(secrets::object(o));
+                    .chain(security::object(o, &self.ws.settings.images));
                 problems.extend(findings.map(|f| located(o, f)));
             }
+            problems.extend(secrets::object(o).into_iter().map(|f| located(o, f)));
             problems.extend(ds);
         }
         for (index, f) in rules::between(objects)

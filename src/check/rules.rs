@@ -15,8 +15,9 @@ pub struct Finding {
     pub pointer: String,
     pub message: String,
     pub hint: Option<String>,
-    /// The value at `pointer` is a credential: hidden when its line is quoted.
-    pub secret: bool,
+    /// The credentials found at `pointer`, as written: hidden wherever they would be
+    /// printed, and the line quoted is cut at its value.
+    pub hides: Vec<String>,
 }
 
 /// The annotation Argo CD sets on what it deploys; never written by kiln.
@@ -27,7 +28,7 @@ fn finding(pointer: impl Into<String>, message: impl Into<String>) -> Finding {
         pointer: pointer.into(),
         message: message.into(),
         hint: None,
-        secret: false,
+        hides: Vec::new(),
     }
 }
 

@@ -15,12 +15,21 @@ use crate::yaml::node::escape_token;
 
 const HINT: &str = "a template must not write a credential: declare it in the catalog's `credentials` so kiln emits an ExternalSecret, and read it from the Secret (`valueFrom.secretKeyRef`, or `$(VAR)` in a value)";
 
-fn found(pointer: String, message: String) -> Finding {
+/// A credential found at `pointer`; `value` is the credential as written.
+fn found(pointer: String, message: String, value: &str) -> Finding {
     Finding {
         pointer,
         message,
         hint: Some(HINT.into()),
-        secret: true,
+        hides: vec![value.to_string()],
+    }
+}
+
+/// A value's text, for hiding it: a string as it is, a number as written.
+fn text_of(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -39,6 +48,7 @@ pub fn object(o: &Object) -> Vec<Finding> {
                     out.push(found(
                         at,
                         format!("plaintext credential in ConfigMap entry `{key}`"),
+                        text,
                     ));
                 } else {
                     entry_text(key, text, &at, &mut out);
@@ -65,11 +75,11 @@ fn entry_text(entry: &str, text: &str, at: &str, out: &mut Vec<Finding>) {
             continue;
         };
         let value = line.get(range).unwrap_or("").trim();
-        let nested = value.is_empty() || value.starts_with(['{', '[', '|', '>', '&', '*', '#']);
-        if secret::is_credential_key(key) && !nested && !secret::is_reference(value) {
+        if secret::is_credential_key(key) && secret::is_literal_value(value) {
             out.push(found(
                 at.to_string(),
                 format!("plaintext credential in `{key}` in ConfigMap entry `{entry}`"),
+                value.trim_matches(['"', '\'']),
             ));
         }
     }
@@ -88,6 +98,7 @@ fn json_fields(entry: &str, json: &Json, out: &mut Vec<Finding>, at: &str) {
                     out.push(found(
                         at.to_string(),
                         format!("plaintext credential in `{k}` in ConfigMap entry `{entry}`"),
+                        &text_of(v),
                     ));
                 } else {
                     json_fields(entry, v, out, at);
@@ -116,19 +127,19 @@ fn walk(value: &Json, at: &mut String, env: bool, out: &mut Vec<Finding>) {
                     out.push(found(
                         format!("{at}/value"),
                         format!("plaintext credential in environment variable `{name}`"),
+                        &text_of(v),
                     ));
                     return;
                 }
-                if let Some(f) = v.as_str().and_then(|s| secret::find(s).first().copied()) {
-                    out.push(found(
+                if let Some(s) = v.as_str() {
+                    if let Some(f) = shaped(
+                        s,
                         format!("{at}/value"),
-                        format!(
-                            "plaintext credential in environment variable `{name}`: {} (`{}`)",
-                            f.shape.describe(),
-                            secret::shown(v.as_str().unwrap_or(""))
-                        ),
-                    ));
-                    return;
+                        &format!("environment variable `{name}`"),
+                    ) {
+                        out.push(f);
+                        return;
+                    }
                 }
             }
             for (k, v) in map {
@@ -148,20 +159,30 @@ fn walk(value: &Json, at: &mut String, env: bool, out: &mut Vec<Finding>) {
             }
         }
         Json::String(s) => {
-            if let Some(f) = secret::find(s).first() {
-                let name = at.rsplit('/').next().unwrap_or("");
-                out.push(found(
-                    at.clone(),
-                    format!(
-                        "plaintext credential in `{name}`: {} (`{}`)",
-                        f.shape.describe(),
-                        secret::shown(s)
-                    ),
-                ));
-            }
+            let name = at.rsplit('/').next().unwrap_or("");
+            out.extend(shaped(s, at.clone(), &format!("`{name}`")));
         }
         _ => {}
     }
+}
+
+/// A string shaped like a credential at `pointer`, in `place` (for the message).
+fn shaped(s: &str, pointer: String, place: &str) -> Option<Finding> {
+    let parts = secret::find(s);
+    let first = parts.first()?;
+    Some(Finding {
+        pointer,
+        message: format!(
+            "plaintext credential in {place}: {} (`{}`)",
+            first.shape.describe(),
+            secret::shown(s)
+        ),
+        hint: Some(HINT.into()),
+        hides: parts
+            .iter()
+            .map(|f| s.get(f.start..f.end).unwrap_or("").to_string())
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ fn finding(
         pointer: pointer.into(),
         message: message.into(),
         hint: Some(hint.into()),
-        secret: false,
+        hides: Vec::new(),
     }
 }
 

@@ -21,12 +21,6 @@ use crate::yaml::node::escape_token;
 pub const MASKED: &str = "<masked>";
 pub const MASKED_CHANGED: &str = "<masked: changed>";
 
-/// Whether a key (a variable name, a ConfigMap key, an annotation) may name a
-/// credential.
-pub fn is_secret_key(key: &str) -> bool {
-    secret::is_sensitive_key(key)
-}
-
 type Mask<'m> = dyn FnMut(&str, &str) -> String + 'm;
 
 /// Masks both versions of an object together.
@@ -101,7 +95,7 @@ fn object(value: &mut Json, base: &str, mask: &mut Mask) {
                 for (k, v) in map.iter_mut() {
                     let loc = format!("{base}/{field}/{}", escape_token(k));
                     let masked = match v.as_str() {
-                        _ if is_secret_key(k) => mask(&loc, &raw(v)),
+                        _ if secret::is_sensitive_key(k) => mask(&loc, &raw(v)),
                         Some(text) => mask_text(text, &loc, mask),
                         None => continue,
                     };
@@ -124,7 +118,7 @@ fn walk(value: &mut Json, at: String, mask: &mut Mask) {
                     ("annotations", Json::Object(annotations)) if at.ends_with("/metadata") => {
                         for (name, a) in annotations.iter_mut() {
                             let loc = format!("{here}/{}", escape_token(name));
-                            if is_secret_key(name) && !a.is_null() {
+                            if secret::is_sensitive_key(name) && !a.is_null() {
                                 *a = Json::String(mask(&loc, &raw(a)));
                             } else {
                                 walk(a, loc, mask);
@@ -134,7 +128,7 @@ fn walk(value: &mut Json, at: String, mask: &mut Mask) {
                     ("env", Json::Array(vars)) => {
                         for (i, var) in vars.iter_mut().enumerate() {
                             let name = var.get("name").and_then(Json::as_str).map(str::to_string);
-                            let secret_name = name.as_deref().is_some_and(is_secret_key);
+                            let secret_name = name.as_deref().is_some_and(secret::is_sensitive_key);
                             match var.get_mut("value") {
                                 Some(v) if secret_name && !v.is_null() => {
                                     let loc = format!(
@@ -209,8 +203,7 @@ fn mask_text(text: &str, loc: &str, mask: &mut Mask) -> String {
             continue;
         };
         let value = line.get(range.clone()).unwrap_or("");
-        let nested = value.is_empty() || value.starts_with(['{', '[', '|', '>']);
-        if nested || !is_secret_key(key) {
+        if !secret::is_literal_value(value) || !secret::is_sensitive_key(key) {
             out.push_str(line);
             continue;
         }
@@ -237,7 +230,9 @@ fn mask_json_keys(value: &mut Json, loc: &str, any: &mut bool, mask: &mut Mask) 
             for (k, v) in map.iter_mut() {
                 let here = format!("{loc}/{}", escape_token(k));
                 match v {
-                    Json::String(_) | Json::Number(_) | Json::Bool(_) if is_secret_key(k) => {
+                    Json::String(_) | Json::Number(_) | Json::Bool(_)
+                        if secret::is_sensitive_key(k) =>
+                    {
                         *any = true;
                         let masked = mask(&here, &raw(v));
                         *v = Json::String(masked);

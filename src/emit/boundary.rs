@@ -81,7 +81,7 @@ impl<'a> Prober<'a> {
     /// ancestor is looked at once.
     fn dir(&self, rel: &str) -> io::Result<(DirState, String)> {
         // Most files share a folder already seen: one lookup.
-        if self.dirs.lock().unwrap_or_else(|e| e.into_inner()).get(rel) == Some(&DirState::Dir) {
+        if self.known(rel) == Some(DirState::Dir) {
             return Ok((DirState::Dir, String::new()));
         }
         let mut at = String::new();
@@ -90,13 +90,7 @@ impl<'a> Prober<'a> {
                 at.push('/');
             }
             at.push_str(seg);
-            let known = self
-                .dirs
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&at)
-                .cloned();
-            let state = match known {
+            let state = match self.known(&at) {
                 Some(s) => s,
                 None => {
                     let s = match lstat(&self.out.join(&at))? {
@@ -105,10 +99,7 @@ impl<'a> Prober<'a> {
                         Some(m) if m.is_dir() => DirState::Dir,
                         Some(_) => DirState::NotDir,
                     };
-                    self.dirs
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(at.clone(), s.clone());
+                    self.remember(&at, s.clone());
                     s
                 }
             };
@@ -128,13 +119,7 @@ impl<'a> Prober<'a> {
                 at.push('/');
             }
             at.push_str(seg);
-            let known = self
-                .dirs
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&at)
-                .cloned();
-            if known == Some(DirState::Dir) {
+            if self.known(&at) == Some(DirState::Dir) {
                 continue;
             }
             let path = self.out.join(&at);
@@ -160,12 +145,25 @@ impl<'a> Prober<'a> {
                 Some(m) if m.is_dir() => {}
                 Some(_) => anyhow::bail!("`{}` is not a folder", path.display()),
             }
-            self.dirs
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(at.clone(), DirState::Dir);
+            self.remember(&at, DirState::Dir);
         }
         Ok(())
+    }
+
+    /// What was seen of the folder `at`, if it was looked at.
+    fn known(&self, at: &str) -> Option<DirState> {
+        self.dirs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(at)
+            .cloned()
+    }
+
+    fn remember(&self, at: &str, state: DirState) {
+        self.dirs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(at.to_string(), state);
     }
 
     /// Forgets what it knew of the folder `rel` and below (after removing it).

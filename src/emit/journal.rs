@@ -294,6 +294,7 @@ pub fn recover(out: &Path) -> anyhow::Result<Recovered> {
 mod tests {
     use super::super::INDEX_FILE;
     use super::*;
+    use crate::emit::read_tree as read;
     use std::collections::BTreeMap;
 
     fn write(root: &Path, files: &[(&str, &str)]) {
@@ -302,21 +303,6 @@ mod tests {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(path, c).unwrap();
         }
-    }
-
-    fn read(dir: &Path) -> BTreeMap<String, String> {
-        walkdir::WalkDir::new(dir)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                let rel = e.path().strip_prefix(dir).unwrap();
-                (
-                    rel.to_string_lossy().into_owned(),
-                    fs::read_to_string(e.path()).unwrap(),
-                )
-            })
-            .collect()
     }
 
     /// An output, a staged new one and its journal, committed.

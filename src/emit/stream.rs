@@ -424,6 +424,7 @@ fn rename_cache(staged: &Path, out: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::read_tree as read;
     use crate::unit::ObjectFact;
 
     /// Builds `files` through a staging directory and commits them, as `kiln build`
@@ -460,23 +461,6 @@ mod tests {
         }
         let output = Output { units: vec![unit] };
         commit(out, staging, &output, &Previous::default(), Some("id"))
-    }
-
-    fn read(dir: &Path) -> BTreeMap<String, String> {
-        walkdir::WalkDir::new(dir)
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                let rel = e
-                    .path()
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .to_string();
-                (rel, fs::read_to_string(e.path()).unwrap())
-            })
-            .collect()
     }
 
     #[test]

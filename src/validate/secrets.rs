@@ -9,27 +9,20 @@ use crate::secret::{self, Shape};
 use crate::yaml::node::escape_token;
 use crate::yaml::{Node, Value};
 
-/// Keys that, inside the value of a credential key, name a reference rather than hold
-/// the credential (`password: {secretKeyRef: {name: db, key: password}}`).
-const REFERENCE_KEYS: &[&str] = &[
-    "name",
-    "key",
-    "property",
-    "secretName",
-    "existingSecret",
-    "remoteKey",
-    "path",
-    "version",
-    "optional",
-    "kind",
-    "namespace",
-    "mountPath",
-];
-
 const HINT_KEY: &str = "never put a credential in an input; keep it in the secret store and reference it: `credentials: {<name>: {key: <remote key>, property: <field>}}` (kiln emits an ExternalSecret)";
 const HINT_ENV: &str = "never put a credential in an input; use `valueFrom: {secretKeyRef: {name: <secret>, key: <key>}}`, or declare it in the catalog's `credentials` so kiln emits an ExternalSecret";
 const HINT_SHAPE: &str = "keep the credential in the secret store: declare it in the catalog's `credentials` (kiln emits an ExternalSecret) and refer to it, for example `postgres://app:$(DB_PASSWORD)@db/x` with `DB_PASSWORD` filled from the Secret";
 const HINT_REPOSITORY: &str = "write the URL without credentials: `kiln publish` and git use the git credential helper (or SSH keys), and Argo CD its repository credentials (a Secret labelled `argocd.argoproj.io/secret-type: repository`)";
+
+/// A literal credential as written, to hide wherever it would be printed.
+fn written(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        _ => String::new(),
+    }
+}
 
 fn is_literal(node: &Node) -> bool {
     match &node.value {
@@ -64,7 +57,7 @@ impl Walker<'_> {
                 .in_file(self.file)
                 .at(node.span)
                 .pointer(pointer)
-                .secret()
+                .hiding(written(node))
                 .hint(hint),
         );
     }
@@ -86,7 +79,7 @@ impl Walker<'_> {
                             .in_file(self.file)
                             .at(value.span)
                             .pointer(format!("{pointer}/value"))
-                            .secret()
+                            .hiding(written(value))
                             .hint(HINT_ENV),
                         );
                     }
@@ -102,9 +95,7 @@ impl Walker<'_> {
                         self.shapes(s, &e.value, &child, Some(var));
                         continue;
                     }
-                    if secret::is_credential_key(&e.key)
-                        && !REFERENCE_KEYS.contains(&e.key.as_str())
-                    {
+                    if secret::is_credential_key(&e.key) && !secret::is_reference_key(&e.key) {
                         if is_literal(&e.value) {
                             self.literal(&e.key, &e.value, &child, HINT_KEY);
                             continue;
@@ -113,16 +104,13 @@ impl Walker<'_> {
                         continue;
                     }
                     match under {
-                        Some(k)
-                            if !REFERENCE_KEYS.contains(&e.key.as_str())
-                                && is_literal(&e.value) =>
-                        {
+                        Some(k) if !secret::is_reference_key(&e.key) && is_literal(&e.value) => {
                             self.literal(k, &e.value, &child, HINT_KEY);
                         }
                         _ => self.walk(
                             &e.value,
                             &child,
-                            under.filter(|_| !REFERENCE_KEYS.contains(&e.key.as_str())),
+                            under.filter(|_| !secret::is_reference_key(&e.key)),
                         ),
                     }
                 }
@@ -143,7 +131,8 @@ impl Walker<'_> {
 
     /// A value shaped like a credential, whatever its key.
     fn shapes(&mut self, s: &str, node: &Node, pointer: &str, env: Option<&str>) {
-        let Some(first) = secret::find(s).first().copied() else {
+        let found = secret::find(s);
+        let Some(first) = found.first().copied() else {
             return;
         };
         let name = pointer
@@ -160,18 +149,19 @@ impl Walker<'_> {
             Some(var) => format!("environment variable `{var}`"),
             None => format!("`{name}`"),
         };
-        self.out.push(
-            Diagnostic::error(format!(
-                "plaintext credential in {place}: {} (`{}`)",
-                first.shape.describe(),
-                secret::shown(s)
-            ))
-            .in_file(self.file)
-            .at(node.span)
-            .pointer(pointer)
-            .secret()
-            .hint(hint),
-        );
+        let mut d = Diagnostic::error(format!(
+            "plaintext credential in {place}: {} (`{}`)",
+            first.shape.describe(),
+            secret::shown(s)
+        ))
+        .in_file(self.file)
+        .at(node.span)
+        .pointer(pointer)
+        .hint(hint);
+        for f in &found {
+            d = d.hiding(s.get(f.start..f.end).unwrap_or(""));
+        }
+        self.out.push(d);
     }
 }
 
