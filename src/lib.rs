@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod crd;
+pub mod defaults;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;

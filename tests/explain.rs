@@ -109,8 +109,18 @@ fn json_output() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["value"], 2);
     assert_eq!(v["set"], "tenants/acme.yaml:6");
-    assert_eq!(v["chain"][0]["pointer"], "/services/api/defaults/replicas");
-    assert_eq!(v["chain"][1]["layer"], "tenant");
+    assert_eq!(v["chain"][0]["layer"], "kiln defaults");
+    assert_eq!(v["chain"][0]["pointer"], "/services/Deployment/replicas");
+    assert_eq!(v["chain"][0]["value"], 1);
+    assert!(
+        v["chain"][0]["at"]
+            .as_str()
+            .unwrap()
+            .starts_with("kiln:defaults.yaml:"),
+        "{v}"
+    );
+    assert_eq!(v["chain"][1]["pointer"], "/services/api/defaults/replicas");
+    assert_eq!(v["chain"][2]["layer"], "tenant");
 }
 
 #[test]
@@ -146,4 +156,76 @@ fn mistakes_get_hints() {
     let (code, _, stderr) = explain(&["acme", "services/api"]);
     assert_eq!(code, 1);
     assert_eq!(stderr, "error: `services/api` is not a JSON pointer\n  = hint: start it with `/`, e.g. `/services/api`\n\n");
+}
+
+/// The line of `src/defaults.yaml` that holds `text`.
+fn defaults_line(text: &str) -> usize {
+    let file = std::fs::read_to_string(repo().join("src/defaults.yaml")).unwrap();
+    file.lines().position(|l| l == text).unwrap() + 1
+}
+
+#[test]
+fn kiln_defaults_are_the_first_layer() {
+    let (code, stdout, _) = explain(&["acme", "/security/runAsUser"]);
+    assert_eq!(code, 0);
+    let line = defaults_line("    runAsUser: 10001");
+    assert_eq!(
+        stdout,
+        format!(
+            "/security/runAsUser = 10001
+
+  kiln defaults  kiln:defaults.yaml:{line}  set         10001  ← final
+"
+        )
+    );
+}
+
+#[test]
+fn kiln_defaults_print_as_written() {
+    let out = kiln(&repo()).arg("defaults").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let file = std::fs::read_to_string(repo().join("src/defaults.yaml")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), file);
+    let json = kiln(&repo())
+        .args(["--format", "json", "defaults"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["values"]["security"]["runAsUser"], 10001);
+    assert_eq!(v["services"]["StatefulSet"]["storage"]["size"], "10Gi");
+}
+
+/// A layer above overrides a kiln default, and the rendered object follows.
+#[test]
+fn a_kiln_default_is_overridden_like_any_value() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        &repo().join("tests/golden/merge-semantics/workspace"),
+        dir.path(),
+    );
+    let tenant = dir.path().join("tenants/acme.yaml");
+    let text = std::fs::read_to_string(&tenant).unwrap();
+    std::fs::write(&tenant, format!("{text}security:\n  runAsUser: 2000\n")).unwrap();
+    let out = kiln(dir.path())
+        .args(["explain", "acme", "/security/runAsUser"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("kiln defaults"), "{stdout}");
+    assert!(stdout.ends_with("overridden  2000  ← final\n"), "{stdout}");
+    let build = kiln(dir.path()).arg("build").output().unwrap();
+    assert_eq!(
+        build.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let tree = common::read_tree(&dir.path().join("out"));
+    let deployment = tree
+        .iter()
+        .find(|(p, _)| p.ends_with("deployment_api.yaml"))
+        .map(|(_, t)| String::from_utf8_lossy(t).to_string())
+        .unwrap_or_default();
+    assert!(deployment.contains("runAsUser: 2000"), "{deployment}");
+    assert!(deployment.contains("fsGroup: 2000"), "{deployment}");
 }

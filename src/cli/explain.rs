@@ -92,7 +92,8 @@ fn services(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
             Reason::Always { span } => {
                 let file = plan
                     .layers
-                    .first()
+                    .iter()
+                    .find(|l| l.kind == crate::plan::LayerKind::CatalogFlags)
                     .map(|l| l.file.clone())
                     .unwrap_or_default();
                 (

@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod defaults;
 mod diff;
 mod explain;
 mod publish;
@@ -79,6 +80,8 @@ pub enum Command {
     Explain(explain::Args),
     /// Print the JSON Schema of an input kind
     Schema(schema::Args),
+    /// Print kiln's own defaults, the lowest layer of every tenant's values
+    Defaults,
 }
 
 /// Exit codes: 0 ok, 1 problems in the input (or a difference found where asked),
@@ -101,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::Publish(args) => publish::run(&cli, args),
         Command::Explain(args) => explain::run(&cli, args),
         Command::Schema(args) => schema::run(&cli, args),
+        Command::Defaults => defaults::run(&cli),
     };
     match result {
         Ok(code) => code,

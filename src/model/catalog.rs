@@ -48,7 +48,30 @@ pub enum WorkloadKind {
     CronJob,
 }
 
+impl Catalog {
+    /// Reads a schema-checked catalog, each service completed from kiln's defaults
+    /// (`src/defaults.yaml`, `catalog`) where it leaves a key out.
+    pub fn from_json(mut json: serde_json::Value) -> serde_json::Result<Catalog> {
+        if let Some(services) = json.get_mut("services").and_then(|s| s.as_object_mut()) {
+            for service in services.values_mut() {
+                crate::defaults::fill_catalog_service(service);
+            }
+        }
+        serde_json::from_value(json)
+    }
+}
+
 impl WorkloadKind {
+    /// The kind as Kubernetes and kiln's defaults spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+        }
+    }
+
     /// Long-lived services versus run-to-completion jobs; they start from different
     /// `workloadDefaults`.
     pub fn class(self) -> &'static str {
@@ -100,7 +123,9 @@ pub struct Service {
     pub gateway: bool,
     #[serde(default)]
     pub per_namespace: bool,
-    #[serde(default = "yes")]
+    /// Whether values may turn on an autoscaler (kiln's defaults: on for long-lived
+    /// services).
+    #[serde(default)]
     pub autoscaling: bool,
     #[serde(default)]
     pub fixed_replicas: Option<u32>,
@@ -128,8 +153,9 @@ pub struct Service {
     pub strategy: Option<String>,
     #[serde(default)]
     pub security_exceptions: Option<SecurityExceptions>,
-    #[serde(default)]
-    pub config_path: Option<String>,
+    /// Where the ConfigMap is mounted (from kiln's defaults when the catalog leaves it
+    /// out).
+    pub config_path: String,
     #[serde(default)]
     pub data_path: Option<String>,
     #[serde(default)]
@@ -138,29 +164,20 @@ pub struct Service {
     pub defaults: serde_json::Value,
 }
 
-fn yes() -> bool {
-    true
-}
-
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Port {
     pub name: String,
     pub port: u16,
-    #[serde(default = "tcp")]
     pub protocol: String,
     #[serde(default)]
     pub app_protocol: Option<String>,
 }
 
-fn tcp() -> String {
-    "TCP".into()
-}
-
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Probes {
-    #[serde(default = "http", rename = "type")]
+    #[serde(rename = "type")]
     pub kind: String,
     #[serde(default)]
     pub path: Option<String>,
@@ -170,10 +187,8 @@ pub struct Probes {
     pub port: Option<String>,
     #[serde(default)]
     pub command: Vec<String>,
-    #[serde(default)]
-    pub initial_delay_seconds: Option<u32>,
-    #[serde(default)]
-    pub timeout_seconds: Option<u32>,
+    pub initial_delay_seconds: u32,
+    pub timeout_seconds: u32,
 }
 
 /// Rules of the restricted profile a service is excepted from, and why.
@@ -218,7 +233,6 @@ impl Database {
 pub struct Route {
     pub prefix: String,
     pub port: String,
-    #[serde(default = "yes")]
     pub strip_prefix: bool,
 }
 
@@ -226,14 +240,9 @@ pub struct Route {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Endpoint {
     pub port: String,
-    #[serde(default = "http")]
     pub scheme: String,
     #[serde(default)]
     pub path: Option<String>,
-}
-
-fn http() -> String {
-    "http".into()
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -1,4 +1,4 @@
-//! Stage 4: for every tenant, merge the value layers (catalog defaults → environment →
+//! Stage 4: for every tenant, merge the value layers (kiln's defaults → catalog defaults → environment →
 //! tenant → the tenant's override for its environment), decide which flags and services
 //! are on, and check what only the merged values can show (flag prerequisites, names
 //! with prefixes, configuration a service reads).
@@ -24,6 +24,9 @@ pub use merge::{MNode, MValue, Origin};
 /// pointer inside the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LayerKind {
+    /// kiln's own defaults (`src/defaults.yaml`): its `values`, and its `services`
+    /// defaults by workload kind; the kind of each service.
+    KilnDefaults(BTreeMap<String, &'static str>),
     /// A flag's `default` in the catalog.
     CatalogFlags,
     /// The catalog's `defaults`.
@@ -54,6 +57,16 @@ impl Layer {
     pub fn file_pointer(&self, pointer: &str) -> String {
         let mut tokens = crate::yaml::node::pointer_tokens(pointer);
         match &self.kind {
+            LayerKind::KilnDefaults(kinds) => {
+                if !pointer.starts_with("/services/") {
+                    return format!("/values{pointer}");
+                }
+                let _services = tokens.next();
+                let name = tokens.next().unwrap_or_default();
+                let kind = kinds.get(&name).copied().unwrap_or_default();
+                let rest: String = tokens.map(|t| format!("/{}", escape_token(&t))).collect();
+                format!("/services/{kind}{rest}")
+            }
             LayerKind::CatalogFlags => format!("{pointer}/default"),
             LayerKind::CatalogDefaults => format!("/defaults{pointer}"),
             LayerKind::CatalogWorkloadDefaults(classes) => {
@@ -238,7 +251,51 @@ fn merge_tenant_notes(problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// The four catalog layers every tenant starts from.
+/// kiln's defaults as a layer: its `values`, and for every service of the catalog the
+/// defaults of its workload kind at `services.<name>`, less what the catalog decides
+/// for it (`replicas` under `fixedReplicas`, `autoscaling` when it cannot scale).
+fn kiln_layer(ws: &Workspace) -> Layer {
+    let mut entries: Vec<Entry> = crate::defaults::values()
+        .map(|v| v.entries().to_vec())
+        .unwrap_or_default();
+    let mut services = Vec::new();
+    let mut kinds = BTreeMap::new();
+    for (name, svc) in &ws.catalog.services {
+        kinds.insert(name.clone(), svc.kind.name());
+        let Some((node, key_span)) = crate::defaults::service(svc.kind.name()) else {
+            continue;
+        };
+        let decided = |key: &str| match key {
+            "replicas" => svc.fixed_replicas.is_some(),
+            "autoscaling" => svc.fixed_replicas.is_some() || !svc.autoscaling,
+            _ => false,
+        };
+        let kept: Vec<Entry> = node
+            .entries()
+            .iter()
+            .filter(|e| !decided(&e.key))
+            .cloned()
+            .collect();
+        services.push(Entry {
+            key: name.clone(),
+            key_span,
+            value: Node::new(Value::Map(kept), node.span),
+        });
+    }
+    entries.push(Entry {
+        key: "services".into(),
+        key_span: Span::default(),
+        value: Node::new(Value::Map(services), Span::default()),
+    });
+    Layer {
+        kind: LayerKind::KilnDefaults(kinds),
+        label: crate::defaults::LABEL.into(),
+        file: crate::defaults::FILE.into(),
+        root: Node::new(Value::Map(entries), Span::default()),
+    }
+}
+
+/// The layers every tenant starts from: kiln's defaults, then the catalog's four.
 fn catalog_layers(ws: &Workspace) -> Vec<Layer> {
     let doc = &ws.catalog_doc;
     let file = doc.file.clone();
@@ -315,6 +372,7 @@ fn catalog_layers(ws: &Workspace) -> Vec<Layer> {
         )
     };
     vec![
+        kiln_layer(ws),
         layer(LayerKind::CatalogFlags, flags),
         layer(LayerKind::CatalogDefaults, defaults),
         layer(
@@ -754,6 +812,15 @@ mod tests {
             file: String::new(),
             root: Node::new(Value::Null, Span::default()),
         };
+        let kinds = BTreeMap::from([("a".to_string(), "StatefulSet")]);
+        assert_eq!(
+            layer(LayerKind::KilnDefaults(kinds.clone())).file_pointer("/services/a/storage/size"),
+            "/services/StatefulSet/storage/size"
+        );
+        assert_eq!(
+            layer(LayerKind::KilnDefaults(kinds)).file_pointer("/security/runAsUser"),
+            "/values/security/runAsUser"
+        );
         assert_eq!(
             layer(LayerKind::CatalogFlags).file_pointer("/flags/x"),
             "/flags/x/default"

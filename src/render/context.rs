@@ -151,20 +151,9 @@ fn database_server(plan: &TenantPlan) -> Map<String, Json> {
     let db = plan.values.get("database").cloned().unwrap_or(Json::Null);
     let mut m = Map::new();
     m.insert("host".into(), db.get("host").cloned().unwrap_or(Json::Null));
-    m.insert(
-        "port".into(),
-        db.get("port")
-            .cloned()
-            .filter(|p| !p.is_null())
-            .unwrap_or(json!(5432)),
-    );
-    m.insert(
-        "sslMode".into(),
-        db.get("sslMode")
-            .cloned()
-            .filter(|p| !p.is_null())
-            .unwrap_or(json!("require")),
-    );
+    for key in ["port", "sslMode"] {
+        m.insert(key.into(), db.get(key).cloned().unwrap_or(Json::Null));
+    }
     m
 }
 
@@ -301,9 +290,7 @@ fn monitoring_on(plan: &TenantPlan) -> bool {
 }
 
 fn ingress_host(plan: &TenantPlan) -> Option<&str> {
-    let enabled = get(&plan.values, &["ingress", "enabled"])
-        .and_then(Json::as_bool)
-        .unwrap_or(true);
+    let enabled = get(&plan.values, &["ingress", "enabled"]).and_then(Json::as_bool) == Some(true);
     if enabled {
         str_at(&plan.values, &["ingress", "host"])
     } else {
@@ -440,27 +427,28 @@ fn network(ws: &Workspace, plan: &TenantPlan, inst: &Instance, all: &[Instance])
         } else {
             !svc.routes.is_empty()
         };
-    let controller_ns =
-        str_at(&plan.values, &["network", "ingressControllerNamespace"]).unwrap_or("ingress-nginx");
+    let controller_ns = str_at(&plan.values, &["network", "ingressControllerNamespace"]);
     let controller_ports = if svc.gateway {
         svc.ports.iter().take(1).map(|p| tcp(p.port)).collect()
     } else {
         route_ports(svc)
     };
     let metrics_port = svc.metrics_port.as_ref().and_then(|m| port_number(svc, m));
-    let monitoring_ns =
-        str_at(&plan.values, &["network", "monitoringNamespace"]).unwrap_or("monitoring");
+    let monitoring_ns = str_at(&plan.values, &["network", "monitoringNamespace"]);
 
     json!({
         "ingressFrom": ingress.into_values().collect::<Vec<_>>(),
         "allowFrom": sources,
         "egressTo": egress.into_values().collect::<Vec<_>>(),
         "external": external,
-        "fromIngressController": if from_ingress_controller && !controller_ports.is_empty() {
-            json!({"namespaceSelector": {NAMESPACE_LABEL: controller_ns}, "ports": controller_ports})
-        } else { Json::Null },
-        "fromMonitoring": match (monitoring_on(plan), metrics_port) {
-            (true, Some(port)) => json!({"namespaceSelector": {NAMESPACE_LABEL: monitoring_ns}, "ports": [tcp(port)]}),
+        "fromIngressController": match controller_ns {
+            Some(ns) if from_ingress_controller && !controller_ports.is_empty() => {
+                json!({"namespaceSelector": {NAMESPACE_LABEL: ns}, "ports": controller_ports})
+            }
+            _ => Json::Null,
+        },
+        "fromMonitoring": match (monitoring_on(plan), metrics_port, monitoring_ns) {
+            (true, Some(port), Some(ns)) => json!({"namespaceSelector": {NAMESPACE_LABEL: ns}, "ports": [tcp(port)]}),
             _ => Json::Null,
         },
     })
@@ -477,8 +465,8 @@ fn probes(svc: &Service) -> Json {
             "port": p.port,
             "portNumber": p.port.as_deref().and_then(|n| port_number(svc, n)),
             "command": p.command,
-            "initialDelaySeconds": p.initial_delay_seconds.unwrap_or(5),
-            "timeoutSeconds": p.timeout_seconds.unwrap_or(1),
+            "initialDelaySeconds": p.initial_delay_seconds,
+            "timeoutSeconds": p.timeout_seconds,
         }),
     }
 }
@@ -498,10 +486,7 @@ pub fn instance_context(
 
     let config = config_document(ws, plan, inst);
     let config_name = format!("{}-config", inst.name);
-    let config_path = svc
-        .config_path
-        .clone()
-        .unwrap_or_else(|| "/etc/config".into());
+    let config_path = &svc.config_path;
 
     // Credentials: one ExternalSecret per instance, env vars filled from its Secret.
     let secret_name = format!("{}-credentials", inst.name);
@@ -558,7 +543,7 @@ pub fn instance_context(
     let mut volumes = vec![volume(
         "config".into(),
         Some(config_name.clone()),
-        &config_path,
+        config_path,
         true,
     )];
     for path in &svc.writable_paths {
@@ -571,15 +556,11 @@ pub fn instance_context(
         v["emptyDir"] = json!(true);
         volumes.push(v);
     }
-    if svc.gateway {
-        let mount = svc
-            .routes_path
-            .clone()
-            .unwrap_or_else(|| "/etc/nginx/conf.d".into());
+    if let Some(mount) = svc.routes_path.as_deref().filter(|_| svc.gateway) {
         volumes.push(volume(
             "routes".into(),
             Some(format!("{}-routes", inst.name)),
-            &mount,
+            mount,
             true,
         ));
     }
@@ -606,11 +587,12 @@ pub fn instance_context(
             let path = svc
                 .metrics_path
                 .as_deref()
-                .or_else(|| str_at(&plan.values, &["monitoring", "path"]))
-                .unwrap_or("/metrics");
+                .or_else(|| str_at(&plan.values, &["monitoring", "path"]));
             pod_annotations.insert("prometheus.io/scrape".into(), json!("true"));
             pod_annotations.insert("prometheus.io/port".into(), json!(port.to_string()));
-            pod_annotations.insert("prometheus.io/path".into(), json!(path));
+            if let Some(path) = path {
+                pod_annotations.insert("prometheus.io/path".into(), json!(path));
+            }
         }
     }
     if let Some(own) = get(v, &["podAnnotations"]).and_then(Json::as_object) {
@@ -618,22 +600,29 @@ pub fn instance_context(
     }
 
     let autoscaling = get(v, &["autoscaling"])
-        .filter(|a| get(a, &["enabled"]).and_then(Json::as_bool).unwrap_or(false))
+        .filter(|a| {
+            get(a, &["enabled"])
+                .and_then(Json::as_bool)
+                .unwrap_or(false)
+        })
         .filter(|_| svc.autoscaling && svc.fixed_replicas.is_none() && svc.kind.is_long_lived())
         .map(|a| {
-            let min = get(a, &["minReplicas"]).and_then(Json::as_i64).unwrap_or(1);
+            let min = get(a, &["minReplicas"]).and_then(Json::as_i64);
+            // Not a default but a rule: three times the floor, as src/defaults.yaml says.
+            let max = get(a, &["maxReplicas"])
+                .and_then(Json::as_i64)
+                .or(min.map(|m| m.max(1) * 3));
             json!({
                 "minReplicas": min,
-                "maxReplicas": get(a, &["maxReplicas"]).and_then(Json::as_i64).unwrap_or(min.max(1) * 3),
-                "targetCPUUtilizationPercentage": get(a, &["targetCPUUtilizationPercentage"]).and_then(Json::as_i64).unwrap_or(80),
+                "maxReplicas": max,
+                "targetCPUUtilizationPercentage": get(a, &["targetCPUUtilizationPercentage"]),
             })
         })
         .unwrap_or(Json::Null);
     let replicas = svc
         .fixed_replicas
         .map(i64::from)
-        .or_else(|| get(v, &["replicas"]).and_then(Json::as_i64))
-        .unwrap_or(1);
+        .or_else(|| get(v, &["replicas"]).and_then(Json::as_i64));
     let pdb = get(v, &["pdb"])
         .filter(|p| {
             get(p, &["enabled"])
@@ -641,18 +630,11 @@ pub fn instance_context(
                 .unwrap_or(false)
         })
         .filter(|_| svc.kind.is_long_lived())
-        .map(
-            |p| json!({"maxUnavailable": get(p, &["maxUnavailable"]).cloned().unwrap_or(json!(1))}),
-        )
+        .map(|p| json!({"maxUnavailable": get(p, &["maxUnavailable"])}))
         .unwrap_or(Json::Null);
 
-    let run_as_user = get(&plan.values, &["security", "runAsUser"])
-        .and_then(Json::as_i64)
-        .unwrap_or(10001);
-    let hook = match svc.kind {
-        WorkloadKind::Job => Some(svc.hook.clone().unwrap_or_else(|| "PostSync".into())),
-        _ => None,
-    };
+    let run_as_user = get(&plan.values, &["security", "runAsUser"]).and_then(Json::as_i64);
+    let hook = svc.hook.clone().filter(|_| svc.kind == WorkloadKind::Job);
     let ports: Vec<Json> = svc
         .ports
         .iter()
@@ -679,7 +661,7 @@ pub fn instance_context(
     set("image", json!(image_ref(plan, inst.name, svc)));
     set(
         "imagePullPolicy",
-        json!(str_at(&plan.values, &["images", "pullPolicy"]).unwrap_or("IfNotPresent")),
+        json!(str_at(&plan.values, &["images", "pullPolicy"])),
     );
     set(
         "imagePullSecrets",
@@ -716,7 +698,7 @@ pub fn instance_context(
         "secretStore",
         json!({
             "name": str_at(&plan.values, &["secretStore", "name"]),
-            "refreshInterval": str_at(&plan.values, &["secretStore", "refreshInterval"]).unwrap_or("1h"),
+            "refreshInterval": str_at(&plan.values, &["secretStore", "refreshInterval"]),
         }),
     );
     set(
@@ -731,7 +713,7 @@ pub fn instance_context(
         "storage",
         if svc.kind == WorkloadKind::StatefulSet {
             json!({
-                "size": get(v, &["storage", "size"]).cloned().unwrap_or(json!("10Gi")),
+                "size": get(v, &["storage", "size"]),
                 "storageClassName": get(v, &["storage", "storageClassName"]),
                 "mountPath": svc.data_path,
             })
@@ -747,18 +729,15 @@ pub fn instance_context(
         "runAsGroup",
         json!(get(&plan.values, &["security", "runAsGroup"])
             .and_then(Json::as_i64)
-            .unwrap_or(run_as_user)),
+            .or(run_as_user)),
     );
     set(
         "fsGroup",
         json!(get(&plan.values, &["security", "fsGroup"])
             .and_then(Json::as_i64)
-            .unwrap_or(run_as_user)),
+            .or(run_as_user)),
     );
-    set(
-        "strategy",
-        json!(svc.strategy.as_deref().unwrap_or("RollingUpdate")),
-    );
+    set("strategy", json!(svc.strategy));
     let allows = |rule: &str| {
         svc.security_exceptions
             .as_ref()
@@ -776,8 +755,8 @@ pub fn instance_context(
     set(
         "rollout",
         json!({
-            "maxUnavailable": get(&plan.values, &["rollout", "maxUnavailable"]).cloned().unwrap_or(json!(0)),
-            "maxSurge": get(&plan.values, &["rollout", "maxSurge"]).cloned().unwrap_or(json!(1)),
+            "maxUnavailable": get(&plan.values, &["rollout", "maxUnavailable"]),
+            "maxSurge": get(&plan.values, &["rollout", "maxSurge"]),
         }),
     );
     for key in [
@@ -786,21 +765,11 @@ pub fn instance_context(
         "startingDeadlineSeconds",
         "ttlSecondsAfterFinished",
         "activeDeadlineSeconds",
+        "suspend",
+        "backoffLimit",
     ] {
         set(key, get(v, &[key]).cloned().unwrap_or(Json::Null));
     }
-    set(
-        "suspend",
-        json!(get(v, &["suspend"])
-            .and_then(Json::as_bool)
-            .unwrap_or(false)),
-    );
-    set(
-        "backoffLimit",
-        json!(get(v, &["backoffLimit"])
-            .and_then(Json::as_i64)
-            .unwrap_or(0)),
-    );
     set("network", network(ws, plan, inst, all));
     Json::Object(ctx)
 }
@@ -869,7 +838,7 @@ pub fn tenant_context(ws: &Workspace, plan: &TenantPlan, all: &[Instance]) -> Js
             Some(host) => json!({
                 "host": host,
                 "className": get(&plan.values, &["ingress", "className"]),
-                "tls": get(&plan.values, &["ingress", "tls", "enabled"]).and_then(Json::as_bool).unwrap_or(true),
+                "tls": get(&plan.values, &["ingress", "tls", "enabled"]).and_then(Json::as_bool) == Some(true),
                 "clusterIssuer": get(&plan.values, &["ingress", "tls", "clusterIssuer"]),
             }),
             None => Json::Null,

@@ -426,7 +426,7 @@ mod tests {
             text,
         };
         let doc = parse_document(&file, &ReadOptions::default(), &mut Diagnostics::new()).unwrap();
-        let catalog: Catalog = serde_json::from_value(doc.root.to_json()).unwrap();
+        let catalog = Catalog::from_json(doc.root.to_json()).unwrap();
         check(&catalog, &doc)
             .into_iter()
             .filter(|d| d.is_error())
@@ -559,7 +559,7 @@ mod tests {
             text,
         };
         let doc = parse_document(&file, &ReadOptions::default(), &mut Diagnostics::new()).unwrap();
-        let catalog: Catalog = serde_json::from_value(doc.root.to_json()).unwrap();
+        let catalog = Catalog::from_json(doc.root.to_json()).unwrap();
         let messages: Vec<String> = check(&catalog, &doc)
             .into_iter()
             .map(|d| d.message)

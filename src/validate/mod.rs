@@ -46,7 +46,7 @@ pub struct Workspace {
     pub tenant_names: Vec<String>,
     /// Namespaces the platform runs in, which no tenant or pipeline may claim: Argo
     /// CD's, and every `network.ingressControllerNamespace` / `monitoringNamespace` of
-    /// the catalog's defaults and the environment overlays.
+    /// kiln's defaults, the catalog's defaults and the environment overlays.
     pub platform_namespaces: Vec<String>,
 }
 
@@ -67,7 +67,7 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
         check_settings(s, doc, diags);
     }
     let catalog = match &parsed.catalog {
-        Some(doc) => typed::<Catalog>("catalog", doc, diags)?,
+        Some(doc) => typed_with::<Catalog>("catalog", doc, Catalog::from_json, diags)?,
         None => {
             diags.push(
                 Diagnostic::error("the workspace has no platform catalog")
@@ -214,12 +214,22 @@ fn typed<T: DeserializeOwned>(
     doc: &Document,
     diags: &mut Diagnostics,
 ) -> anyhow::Result<Option<T>> {
+    typed_with(kind, doc, serde_json::from_value, diags)
+}
+
+/// [`typed`], reading the checked JSON with `read`.
+fn typed_with<T>(
+    kind: &str,
+    doc: &Document,
+    read: impl FnOnce(serde_json::Value) -> serde_json::Result<T>,
+    diags: &mut Diagnostics,
+) -> anyhow::Result<Option<T>> {
     let problems = schema::check(kind, doc)?;
     if !problems.is_empty() {
         diags.extend(problems);
         return Ok(None);
     }
-    match serde_json::from_value(doc.root.to_json()) {
+    match read(doc.root.to_json()) {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
             diags.push(Diagnostic::error(format!("cannot read {kind}: {e}")).in_file(&doc.file));
@@ -301,10 +311,9 @@ fn platform_namespaces(settings: Option<&Settings>, parsed: &Parsed) -> Vec<Stri
         .map(|s| s.argocd.namespace.clone())
         .into_iter()
         .collect();
-    let layers = parsed
-        .catalog
-        .iter()
-        .filter_map(|c| c.root.get("defaults"))
+    let layers = crate::defaults::values()
+        .into_iter()
+        .chain(parsed.catalog.iter().filter_map(|c| c.root.get("defaults")))
         .chain(parsed.environments.values().map(|e| &e.root));
     for layer in layers {
         for key in ["ingressControllerNamespace", "monitoringNamespace"] {
