@@ -229,3 +229,113 @@ fn a_kiln_default_is_overridden_like_any_value() {
     assert!(deployment.contains("runAsUser: 2000"), "{deployment}");
     assert!(deployment.contains("fsGroup: 2000"), "{deployment}");
 }
+
+/// A workspace on the embedded catalog whose tenant sets `replicas` under an
+/// autoscaler and values for a service whose flag is off.
+fn no_effect_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::minimal_workspace(dir.path());
+    common::write_files(
+        dir.path(),
+        &[(
+            "tenants/acme.yaml",
+            "environment: dev\nflags:\n  ontology: true\nservices:\n  trino:\n    replicas: 4\n    autoscaling: {enabled: true, minReplicas: 2}\n  text-to-sql:\n    replicas: 2\n",
+        )],
+    );
+    dir
+}
+
+#[test]
+fn values_with_no_effect_are_warnings() {
+    let dir = no_effect_workspace();
+    let out = kiln(dir.path()).arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "warning: the autoscaler of `trino` decides its replicas (`autoscaling.enabled` is on), so `replicas` has no effect
+  --> tenants/acme.yaml:6:15
+  |
+6 |     replicas: 4
+  |               ^
+  = at: /services/trino/replicas
+  = note: tenant `acme`
+  = hint: set `autoscaling.minReplicas` and `maxReplicas` instead, or turn the autoscaler off
+
+warning: service `text-to-sql` does not run for tenant `acme`, as flag `aiTextToSql` is off, so its values have no effect
+  --> tenants/acme.yaml:8:3
+  |
+8 |   text-to-sql:
+  |   ^^^^^^^^^^^
+  = at: /services/text-to-sql
+  = note: tenant `acme`
+  = hint: remove these values, or turn the service on
+
+2 warnings found
+ok: 1 tenant, 78 objects
+"
+    );
+    // `build` reports the same, and builds.
+    let build = kiln(dir.path()).arg("build").output().unwrap();
+    assert_eq!(build.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&build.stderr).contains("2 warnings found"));
+}
+
+#[test]
+fn explain_says_a_value_has_no_effect() {
+    let dir = no_effect_workspace();
+    let out = kiln(dir.path())
+        .args(["explain", "acme", "/services/trino/replicas"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.ends_with("  tenant                     tenants/acme.yaml:6              overridden  4  ← final\n\nno effect: the autoscaler of `trino` decides its replicas (`autoscaling.enabled` is on), so `replicas` has no effect\n"),
+        "{stdout}"
+    );
+    let json = kiln(dir.path())
+        .args([
+            "--format",
+            "json",
+            "explain",
+            "acme",
+            "/services/text-to-sql/replicas",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        v["noEffect"],
+        "service `text-to-sql` does not run for tenant `acme`, as flag `aiTextToSql` is off, so its values have no effect"
+    );
+    // A value that takes effect says nothing more.
+    let (_, plain, _) = explain(&["acme", "/services/api/replicas"]);
+    assert!(!plain.contains("no effect"), "{plain}");
+}
+
+#[test]
+fn a_value_for_another_workload_kind_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    common::minimal_workspace(dir.path());
+    common::write_files(
+        dir.path(),
+        &[(
+            "tenants/acme.yaml",
+            "environment: dev\nservices:\n  trino:\n    backoffLimit: 3\n",
+        )],
+    );
+    let out = kiln(dir.path()).arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `backoffLimit` applies to Jobs and CronJobs, and `trino` is a Deployment
+  --> tenants/acme.yaml:4:5
+  |
+4 |     backoffLimit: 3
+  |     ^^^^^^^^^^^^
+  = at: /services/trino/backoffLimit
+  = hint: remove it; kiln would ignore it
+
+check failed: 1 error found
+"
+    );
+}

@@ -59,7 +59,13 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         return services(cli, plan);
     }
     match &args.pointer {
-        Some(p) => value(cli, plan, p),
+        Some(p) => {
+            let no_effect = c
+                .workspace
+                .as_ref()
+                .and_then(|ws| crate::plan::effect::no_effect(ws, plan, p));
+            value(cli, plan, p, no_effect)
+        }
         None => all_values(cli, plan),
     }
 }
@@ -203,7 +209,12 @@ fn in_layer<'a>(root: &'a Node, tokens: &[String]) -> Option<&'a Node> {
     Some(node)
 }
 
-fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode> {
+fn value(
+    cli: &Cli,
+    plan: &TenantPlan,
+    pointer: &str,
+    no_effect: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let pointer = if pointer == "/" { "" } else { pointer };
     if !pointer.is_empty() && !pointer.starts_with('/') {
         return fail(
@@ -260,6 +271,7 @@ fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode
             "value": final_value,
             "set": merged.map(|m| location(plan, m.origin.layer, m.origin.span.line).0),
             "chain": chain,
+            "noEffect": no_effect,
         })),
         Format::Text | Format::Markdown => {
             let mut out = String::new();
@@ -313,6 +325,9 @@ fn value(cli: &Cli, plan: &TenantPlan, pointer: &str) -> anyhow::Result<ExitCode
                     c["layer"].as_str().unwrap_or(""),
                     c["at"].as_str().unwrap_or(""),
                 );
+            }
+            if let Some(why) = &no_effect {
+                let _ = writeln!(out, "\nno effect: {why}");
             }
             let _ = write!(std::io::stdout(), "{out}");
         }

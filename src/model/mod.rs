@@ -5,7 +5,7 @@ mod catalog;
 mod settings;
 
 pub use catalog::{
-    Catalog, Credential, Endpoint, Flag, Port, PriorityClass, Probes, Route, SecurityExceptions,
-    Service, WorkloadKind,
+    kinds_reading, Catalog, Credential, Endpoint, Flag, Port, PriorityClass, Probes, Route,
+    SecurityExceptions, Service, WorkloadKind, KIND_VALUES,
 };
 pub use settings::{ImageRules, PipelineDefaults, Settings, SyncPolicy};

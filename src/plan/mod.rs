@@ -3,6 +3,7 @@
 //! are on, and check what only the merged values can show (flag prerequisites, names
 //! with prefixes, configuration a service reads).
 
+pub mod effect;
 pub mod merge;
 pub mod pipeline;
 
@@ -514,7 +515,8 @@ fn plan_tenant(
         namespaces,
         key_prefixes,
     };
-    let problems = check(ws, &plan);
+    let mut problems = check(ws, &plan);
+    problems.extend(effect::check(ws, &plan));
     let ok = !problems.iter().any(Diagnostic::is_error);
     (ok.then_some(plan), problems)
 }

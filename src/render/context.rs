@@ -600,12 +600,7 @@ pub fn instance_context(
     }
 
     let autoscaling = get(v, &["autoscaling"])
-        .filter(|a| {
-            get(a, &["enabled"])
-                .and_then(Json::as_bool)
-                .unwrap_or(false)
-        })
-        .filter(|_| svc.autoscaling && svc.fixed_replicas.is_none() && svc.kind.is_long_lived())
+        .filter(|_| crate::plan::effect::autoscaled(svc, v))
         .map(|a| {
             let min = get(a, &["minReplicas"]).and_then(Json::as_i64);
             // Not a default but a rule: three times the floor, as src/defaults.yaml says.

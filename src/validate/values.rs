@@ -2,7 +2,7 @@
 //! credentials it names exist, and it does not change what the catalog fixes.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{Catalog, WorkloadKind};
+use crate::model::Catalog;
 use crate::suggest;
 use crate::yaml::node::escape_token;
 use crate::yaml::{Node, Value};
@@ -66,17 +66,7 @@ pub fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> Vec<Diag
                     ));
                 }
             }
-            for (key, kinds, what) in [
-                ("schedule", &[WorkloadKind::CronJob][..], "CronJobs"),
-                ("timeZone", &[WorkloadKind::CronJob][..], "CronJobs"),
-                (
-                    "startingDeadlineSeconds",
-                    &[WorkloadKind::CronJob][..],
-                    "CronJobs",
-                ),
-                ("suspend", &[WorkloadKind::CronJob][..], "CronJobs"),
-                ("storage", &[WorkloadKind::StatefulSet][..], "StatefulSets"),
-            ] {
+            for (key, kinds, what) in crate::model::KIND_VALUES {
                 if let Some(entry) = e.value.entry(key).filter(|en| !en.value.is_null()) {
                     if !kinds.contains(&svc.kind) {
                         out.push(at(
