@@ -9,13 +9,13 @@ use rayon::prelude::*;
 
 use crate::check::{self, Checker};
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
-use crate::emit::{INDEX_FILE, INDEX_HEADER};
 use crate::load::{self, Sources};
 use crate::parse;
 use crate::plan::pipeline::PipelinePlan;
 use crate::plan::{self, TenantPlan};
 use crate::render::{Object, Renderer};
 use crate::unit::{self, Fingerprints, ObjectFact, Reusable, UnitOutput, UnitSpec};
+pub use crate::unit::{Discard, Output, Sink};
 use crate::validate::{self, Workspace};
 use crate::yaml;
 
@@ -29,52 +29,6 @@ pub enum Until {
     Plan,
     /// Plan and build every unit, keeping nothing but the objects' facts.
     Check,
-}
-
-/// Where the files of the units built in a run go, as soon as each unit is checked.
-/// Called from several threads; only for units without errors (a run with errors
-/// elsewhere may still have sent some units: the caller discards them).
-pub trait Sink: Sync {
-    /// `files[i]` is the file of `unit.objects[i]`, whose facts (blob id included) are
-    /// already known.
-    fn unit(&self, unit: &UnitOutput, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()>;
-}
-
-/// A sink that keeps nothing (`kiln check`).
-pub struct Discard;
-
-impl Sink for Discard {
-    fn unit(&self, _: &UnitOutput, _: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
-        Ok(())
-    }
-}
-
-/// What a build produced: every unit with its objects, `argocd` included.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Output {
-    /// Sorted by key.
-    pub units: Vec<UnitOutput>,
-}
-
-impl Output {
-    pub fn objects(&self) -> impl Iterator<Item = &ObjectFact> {
-        self.units.iter().flat_map(|u| u.objects.iter())
-    }
-
-    /// Every object's file by path.
-    pub fn files(&self) -> BTreeMap<&str, &ObjectFact> {
-        self.objects().map(|o| (o.path.as_str(), o)).collect()
-    }
-
-    /// The index of owned files, `.kiln-owned`.
-    pub fn index(&self) -> Vec<u8> {
-        let mut text = String::from(INDEX_HEADER);
-        for path in self.files().keys() {
-            text.push_str(path);
-            text.push('\n');
-        }
-        text.into_bytes()
-    }
 }
 
 /// Everything a run produced, up to the stage it reached.
@@ -322,7 +276,7 @@ fn finish(
         .zip(&files)
         .map(|(o, (_, bytes))| o.fact(bytes))
         .collect();
-    debug_assert!(files.iter().all(|(p, _)| p != INDEX_FILE));
+    debug_assert!(files.iter().all(|(p, _)| p != crate::emit::INDEX_FILE));
     let unit = UnitOutput {
         key,
         fingerprint,

@@ -22,6 +22,8 @@ use crate::parse::Document;
 pub struct CrdSchema {
     pub schema: Json,
     pub file: String,
+    /// The CRD's `spec.scope` is `Cluster`: its objects have no namespace.
+    pub cluster_scoped: bool,
 }
 
 /// Reads the CRDs of one file. The key of each schema is `<group>/<version> <Kind>`.
@@ -76,6 +78,8 @@ pub fn schemas(
                 CrdSchema {
                     schema: root_schema(&format!("{group}/{name}"), kind, schema),
                     file: doc.file.clone(),
+                    cluster_scoped: crd.pointer("/spec/scope").and_then(Json::as_str)
+                        == Some("Cluster"),
                 },
             );
         }

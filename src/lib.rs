@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod git;
+pub mod kube;
 pub mod load;
 pub mod model;
 pub mod names;

@@ -271,6 +271,42 @@ pub fn hex(bytes: &[u8]) -> String {
 /// matches (the caller has checked their files are on disk as written).
 pub type Reusable = BTreeMap<String, UnitOutput>;
 
+/// Where the files of the units built in a run go, as soon as each unit is checked.
+/// Called from several threads; only for units without errors (a run with errors
+/// elsewhere may still have sent some units: the caller discards them).
+pub trait Sink: Sync {
+    /// `files[i]` is the file of `unit.objects[i]`, whose facts (blob id included) are
+    /// already known.
+    fn unit(&self, unit: &UnitOutput, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()>;
+}
+
+/// A sink that keeps nothing (`kiln check`).
+pub struct Discard;
+
+impl Sink for Discard {
+    fn unit(&self, _: &UnitOutput, _: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a build produced: every unit with its objects, `argocd` included.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Output {
+    /// Sorted by key.
+    pub units: Vec<UnitOutput>,
+}
+
+impl Output {
+    pub fn objects(&self) -> impl Iterator<Item = &ObjectFact> {
+        self.units.iter().flat_map(|u| u.objects.iter())
+    }
+
+    /// Every object's file by path.
+    pub fn files(&self) -> BTreeMap<&str, &ObjectFact> {
+        self.objects().map(|o| (o.path.as_str(), o)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ mod schema;
 mod secrets;
 mod security;
 
-pub use schema::{builtin_crds, supported_versions};
+pub use schema::builtin_crds;
 
 use std::collections::BTreeMap;
 
@@ -291,7 +291,7 @@ mod tests {
     fn run(docs: Vec<Json>) -> Vec<Diagnostic> {
         let objects: Vec<Object> = docs
             .into_iter()
-            .map(|d| from_document(d, &provenance(), 0).unwrap())
+            .map(|d| from_document(d, &provenance(), 0, &crate::kube::Scopes::new([])).unwrap())
             .collect();
         let own = vec!["acme".to_string()];
         let namespaces: BTreeMap<&str, &[String]> = [("acme", own.as_slice())].into();
@@ -319,7 +319,7 @@ mod tests {
         let prefixes = vec!["dataplane/acme/".to_string()];
         let by_tenant: BTreeMap<&str, &[String]> = [("acme", prefixes.as_slice())].into();
         let messages = |v: Json, p: &Provenance| -> Vec<String> {
-            let o = from_document(v, p, 0).unwrap();
+            let o = from_document(v, p, 0, &crate::kube::Scopes::new([])).unwrap();
             secret_scope(&by_tenant, &o)
                 .into_iter()
                 .map(|d| d.message)

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use include_dir::{include_dir, Dir};
 use jsonschema::{Draft, Validator};
 use serde_json::{json, Value as Json};
 
@@ -18,29 +17,8 @@ use crate::render::Object;
 use crate::schema::{explain, Lookup};
 use crate::yaml::node::pointer_tokens;
 
-static KUBERNETES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas/kubernetes");
 const CUSTOM_RESOURCES: &str = include_str!("../../schemas/custom-resources.schema.json");
 
-/// The Kubernetes versions kiln has schemas for, in order.
-pub fn supported_versions() -> Vec<String> {
-    let mut v: Vec<String> = KUBERNETES
-        .files()
-        .filter_map(|f| {
-            f.path()
-                .file_name()?
-                .to_str()?
-                .strip_prefix('v')?
-                .strip_suffix(".json")
-                .map(str::to_string)
-        })
-        .collect();
-    v.sort_by_key(|s| {
-        s.split('.')
-            .map(|p| p.parse::<u32>().unwrap_or(0))
-            .collect::<Vec<_>>()
-    });
-    v
-}
 
 /// One compiled schema and what it is, for messages.
 struct Entry {
@@ -67,17 +45,9 @@ fn leak(v: Json) -> &'static Json {
 fn kubernetes_doc(version: &str) -> Option<&'static Json> {
     static DOCS: OnceLock<BTreeMap<String, &'static Json>> = OnceLock::new();
     let docs = DOCS.get_or_init(|| {
-        KUBERNETES
-            .files()
-            .filter_map(|f| {
-                let name = f
-                    .path()
-                    .file_name()?
-                    .to_str()?
-                    .strip_prefix('v')?
-                    .strip_suffix(".json")?
-                    .to_string();
-                let doc: Json = serde_json::from_str(f.contents_utf8()?).ok()?;
+        crate::kube::schema_files()
+            .filter_map(|(name, text)| {
+                let doc: Json = serde_json::from_str(text).ok()?;
                 Some((name, leak(doc)))
             })
             .collect()
@@ -413,10 +383,10 @@ mod tests {
     #[test]
     fn versions_from_1_29_to_1_33_are_shipped() {
         assert_eq!(
-            supported_versions(),
+            crate::kube::supported_versions(),
             vec!["1.29", "1.30", "1.31", "1.32", "1.33"]
         );
-        for v in supported_versions() {
+        for v in crate::kube::supported_versions() {
             Schemas::new(&v, &BTreeMap::new(), &[]).unwrap();
         }
         assert!(Schemas::new("1.27", &BTreeMap::new(), &[]).is_err());

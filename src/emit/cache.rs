@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use super::boundary::{self, Probe, Prober};
 use super::stream::Moved;
 use super::{is_safe_path, parse_index, INDEX_FILE};
-use crate::compile::Output;
+use crate::unit::Output;
 use crate::unit::{ObjectFact, Reusable, UnitOutput};
 
 const MAGIC: &str = "kiln-cache 1";

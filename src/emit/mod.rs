@@ -20,6 +20,16 @@ pub const INDEX_FILE: &str = ".kiln-owned";
 
 pub const INDEX_HEADER: &str = "# Files kiln owns in this directory, one per line. kiln rewrites and removes\n# these files and leaves every other file alone. Generated; do not edit.\n";
 
+/// The index of owned files, `.kiln-owned`, of a build's output.
+pub fn index(output: &crate::unit::Output) -> Vec<u8> {
+    let mut text = String::from(INDEX_HEADER);
+    for path in output.files().keys() {
+        text.push_str(path);
+        text.push('\n');
+    }
+    text.into_bytes()
+}
+
 /// How the output on disk differs from a build.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Comparison {

@@ -26,9 +26,9 @@ use super::boundary::{self, Probe, Prober};
 use super::cache::{self, Previous, Stamp};
 use super::journal::{self, Journal};
 use super::{is_safe_path, parse_index, Comparison, WriteOutcome, INDEX_FILE};
-use crate::compile::{Output, Sink};
 use crate::unit::blob_id;
 use crate::unit::UnitOutput;
+use crate::unit::{Output, Sink};
 
 /// The staging folder of a build, which receives the files of the units built.
 pub struct Staging {
@@ -126,7 +126,7 @@ fn compare_files(
     let mut c = Comparison::default();
     let mut foreign = BTreeSet::new();
     let mut links = BTreeSet::new();
-    let index = output.index();
+    let index = super::index(output);
     let mut owned = BTreeSet::new();
     match probe(INDEX_FILE)? {
         Probe::File(_) => {
@@ -270,7 +270,7 @@ impl Memory {
                 files.insert(path.to_string(), bytes);
             }
         }
-        files.insert(INDEX_FILE.to_string(), output.index());
+        files.insert(INDEX_FILE.to_string(), super::index(output));
         Ok(files)
     }
 }
@@ -360,7 +360,7 @@ fn prepare(
     let staged_cache = journal::staged_cache(&staging.dir);
     let index_path = staging.tree.join(INDEX_FILE);
     let write_index = || {
-        fs::write(&index_path, output.index())
+        fs::write(&index_path, super::index(output))
             .with_context(|| format!("cannot write `{}`", index_path.display()))
     };
     if boundary::lstat(out)?.is_none() {

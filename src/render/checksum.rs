@@ -124,9 +124,9 @@ mod tests {
         let other = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "b", "namespace": "t"},
             "spec": {"template": {"spec": {"containers": []}}}});
         let mut v = vec![
-            from_document(cm, &p, 0).unwrap(),
-            from_document(deploy, &p, 0).unwrap(),
-            from_document(other, &p, 0).unwrap(),
+            from_document(cm, &p, 0, &crate::kube::Scopes::new([])).unwrap(),
+            from_document(deploy, &p, 0, &crate::kube::Scopes::new([])).unwrap(),
+            from_document(other, &p, 0, &crate::kube::Scopes::new([])).unwrap(),
         ];
         annotate(&mut v);
         v

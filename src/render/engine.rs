@@ -106,12 +106,18 @@ mod filters {
 pub struct Engine {
     pub env: Environment<'static>,
     paths: BTreeMap<String, String>,
+    /// Which kinds are cluster-scoped, for placing each rendered object.
+    scopes: crate::kube::Scopes,
 }
 
 impl Engine {
-    pub fn new(templates: &BTreeMap<String, SourceFile>) -> Result<Engine, Vec<Diagnostic>> {
+    pub fn new(
+        templates: &BTreeMap<String, SourceFile>,
+        scopes: crate::kube::Scopes,
+    ) -> Result<Engine, Vec<Diagnostic>> {
         Ok(Engine {
             env: environment(templates)?,
+            scopes,
             paths: templates
                 .iter()
                 .map(|(n, f)| (n.clone(), f.path.clone()))
@@ -215,7 +221,7 @@ pub fn render_one(
         if doc.is_null() {
             continue;
         }
-        match object::from_document(doc.to_json(), &job.provenance, index) {
+        match object::from_document(doc.to_json(), &job.provenance, index, &engine.scopes) {
             Ok(o) => objects.push(o),
             Err(d) => problems.push(*d),
         }

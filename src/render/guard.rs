@@ -102,7 +102,7 @@ mod tests {
             tenant: Some("t".into()),
             ..Provenance::default()
         };
-        let mut v = vec![from_document(value, &p, 0).unwrap()];
+        let mut v = vec![from_document(value, &p, 0, &crate::kube::Scopes::new([])).unwrap()];
         protect(&mut v);
         v.remove(0).value
     }

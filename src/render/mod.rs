@@ -50,7 +50,7 @@ pub struct Renderer<'a> {
 impl<'a> Renderer<'a> {
     /// Fails with diagnostics when a template does not compile.
     pub fn new(ws: &'a Workspace) -> Result<Renderer<'a>, Vec<Diagnostic>> {
-        let engine = engine::Engine::new(&ws.templates)?;
+        let engine = engine::Engine::new(&ws.templates, ws.scopes.clone())?;
         Ok(Renderer {
             ws,
             engine,

@@ -4,22 +4,6 @@ use serde_json::Value as Json;
 
 use crate::diagnostic::Diagnostic;
 
-/// Kinds that are not namespaced.
-pub const CLUSTER_SCOPED: [&str; 12] = [
-    "Namespace",
-    "PriorityClass",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "StorageClass",
-    "PersistentVolume",
-    "IngressClass",
-    "ClusterIssuer",
-    "ClusterSecretStore",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-];
-
 /// Kinds the platform owns in a tenant's namespaces: they go to the tenant's platform
 /// application, which the tenant's own project may not manage.
 pub const PLATFORM_KINDS: [&str; 8] = [
@@ -180,6 +164,7 @@ pub fn from_document(
     value: Json,
     provenance: &Provenance,
     document: usize,
+    scopes: &crate::kube::Scopes,
 ) -> Result<Object, Box<Diagnostic>> {
     let fail = |message: String| {
         Err(Box::new(
@@ -214,7 +199,7 @@ pub fn from_document(
         ));
     }
     let namespace = value.pointer("/metadata/namespace").and_then(Json::as_str);
-    let cluster_scoped = CLUSTER_SCOPED.contains(&kind);
+    let cluster_scoped = scopes.is_cluster_scoped(kind);
     let tenant = provenance.tenant.as_deref();
     let pipeline = provenance.pipeline.as_deref();
     // Guard-rails go to the tenant's platform application; a pipeline of its own
@@ -269,7 +254,8 @@ pub(crate) fn of_acme(document: Json) -> Object {
         input: Some("tenants/acme.yaml".into()),
         ..Provenance::default()
     };
-    from_document(document, &p, 0).unwrap_or_else(|d| panic!("{}", d.message))
+    from_document(document, &p, 0, &crate::kube::Scopes::new([]))
+        .unwrap_or_else(|d| panic!("{}", d.message))
 }
 
 #[cfg(test)]
@@ -292,19 +278,26 @@ mod tests {
     #[test]
     fn paths_by_kind_and_scope() {
         let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "trino", "namespace": "acme"}});
-        let o = from_document(d, &tenant(), 0).unwrap();
+        let o = from_document(d, &tenant(), 0, &crate::kube::Scopes::new([])).unwrap();
         assert_eq!(o.path, "tenants/acme/workloads/acme/deployment_trino.yaml");
         assert_eq!(o.id(), "apps/Deployment/acme/trino");
         let n = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "acme"}});
         assert_eq!(
-            from_document(n, &tenant(), 0).unwrap().path,
+            from_document(n, &tenant(), 0, &crate::kube::Scopes::new([]))
+                .unwrap()
+                .path,
             "tenants/acme/platform/acme/namespace_acme.yaml"
         );
         let p = json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"}});
         assert_eq!(
-            from_document(p, &Provenance::cluster("t".into()), 0)
-                .unwrap()
-                .path,
+            from_document(
+                p,
+                &Provenance::cluster("t".into()),
+                0,
+                &crate::kube::Scopes::new([])
+            )
+            .unwrap()
+            .path,
             "cluster/priorityclass_high.yaml"
         );
     }
@@ -313,16 +306,25 @@ mod tests {
     fn names_that_could_escape_are_refused() {
         for name in ["../x", "a/b", "UPPER", "", ".", "a..b"] {
             let d = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "acme"}});
-            assert!(from_document(d, &tenant(), 0).is_err(), "{name}");
+            assert!(
+                from_document(d, &tenant(), 0, &crate::kube::Scopes::new([])).is_err(),
+                "{name}"
+            );
         }
         let d = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "../etc"}});
-        assert!(from_document(d, &tenant(), 0).is_err());
+        assert!(from_document(d, &tenant(), 0, &crate::kube::Scopes::new([])).is_err());
     }
 
     #[test]
     fn argocd_objects_go_to_their_folder() {
         let d = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "acme-workloads", "namespace": "argocd"}});
-        let o = from_document(d, &Provenance::argocd("t".into()), 0).unwrap();
+        let o = from_document(
+            d,
+            &Provenance::argocd("t".into()),
+            0,
+            &crate::kube::Scopes::new([]),
+        )
+        .unwrap();
         assert_eq!(o.path, "argocd/application_acme-workloads.yaml");
         assert_eq!(o.app, "argocd");
     }
@@ -330,7 +332,7 @@ mod tests {
     #[test]
     fn tenants_cannot_emit_cluster_objects() {
         let d = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "x"}});
-        let e = from_document(d, &tenant(), 0).unwrap_err();
+        let e = from_document(d, &tenant(), 0, &crate::kube::Scopes::new([])).unwrap_err();
         assert!(e
             .message
             .contains("may not emit the cluster-scoped `ClusterRole`"));

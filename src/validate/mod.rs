@@ -40,6 +40,8 @@ pub struct Workspace {
     pub templates: BTreeMap<String, SourceFile>,
     /// Schemas of custom resources from `crds/`, by `<group>/<version> <Kind>`.
     pub crds: BTreeMap<String, crate::crd::CrdSchema>,
+    /// Which kinds are cluster-scoped: the built-in ones and those of `crds/`.
+    pub scopes: crate::kube::Scopes,
     /// Pipelines from `blueprints/`, by name.
     pub pipelines: Vec<blueprint::Pipeline>,
     /// The names of every tenant file, valid or not (for references to tenants).
@@ -201,6 +203,11 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
         environments,
         tenants,
         templates: parsed.templates,
+        scopes: crate::kube::Scopes::new(
+            crds.iter()
+                .filter(|(_, c)| c.cluster_scoped)
+                .filter_map(|(key, _)| key.split_once(' ').map(|(_, kind)| kind.to_string())),
+        ),
         crds,
         pipelines,
         tenant_names: parsed.tenants.iter().map(|t| t.stem.clone()).collect(),
@@ -239,7 +246,7 @@ fn typed_with<T>(
 }
 
 fn check_settings(settings: &Settings, doc: &Document, diags: &mut Diagnostics) {
-    let supported = crate::check::supported_versions();
+    let supported = crate::kube::supported_versions();
     if !supported.contains(&settings.kubernetes_version) {
         diags.push(
             located(
