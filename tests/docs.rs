@@ -287,8 +287,10 @@ fn copy_workspace(from: &Path, to: &Path) {
             let rel = e.path().strip_prefix(from).expect("inside");
             let name = e.file_name().to_string_lossy();
             let top = rel.components().count() == 1;
-            !(top && skip.contains(&name.as_ref()))
-                && !(name.starts_with('.') && name[1..].contains(".kiln-"))
+            let not_input = top && skip.contains(&name.as_ref());
+            // `.out.kiln-cache` and the like, not `out/.kiln-owned`.
+            let kiln_state = name.starts_with('.') && name[1..].contains(".kiln-");
+            !not_input && !kiln_state
         });
     for entry in walk {
         let entry = entry.expect("walkable");
