@@ -443,7 +443,10 @@ impl Loader {
                     if let Some(f) = self.read(&path) {
                         source.protos.insert(node.to_string(), f);
                     }
-                } else if !rel.rsplit('/').next().unwrap_or(&rel).starts_with('.') {
+                } else if !rel.rsplit('/').next().unwrap_or(&rel).starts_with('.')
+                    && !rel.ends_with(".md")
+                {
+                    // Notes for people (`README.md`) are expected, as in `templates/`.
                     self.problem(
                         Diagnostic::info("file is ignored; kiln builds the pipeline from `blueprint.json`, `pipeline.yaml` and `microservice/*.proto`")
                             .in_file(path),

@@ -451,9 +451,6 @@ check failed: 1 error found
   = at: /nodes/0/container_name
   = hint: a SharedFolder's `container_name` is the path it is mounted at, such as `/data/shared`: absolute, without `.` or `..` segments, `:` or control characters
 
-note: file is ignored; kiln builds the pipeline from `blueprint.json`, `pipeline.yaml` and `microservice/*.proto`
-  --> blueprints/sentiment-analysis/README.md
-
 check failed: 1 error found
 ",
     );
