@@ -339,3 +339,177 @@ check failed: 1 error found
 "
     );
 }
+
+/// The line of a file of the repository that holds `text`.
+fn line_of(file: &str, text: &str) -> usize {
+    let body = std::fs::read_to_string(repo().join(file)).unwrap();
+    body.lines().position(|l| l == text).unwrap() + 1
+}
+
+#[test]
+fn an_output_field_back_to_its_template_line_and_layers() {
+    let (code, stdout, _) = explain(&[
+        "Deployment/acme/api",
+        "/spec/template/spec/securityContext/runAsUser",
+    ]);
+    assert_eq!(code, 0);
+    let pod = line_of("templates/lib/pod.j2", "    runAsUser: {{ svc.runAsUser }}");
+    let default = defaults_line("    runAsUser: 10001");
+    assert_eq!(
+        stdout,
+        format!(
+            "tenants/acme/workloads/acme/deployment_api.yaml /spec/template/spec/securityContext/runAsUser = 10001
+
+rendered for tenant `acme`, service `api`
+written by kiln:templates/lib/pod.j2:{pod}
+  {pod} |     runAsUser: {{{{ svc.runAsUser }}}}
+
+svc.runAsUser comes from:
+  /security/runAsUser = 10001
+    kiln defaults  kiln:defaults.yaml:{default}  set         10001  ← final
+"
+        )
+    );
+}
+
+#[test]
+fn an_output_file_is_named_by_its_path_with_or_without_the_output_folder() {
+    let (_, by_path, _) = explain(&[
+        "tenants/acme/workloads/acme/deployment_api.yaml",
+        "/spec/replicas",
+    ]);
+    let (_, by_out, _) = explain(&[
+        "out/tenants/acme/workloads/acme/deployment_api.yaml",
+        "/spec/replicas",
+    ]);
+    let (_, by_object, _) = explain(&["deployment/acme/api", "/spec/replicas"]);
+    assert_eq!(by_path, by_out);
+    assert_eq!(by_path, by_object);
+    assert!(
+        by_path.contains(
+            "  /services/api/replicas = 2\n    kiln defaults             kiln:defaults.yaml:"
+        ),
+        "{by_path}"
+    );
+    assert!(
+        by_path.contains(
+            "    tenant                    tenants/acme.yaml:6        overridden  2  ← final\n"
+        ),
+        "{by_path}"
+    );
+}
+
+#[test]
+fn a_field_inside_a_printed_map_comes_from_the_value_inside_it() {
+    let (code, stdout, _) = explain(&[
+        "Deployment/acme/api",
+        "/spec/template/spec/containers/0/env/0/value",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("svc.env comes from:\n"), "{stdout}");
+}
+
+#[test]
+fn the_probe_that_wrote_a_delay_is_told_apart_from_the_other() {
+    let ws = repo();
+    let out = kiln(&ws)
+        .args([
+            "explain",
+            "Deployment/acme/trino",
+            "/spec/template/spec/containers/0/livenessProbe/initialDelaySeconds",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = line_of(
+        "templates/lib/pod.j2",
+        "        initialDelaySeconds: {{ svc.probes.initialDelaySeconds + 30 }}",
+    );
+    assert!(
+        stdout.contains(&format!("written by templates/lib/pod.j2:{line}\n")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "  catalog /services/trino/probes/initialDelaySeconds = 20  templates/catalog.yaml:"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_catalog_key_the_catalog_leaves_out_comes_from_kiln_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        &repo().join("tests/golden/jobs-and-hooks/workspace"),
+        dir.path(),
+    );
+    let catalog = dir.path().join("templates/catalog.yaml");
+    let text = std::fs::read_to_string(&catalog).unwrap();
+    std::fs::write(
+        &catalog,
+        text.replace("    kind: Job\n    hook: PostSync\n", "    kind: Job\n"),
+    )
+    .unwrap();
+    let out = kiln(dir.path())
+        .args([
+            "explain",
+            "Job/acme/smoke-test",
+            "/metadata/annotations/argocd.argoproj.io~1hook",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let line = defaults_line("    hook: PostSync");
+    assert!(
+        stdout.ends_with(&format!(
+            "svc.hook comes from:\n  catalog /services/smoke-test/hook = PostSync  kiln:defaults.yaml:{line} (kiln defaults)\n"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unknown_output_object_or_field_is_an_error_with_a_suggestion() {
+    let (code, _, stderr) = explain(&["Deployment/acme/apii", "/spec"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "error: no output file or object `Deployment/acme/apii`\n  = hint: did you mean `Deployment/acme/api`?\n\n"
+    );
+    let (code, _, stderr) = explain(&["Deployment/acme/api", "/spec/replicaz"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "error: `tenants/acme/workloads/acme/deployment_api.yaml` has no field at `/spec/replicaz`\n  = hint: did you mean `replicas`?\n\n"
+    );
+}
+
+#[test]
+fn an_output_field_in_json() {
+    let ws = repo().join("tests/golden/merge-semantics/workspace");
+    let out = kiln(&ws)
+        .args([
+            "--format",
+            "json",
+            "explain",
+            "Deployment/acme/api",
+            "/spec/replicas",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["file"], "tenants/acme/workloads/acme/deployment_api.yaml");
+    assert_eq!(v["value"], 2);
+    assert_eq!(
+        v["template"]["file"],
+        "kiln:templates/objects/service/deployment.yaml.j2"
+    );
+    assert_eq!(v["template"]["text"], "  replicas: {{ svc.replicas }}");
+    assert_eq!(v["sources"][0]["expression"], "svc.replicas");
+    let from = &v["sources"][0]["from"][0];
+    assert_eq!(from["pointer"], "/services/api/replicas");
+    assert_eq!(from["chain"][0]["layer"], "kiln defaults");
+    assert_eq!(from["chain"][2]["at"], "tenants/acme.yaml:6");
+}

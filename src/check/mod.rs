@@ -8,7 +8,7 @@ mod schema;
 mod secrets;
 mod security;
 
-pub use schema::builtin_crds;
+pub use schema::{builtin_crds, Templates};
 
 use std::collections::BTreeMap;
 

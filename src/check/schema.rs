@@ -19,7 +19,6 @@ use crate::yaml::node::pointer_tokens;
 
 const CUSTOM_RESOURCES: &str = include_str!("../../schemas/custom-resources.schema.json");
 
-
 /// One compiled schema and what it is, for messages.
 struct Entry {
     /// Compiled on first use: a build compiles only the kinds it emits.
@@ -301,17 +300,8 @@ pub fn template_line<'t>(
     let key = pointer_tokens(pointer)
         .filter(|t| t.parse::<usize>().is_err())
         .last();
-    if let Some(k) = &key {
-        if let Some(span) = key_line(template, k) {
-            return Some((path, span));
-        }
-        for name in imports(template) {
-            if let Some((other_path, other_text)) = templates.get(name) {
-                if let Some(span) = key_line(other_text, k) {
-                    return Some((other_path, span));
-                }
-            }
-        }
+    if let Some(found) = key.and_then(|k| key_template_line(template, path, templates, &k)) {
+        return Some(found);
     }
     only_line(template, &|l: &str| {
         (l.trim() == format!("kind: {kind}")).then(|| l.len() - l.trim_start().len())
@@ -319,6 +309,23 @@ pub fn template_line<'t>(
     .map(|mut s| {
         s.len = 4;
         (path, s)
+    })
+}
+
+/// The one line that writes the key `key`: in the template itself, else in one it
+/// imports or includes. Returns the template's path and the span.
+pub fn key_template_line<'t>(
+    template: &'t str,
+    path: &'t str,
+    templates: &Templates<'t>,
+    key: &str,
+) -> Option<(&'t str, crate::yaml::Span)> {
+    if let Some(span) = key_line(template, key) {
+        return Some((path, span));
+    }
+    imports(template).into_iter().find_map(|name| {
+        let (other_path, other_text) = templates.get(name)?;
+        key_line(other_text, key).map(|span| (*other_path, span))
     })
 }
 

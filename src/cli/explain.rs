@@ -17,10 +17,13 @@ use crate::yaml::{Node, Value};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The tenant (its file name in tenants/, without .yaml)
+    /// The tenant (its file name in tenants/, without .yaml), or a file of the output
+    /// (tenants/acme/workloads/acme/deployment_trino.yaml) or an object
+    /// (Deployment/acme/trino; Kind/name when cluster-scoped)
     pub tenant: String,
-    /// JSON pointer into the tenant's merged values, e.g. /services/trino/replicas;
-    /// without it, every value with its origin
+    /// JSON pointer into the tenant's merged values, e.g. /services/trino/replicas
+    /// (without it, every value with its origin); for an output file or object, into
+    /// the object, e.g. /spec/replicas
     pub pointer: Option<String>,
     /// List every catalog service as on or off, with what decided it
     #[arg(long, conflicts_with = "pointer")]
@@ -28,6 +31,9 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    if super::explain_object::is_output_ref(&args.tenant) {
+        return super::explain_object::run(cli, &args.tenant, args.pointer.as_deref());
+    }
     let c = compile(&cli.workspace, Until::Explain)?;
     // A tenant that planned can be explained even when other inputs have problems.
     let planned = c.plans.iter().find(|p| p.name == args.tenant);
@@ -209,6 +215,34 @@ fn in_layer<'a>(root: &'a Node, tokens: &[String]) -> Option<&'a Node> {
     Some(node)
 }
 
+/// The merged node at `pointer`, the pointer's tokens (keyed list items by name), and
+/// one row per layer that sets it: `layer`, `at`, `pointer` (in the layer's file) and
+/// `value` (credentials hidden).
+pub(super) fn chain<'p>(
+    plan: &'p TenantPlan,
+    pointer: &str,
+) -> (Option<&'p MNode>, Vec<String>, Vec<Json>) {
+    let merged = plan.merged.at(pointer);
+    let tokens = match normalize(&plan.merged, pointer) {
+        Some(t) => t,
+        None => pointer_tokens(pointer).collect(),
+    };
+    let mut rows = Vec::new();
+    for (i, layer) in plan.layers.iter().enumerate() {
+        if let Some(node) = in_layer(&layer.root, &tokens) {
+            let line = node.span.line;
+            let (at, label) = location(plan, i, line);
+            rows.push(json!({
+                "layer": label,
+                "at": at,
+                "pointer": layer.file_pointer(&tokens.iter().map(|t| format!("/{}", escape_token(t))).collect::<String>()),
+                "value": crate::secret::hide_json(key_of(&tokens), &node.to_json()),
+            }));
+        }
+    }
+    (merged, tokens, rows)
+}
+
 fn value(
     cli: &Cli,
     plan: &TenantPlan,
@@ -225,24 +259,7 @@ fn value(
             )),
         );
     }
-    let merged = plan.merged.at(pointer);
-    let tokens = match normalize(&plan.merged, pointer) {
-        Some(t) => t,
-        None => pointer_tokens(pointer).collect(),
-    };
-    let mut chain = Vec::new();
-    for (i, layer) in plan.layers.iter().enumerate() {
-        if let Some(node) = in_layer(&layer.root, &tokens) {
-            let line = node.span.line;
-            let (at, label) = location(plan, i, line);
-            chain.push(json!({
-                "layer": label,
-                "at": at,
-                "pointer": layer.file_pointer(&tokens.iter().map(|t| format!("/{}", escape_token(t))).collect::<String>()),
-                "value": crate::secret::hide_json(key_of(&tokens), &node.to_json()),
-            }));
-        }
-    }
+    let (merged, tokens, chain) = chain(plan, pointer);
     if merged.is_none() && chain.is_empty() {
         let parent = pointer.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
         let keys: Vec<String> = match plan.merged.at(parent).map(|n| &n.value) {
@@ -290,42 +307,7 @@ fn value(
                 }
             }
             let _ = writeln!(out);
-            let label_width = chain
-                .iter()
-                .map(|c| c["layer"].as_str().unwrap_or("").len())
-                .max()
-                .unwrap_or(0);
-            let at_width = chain
-                .iter()
-                .map(|c| c["at"].as_str().unwrap_or("").len())
-                .max()
-                .unwrap_or(0);
-            let last = chain.len().saturating_sub(1);
-            for (i, c) in chain.iter().enumerate() {
-                let v = &c["value"];
-                let deleted = v.get("$patch").and_then(Json::as_str) == Some("delete");
-                let shown = match (v.is_null(), deleted) {
-                    (true, _) => "null".to_string(),
-                    (_, true) => "$patch: delete".to_string(),
-                    _ => inline(v),
-                };
-                let verb = match (i, v.is_null() || deleted) {
-                    (_, true) => "removed",
-                    (0, false) => "set",
-                    _ => "overridden",
-                };
-                let mark = if i == last && final_value.is_some() {
-                    "  ← final"
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    out,
-                    "  {:<label_width$}  {:<at_width$}  {verb:<10}  {shown}{mark}",
-                    c["layer"].as_str().unwrap_or(""),
-                    c["at"].as_str().unwrap_or(""),
-                );
-            }
+            write_chain(&mut out, &chain, final_value.is_some(), "  ");
             if let Some(why) = &no_effect {
                 let _ = writeln!(out, "\nno effect: {why}");
             }
@@ -335,8 +317,50 @@ fn value(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The rows of a chain as text, aligned, each after `indent`: the layer, where, what
+/// it did (`set`, `overridden`, `removed`) and the value, the last marked `← final`
+/// when the value is set.
+pub(super) fn write_chain(out: &mut String, chain: &[Json], has_final: bool, indent: &str) {
+    let label_width = chain
+        .iter()
+        .map(|c| c["layer"].as_str().unwrap_or("").len())
+        .max()
+        .unwrap_or(0);
+    let at_width = chain
+        .iter()
+        .map(|c| c["at"].as_str().unwrap_or("").len())
+        .max()
+        .unwrap_or(0);
+    let last = chain.len().saturating_sub(1);
+    for (i, c) in chain.iter().enumerate() {
+        let v = &c["value"];
+        let deleted = v.get("$patch").and_then(Json::as_str) == Some("delete");
+        let shown = match (v.is_null(), deleted) {
+            (true, _) => "null".to_string(),
+            (_, true) => "$patch: delete".to_string(),
+            _ => inline(v),
+        };
+        let verb = match (i, v.is_null() || deleted) {
+            (_, true) => "removed",
+            (0, false) => "set",
+            _ => "overridden",
+        };
+        let mark = if i == last && has_final {
+            "  ← final"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "{indent}{:<label_width$}  {:<at_width$}  {verb:<10}  {shown}{mark}",
+            c["layer"].as_str().unwrap_or(""),
+            c["at"].as_str().unwrap_or(""),
+        );
+    }
+}
+
 /// A value on one line: scalars as YAML would show them, collections as compact JSON.
-fn inline(v: &Json) -> String {
+pub(super) fn inline(v: &Json) -> String {
     match v {
         Json::Object(_) | Json::Array(_) => {
             let s = v.to_string();

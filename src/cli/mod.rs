@@ -6,6 +6,7 @@ mod check;
 mod defaults;
 mod diff;
 mod explain;
+mod explain_object;
 mod publish;
 mod schema;
 mod timings;

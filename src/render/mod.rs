@@ -15,6 +15,7 @@ pub mod gitops;
 pub mod guard;
 pub mod object;
 pub mod pipeline;
+pub mod sources;
 
 use rayon::prelude::*;
 use std::collections::BTreeMap;

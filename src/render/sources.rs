@@ -1,0 +1,310 @@
+//! Where each key of the template context comes from: the tenant's values and the
+//! catalog entries it is computed from. `kiln explain` reads this to go from a field of
+//! an output file back to the layers that set it; tests hold it equal to the context
+//! that `context.rs` builds and to the tables of docs/templates.md.
+//!
+//! A source is a JSON pointer into the tenant's merged values (`/security/runAsUser`)
+//! or, with `catalog:`, into the catalog (`catalog:/services/{service}/probes`).
+//! `{service}` is the service of the object, `{pool}` its catalog `pool`. A source
+//! ending in `/*` maps the context key's own keys one to one (`svc.rollout.maxSurge`
+//! comes from `/rollout/maxSurge`).
+
+/// The keys of `svc`, the context of one running copy of a service.
+pub const SERVICE: &[(&str, &[&str])] = &[
+    ("name", &["catalog:/services/{service}"]),
+    ("namespace", &["/extraNamespaces"]),
+    ("primary", &["/extraNamespaces"]),
+    ("kind", &["catalog:/services/{service}/kind"]),
+    ("class", &["catalog:/services/{service}/kind"]),
+    ("description", &["catalog:/services/{service}/description"]),
+    ("stage", &["catalog:/services/{service}/stage"]),
+    (
+        "wave",
+        &["catalog:/services/{service}/stage", "catalog:/stages"],
+    ),
+    ("hook", &["catalog:/services/{service}/hook"]),
+    ("gateway", &["catalog:/services/{service}/gateway"]),
+    (
+        "image",
+        &[
+            "catalog:/services/{service}/image",
+            "/images/registry",
+            "/services/{service}/image/repository",
+            "/services/{service}/image/tag",
+            "/services/{service}/image/digest",
+        ],
+    ),
+    ("imagePullPolicy", &["/images/pullPolicy"]),
+    ("imagePullSecrets", &["/images/pullSecrets"]),
+    ("command", &["catalog:/services/{service}/command"]),
+    (
+        "args",
+        &[
+            "/services/{service}/args",
+            "catalog:/services/{service}/args",
+        ],
+    ),
+    ("ports", &["catalog:/services/{service}/ports"]),
+    ("probes", &["catalog:/services/{service}/probes/*"]),
+    ("resources", &["/services/{service}/resources/*"]),
+    (
+        "env",
+        &[
+            "/services/{service}/env",
+            "catalog:/services/{service}/credentials",
+        ],
+    ),
+    ("labels", &["catalog:/platform"]),
+    ("selector", &["catalog:/services/{service}"]),
+    (
+        "podAnnotations",
+        &[
+            "/services/{service}/podAnnotations/*",
+            "/monitoring/enabled",
+            "/monitoring/path",
+            "catalog:/services/{service}/metricsPort",
+            "catalog:/services/{service}/metricsPath",
+        ],
+    ),
+    ("configName", &["catalog:/services/{service}"]),
+    (
+        "configData",
+        &[
+            "/config",
+            "/services/{service}/config",
+            "/logging",
+            "/database",
+            "/objectStorage",
+            "/flags",
+            "catalog:/services/{service}/reads",
+        ],
+    ),
+    (
+        "credentials",
+        &[
+            "/credentials",
+            "/secretStore/prefix",
+            "catalog:/services/{service}/credentials",
+        ],
+    ),
+    ("secretStore", &["/secretStore/*"]),
+    ("serviceAccount", &["catalog:/services/{service}/rbac"]),
+    (
+        "volumes",
+        &[
+            "catalog:/services/{service}/configPath",
+            "catalog:/services/{service}/writablePaths",
+            "catalog:/services/{service}/routesPath",
+        ],
+    ),
+    (
+        "replicas",
+        &[
+            "/services/{service}/replicas",
+            "catalog:/services/{service}/fixedReplicas",
+        ],
+    ),
+    ("autoscaling", &["/services/{service}/autoscaling/*"]),
+    ("pdb", &["/services/{service}/pdb/*"]),
+    (
+        "storage",
+        &[
+            "/services/{service}/storage/*",
+            "catalog:/services/{service}/dataPath",
+        ],
+    ),
+    (
+        "nodeSelector",
+        &[
+            "/services/{service}/nodeSelector",
+            "/placement/{pool}/nodeSelector",
+        ],
+    ),
+    (
+        "tolerations",
+        &[
+            "/services/{service}/tolerations",
+            "/placement/{pool}/tolerations",
+        ],
+    ),
+    (
+        "priorityClassName",
+        &["catalog:/services/{service}/priorityClass"],
+    ),
+    ("runAsUser", &["/security/runAsUser"]),
+    (
+        "runAsGroup",
+        &["/security/runAsGroup", "/security/runAsUser"],
+    ),
+    ("fsGroup", &["/security/fsGroup", "/security/runAsUser"]),
+    ("strategy", &["catalog:/services/{service}/strategy"]),
+    (
+        "security",
+        &["catalog:/services/{service}/securityExceptions"],
+    ),
+    ("rollout", &["/rollout/*"]),
+    ("schedule", &["/services/{service}/schedule"]),
+    ("timeZone", &["/services/{service}/timeZone"]),
+    (
+        "startingDeadlineSeconds",
+        &["/services/{service}/startingDeadlineSeconds"],
+    ),
+    (
+        "ttlSecondsAfterFinished",
+        &["/services/{service}/ttlSecondsAfterFinished"],
+    ),
+    (
+        "activeDeadlineSeconds",
+        &["/services/{service}/activeDeadlineSeconds"],
+    ),
+    ("suspend", &["/services/{service}/suspend"]),
+    ("backoffLimit", &["/services/{service}/backoffLimit"]),
+    (
+        "network",
+        &[
+            "catalog:/services/{service}/dependsOn",
+            "catalog:/services/{service}/calls",
+            "catalog:/services/{service}/allowFrom",
+            "catalog:/services/{service}/external",
+            "/network",
+            "/ingress",
+            "/monitoring",
+        ],
+    ),
+];
+
+/// The keys of the context every template of a tenant sees. `values` is the merged
+/// values themselves: `values.quota` comes from `/quota`.
+pub const TENANT: &[(&str, &[&str])] = &[
+    ("kiln", &["catalog:/platform"]),
+    ("tenant", &["/extraNamespaces"]),
+    ("labels", &["catalog:/platform"]),
+    ("values", &["/*"]),
+    ("flags", &["/flags/*"]),
+    ("routes", &["catalog:/services"]),
+    ("endpoints", &["catalog:/services"]),
+    ("gateway", &["catalog:/services"]),
+    ("ingress", &["/ingress/*"]),
+    ("registryWave", &["catalog:/stages"]),
+];
+
+/// The keys of `namespace` in the namespace scope.
+pub const NAMESPACE: &[(&str, &[&str])] = &[
+    ("name", &["/extraNamespaces"]),
+    ("primary", &["/extraNamespaces"]),
+    ("extra", &["/extraNamespaces"]),
+    ("podSecurity", &["catalog:/services"]),
+    ("secretStore", &["/secretStore/*"]),
+];
+
+/// Where a context path (`svc.autoscaling.minReplicas`, `values.quota`) comes from:
+/// the sources of its longest known prefix, with the rest of the path appended to
+/// the sources that map keys one to one. `None` for a name no scope defines.
+pub fn of(path: &[&str]) -> Option<Vec<String>> {
+    let (table, rest): (&[(&str, &[&str])], &[&str]) = match path {
+        ["svc", rest @ ..] => (SERVICE, rest),
+        ["namespace", rest @ ..] => (NAMESPACE, rest),
+        rest => (TENANT, rest),
+    };
+    let (key, below) = rest.split_first()?;
+    let sources = table.iter().find(|(k, _)| k == key).map(|(_, s)| *s)?;
+    Some(
+        sources
+            .iter()
+            .map(|s| match s.strip_suffix("/*") {
+                Some(base) => {
+                    let tail: String = below.iter().map(|t| format!("/{t}")).collect();
+                    format!("{base}{tail}")
+                }
+                None => s.to_string(),
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(table: &[(&str, &[&str])]) -> BTreeSet<String> {
+        table.iter().map(|(k, _)| k.to_string()).collect()
+    }
+
+    fn context_keys(v: &serde_json::Value) -> BTreeSet<String> {
+        v.as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The tables name every key the context has, and no other: built on the root
+    /// workspace.
+    #[test]
+    fn the_tables_are_the_context() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let c = crate::compile::compile(root, crate::compile::Until::Explain).unwrap();
+        let ws = c.workspace.as_ref().unwrap();
+        let plan = c.plans.first().unwrap();
+        let all = crate::render::context::instances(ws, plan);
+        let inst = all.first().unwrap();
+        let svc = crate::render::context::instance_context(ws, plan, inst, &all);
+        assert_eq!(context_keys(&svc), keys(SERVICE));
+        let tenant = crate::render::context::tenant_context(ws, plan, &all);
+        assert_eq!(context_keys(&tenant), keys(TENANT));
+        let ns = crate::render::context::namespace_value(ws, plan, 0);
+        assert_eq!(context_keys(&ns), keys(NAMESPACE));
+    }
+
+    /// docs/templates.md documents every key of `svc`, `namespace` and the tenant
+    /// context, and no key the context lacks.
+    #[test]
+    fn the_docs_tables_are_the_context() {
+        let docs = include_str!("../../docs/templates.md");
+        let section = |title: &str| -> BTreeSet<String> {
+            let start = docs.find(title).unwrap();
+            let body = &docs[start + title.len()..];
+            let end = body.find("\n### ").unwrap_or(body.len());
+            body[..end]
+                .lines()
+                .filter(|l| l.starts_with("| `"))
+                .flat_map(|l| {
+                    let cell = l.split('|').nth(1).unwrap_or("");
+                    cell.split('`')
+                        .skip(1)
+                        .step_by(2)
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let service: BTreeSet<String> = section("### Service context")
+            .into_iter()
+            .filter_map(|k| k.strip_prefix("svc.").map(str::to_string))
+            .collect();
+        assert_eq!(service, keys(SERVICE));
+        let namespace: BTreeSet<String> = section("### Namespace context")
+            .into_iter()
+            .filter_map(|k| k.strip_prefix("namespace.").map(str::to_string))
+            .collect();
+        assert_eq!(namespace, keys(NAMESPACE));
+        let tenant: BTreeSet<String> = section("### Tenant context")
+            .into_iter()
+            .map(|k| k.split('.').next().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(tenant, keys(TENANT));
+    }
+
+    #[test]
+    fn paths_resolve_to_value_pointers() {
+        assert_eq!(
+            of(&["svc", "autoscaling", "minReplicas"]).unwrap(),
+            vec!["/services/{service}/autoscaling/minReplicas"]
+        );
+        assert_eq!(of(&["values", "quota"]).unwrap(), vec!["/quota"]);
+        assert_eq!(
+            of(&["svc", "runAsGroup"]).unwrap(),
+            vec!["/security/runAsGroup", "/security/runAsUser"]
+        );
+        assert_eq!(of(&["svc", "nothing"]), None);
+    }
+}
