@@ -385,7 +385,7 @@ fn loop_aliases(text: &str) -> std::collections::BTreeMap<String, String> {
         let Some(tag) = part.split("%}").next() else {
             continue;
         };
-        let words: Vec<&str> = tag.split_whitespace().collect();
+        let words: Vec<&str> = tag.trim_matches(['-', '+']).split_whitespace().collect();
         if let ["for", name, "in", list, ..] = words.as_slice() {
             let list: String = list
                 .chars()
