@@ -69,6 +69,60 @@ pub fn fill_catalog_service(service: &mut Json) {
     }
 }
 
+/// Completes `kiln.yaml` (as JSON) from `settings`: every key it leaves out, at any
+/// depth; an environment's `sync` from `settings.argocd.sync`.
+pub fn complete_settings(settings: &mut Json) {
+    let Some(defaults) = root().get("settings").map(Node::to_json) else {
+        return;
+    };
+    add_missing(settings, &defaults);
+    let sync = defaults
+        .pointer("/argocd/sync")
+        .cloned()
+        .unwrap_or(Json::Null);
+    if let Some(envs) = settings
+        .get_mut("environments")
+        .and_then(Json::as_object_mut)
+    {
+        for env in envs.values_mut() {
+            if let Some(own) = env.get_mut("sync").filter(|s| s.is_object()) {
+                add_missing(own, &sync);
+            }
+        }
+    }
+}
+
+/// Completes a `pipeline.yaml` (as JSON) from `pipeline`: every key it leaves out, at
+/// any depth, but `webui` only fills in the `webui` it has.
+pub fn complete_pipeline(settings: &mut Json) {
+    let Some(mut defaults) = root().get("pipeline").map(Node::to_json) else {
+        return;
+    };
+    let webui = defaults
+        .as_object_mut()
+        .and_then(|d| d.remove("webui"))
+        .unwrap_or(Json::Null);
+    add_missing(settings, &defaults);
+    if let Some(own) = settings.get_mut("webui").filter(|w| w.is_object()) {
+        add_missing(own, &webui);
+    }
+}
+
+/// Adds every key of `defaults` that `target` lacks, mappings merged key by key.
+fn add_missing(target: &mut Json, defaults: &Json) {
+    let (Json::Object(target), Json::Object(defaults)) = (target, defaults) else {
+        return;
+    };
+    for (key, default) in defaults {
+        match target.get_mut(key) {
+            None | Some(Json::Null) => {
+                target.insert(key.clone(), default.clone());
+            }
+            Some(present) => add_missing(present, default),
+        }
+    }
+}
+
 fn fill(target: &mut Json, defaults: &Json) {
     let (Json::Object(target), Json::Object(defaults)) = (target, defaults) else {
         return;
@@ -100,7 +154,7 @@ mod tests {
         let read = crate::yaml::parse_stream(TEXT, &ReadOptions::default());
         assert!(read.problems.is_empty(), "{:?}", read.problems);
         assert_eq!(read.documents.len(), 1);
-        for key in ["values", "services", "catalog"] {
+        for key in ["values", "services", "catalog", "settings", "pipeline"] {
             assert!(root().get(key).is_some(), "no `{key}`");
         }
     }
@@ -143,6 +197,38 @@ mod tests {
                 "{kind}"
             );
         }
+    }
+
+    #[test]
+    fn settings_and_pipelines_are_completed_where_they_leave_keys_out() {
+        let mut settings = json!({"argocd": {"namespace": "gitops"}, "environments": {"dev": {"sync": {"prune": false}}, "prod": {}}});
+        complete_settings(&mut settings);
+        assert_eq!(settings["argocd"]["namespace"], json!("gitops"));
+        assert_eq!(
+            settings["argocd"]["server"],
+            json!("https://kubernetes.default.svc")
+        );
+        assert_eq!(settings["outputDir"], json!("out"));
+        assert_eq!(
+            settings["environments"]["dev"]["sync"],
+            json!({"automated": true, "prune": false, "selfHeal": true})
+        );
+        assert_eq!(settings["environments"]["prod"], json!({}));
+        let mut bare = json!({});
+        complete_pipeline(&mut bare);
+        assert_eq!(bare["sharedFolder"]["size"], json!("1Gi"));
+        assert_eq!(bare.get("webui"), None);
+        let mut with_webui =
+            json!({"webui": {"host": "x.example.com", "tls": {"clusterIssuer": "le"}}});
+        complete_pipeline(&mut with_webui);
+        assert_eq!(
+            with_webui["webui"]["tls"],
+            json!({"clusterIssuer": "le", "enabled": true})
+        );
+        assert_eq!(
+            with_webui["webui"]["controllerNamespace"],
+            json!("ingress-nginx")
+        );
     }
 
     #[test]

@@ -115,13 +115,11 @@ pub struct PipelineSettings {
     pub namespace: Option<String>,
     #[serde(default)]
     pub tenant: Option<String>,
-    #[serde(default)]
     pub orchestrator: OrchestratorSettings,
     #[serde(default)]
     pub starter: StarterSettings,
     #[serde(default)]
     pub image_pull_secrets: Vec<String>,
-    #[serde(default)]
     pub shared_folder: SharedFolderSettings,
     #[serde(default)]
     pub webui: Option<WebUi>,
@@ -131,13 +129,21 @@ pub struct PipelineSettings {
     pub nodes: BTreeMap<String, NodeSettings>,
 }
 
+impl PipelineSettings {
+    /// Reads a schema-checked `pipeline.yaml` (`{}` when there is none), completed from
+    /// kiln's defaults (`src/defaults.yaml`, `pipeline`) where it leaves a key out.
+    pub fn from_json(mut json: Json) -> serde_json::Result<PipelineSettings> {
+        crate::defaults::complete_pipeline(&mut json);
+        serde_json::from_value(json)
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrchestratorSettings {
     #[serde(default)]
     pub image: Option<String>,
-    #[serde(default)]
-    pub resources: Option<Json>,
+    pub resources: Json,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -154,8 +160,7 @@ pub struct StarterSettings {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SharedFolderSettings {
-    #[serde(default)]
-    pub size: Option<Json>,
+    pub size: Json,
     #[serde(default)]
     pub storage_class_name: Option<String>,
 }
@@ -166,17 +171,14 @@ pub struct WebUi {
     pub host: String,
     #[serde(default)]
     pub class_name: Option<String>,
-    #[serde(default)]
-    pub tls: Option<WebUiTls>,
-    #[serde(default)]
-    pub controller_namespace: Option<String>,
+    pub tls: WebUiTls,
+    pub controller_namespace: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebUiTls {
-    #[serde(default)]
-    pub enabled: Option<bool>,
+    pub enabled: bool,
     #[serde(default)]
     pub cluster_issuer: Option<String>,
 }

@@ -18,31 +18,6 @@ pub const GRPC_PORT: u16 = 8061;
 /// Web UI port of the nodes.
 pub const WEBUI_PORT: u16 = 8062;
 
-/// The orchestrator image when neither `pipeline.yaml` nor `kiln.yaml` names one: the
-/// Eclipse Graphene generic parallel orchestrator, as its project publishes it.
-pub const DEFAULT_ORCHESTRATOR_IMAGE: &str =
-    "cicd.ai4eu-dev.eu:7444/generic-parallel-orchestrator/orchestrator_container:1.0";
-/// The starter image when none is named: the Graphene orchestrator client.
-pub const DEFAULT_STARTER_IMAGE: &str =
-    "cicd.ai4eu-dev.eu:7444/generic-parallel-orchestrator/orchestrator_client:1.0";
-
-/// What the starter runs when no command is named. kiln's convention: the client
-/// waits for the orchestrator at `$(ORCHESTRATOR_ADDRESS)`, calls `initialize` with the
-/// files in `$(ORCHESTRATION_DIR)` and then `run`.
-pub fn default_starter_command() -> Vec<String> {
-    [
-        "orchestrator_client",
-        "--endpoint",
-        "$(ORCHESTRATOR_ADDRESS)",
-        "--basepath",
-        "$(ORCHESTRATION_DIR)",
-        "--wait",
-        "--run",
-    ]
-    .map(str::to_string)
-    .to_vec()
-}
-
 /// One running node.
 #[derive(Clone, Debug)]
 pub struct NodePlan {
@@ -234,7 +209,7 @@ fn plan_one(
         shared_folders.push(SharedFolderPlan {
             path: folder.container_name.clone(),
             claim,
-            size: s.shared_folder.size.clone().unwrap_or(json!("1Gi")),
+            size: s.shared_folder.size.clone(),
             storage_class: s.shared_folder.storage_class_name.clone(),
         });
     }

@@ -449,7 +449,11 @@ mod tests {
             namespace: "n".into(),
             recurse: true,
             wave: None,
-            sync: SyncPolicy::default(),
+            sync: SyncPolicy {
+                automated: true,
+                prune: true,
+                self_heal: true,
+            },
             tenant: tenant.map(str::to_string),
             environment: None,
             pipeline: pipeline.map(str::to_string),

@@ -4,10 +4,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::plan::pipeline::{
-    default_starter_command, NodePlan, PipelinePlan, GRPC_PORT, WEBUI_PORT,
-};
-use crate::plan::pipeline::{DEFAULT_ORCHESTRATOR_IMAGE, DEFAULT_STARTER_IMAGE};
+use crate::plan::pipeline::{NodePlan, PipelinePlan, GRPC_PORT, WEBUI_PORT};
 use crate::validate::Workspace;
 
 /// The label that carries the blueprint's version.
@@ -94,7 +91,7 @@ pub fn node_context(plan: &PipelinePlan, node: &NodePlan) -> Json {
                 None => json!({"podSelector": {}}),
             },
             "webuiFrom": webui.map(|w| json!({"namespaceSelector": {"matchLabels": {
-                "kubernetes.io/metadata.name": w.controller_namespace.clone().unwrap_or_else(|| "ingress-nginx".into())
+                "kubernetes.io/metadata.name": w.controller_namespace
             }}})),
         },
     })
@@ -113,10 +110,8 @@ pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> Json {
         let (labels, selector) = workload_labels(plan, name);
         json!({
             "name": name,
-            "image": s.orchestrator.image.clone().or_else(|| d.orchestrator_image.clone()).unwrap_or_else(|| DEFAULT_ORCHESTRATOR_IMAGE.into()),
-            "resources": s.orchestrator.resources.clone().unwrap_or_else(|| json!({
-                "requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}
-            })),
+            "image": s.orchestrator.image.as_ref().unwrap_or(&d.orchestrator_image),
+            "resources": s.orchestrator.resources,
             "labels": labels,
             "selector": selector,
             "port": GRPC_PORT,
@@ -127,8 +122,8 @@ pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> Json {
         let (labels, selector) = workload_labels(plan, name);
         json!({
             "name": name,
-            "image": s.starter.image.clone().or_else(|| d.starter_image.clone()).unwrap_or_else(|| DEFAULT_STARTER_IMAGE.into()),
-            "command": s.starter.command.clone().or_else(|| d.starter_command.clone()).unwrap_or_else(default_starter_command),
+            "image": s.starter.image.as_ref().unwrap_or(&d.starter_image),
+            "command": s.starter.command.as_ref().unwrap_or(&d.starter_command),
             "args": s.starter.args,
             "labels": labels,
             "selector": selector,
@@ -149,8 +144,8 @@ pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> Json {
         json!({
             "host": w.host,
             "className": w.class_name,
-            "tls": w.tls.as_ref().and_then(|t| t.enabled).unwrap_or(true),
-            "clusterIssuer": w.tls.as_ref().and_then(|t| t.cluster_issuer.clone()),
+            "tls": w.tls.enabled,
+            "clusterIssuer": w.tls.cluster_issuer,
             "name": format!("{}-webui", plan.name),
             "tlsSecret": format!("{}-webui-tls", plan.name),
         })

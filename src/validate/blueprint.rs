@@ -83,11 +83,11 @@ pub fn check(
     let blueprint = topology(doc, diags);
 
     let settings = match &docs.settings {
-        None => Some(PipelineSettings::default()),
+        None => PipelineSettings::from_json(serde_json::json!({})).ok(),
         Some(s) => {
             let problems = schema::check("pipeline", s)?;
             if problems.is_empty() {
-                match serde_json::from_value::<PipelineSettings>(s.root.to_json()) {
+                match PipelineSettings::from_json(s.root.to_json()) {
                     Ok(v) => Some(v),
                     Err(e) => {
                         diags.push(

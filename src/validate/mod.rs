@@ -9,8 +9,6 @@ mod values;
 
 use std::collections::BTreeMap;
 
-use serde::de::DeserializeOwned;
-
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::load::SourceFile;
 use crate::model::{Catalog, Settings};
@@ -62,14 +60,14 @@ pub struct Tenant {
 /// Validates everything; returns the workspace when there is no error.
 pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Option<Workspace>> {
     let settings = match &parsed.settings {
-        Some(doc) => typed::<Settings>("kiln", doc, diags)?,
+        Some(doc) => typed::<Settings>("kiln", doc, Settings::from_json, diags)?,
         None => None,
     };
     if let (Some(s), Some(doc)) = (&settings, &parsed.settings) {
         check_settings(s, doc, diags);
     }
     let catalog = match &parsed.catalog {
-        Some(doc) => typed_with::<Catalog>("catalog", doc, Catalog::from_json, diags)?,
+        Some(doc) => typed::<Catalog>("catalog", doc, Catalog::from_json, diags)?,
         None => {
             diags.push(
                 Diagnostic::error("the workspace has no platform catalog")
@@ -215,17 +213,8 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
     }))
 }
 
-/// Schema-checks a document and reads it into its type.
-fn typed<T: DeserializeOwned>(
-    kind: &str,
-    doc: &Document,
-    diags: &mut Diagnostics,
-) -> anyhow::Result<Option<T>> {
-    typed_with(kind, doc, serde_json::from_value, diags)
-}
-
-/// [`typed`], reading the checked JSON with `read`.
-fn typed_with<T>(
+/// Schema-checks a document and reads it into its type with `read`.
+fn typed<T>(
     kind: &str,
     doc: &Document,
     read: impl FnOnce(serde_json::Value) -> serde_json::Result<T>,
