@@ -19,7 +19,6 @@ use crate::yaml::node::pointer_tokens;
 
 const CUSTOM_RESOURCES: &str = include_str!("../../schemas/custom-resources.schema.json");
 
-
 /// One compiled schema and what it is, for messages.
 struct Entry {
     /// Compiled on first use: a build compiles only the kinds it emits.
@@ -32,7 +31,7 @@ struct Entry {
 }
 
 /// The schemas a build validates against.
-pub struct Schemas {
+pub(super) struct Schemas {
     entries: BTreeMap<String, Entry>,
     allowed: Vec<String>,
 }
@@ -93,7 +92,7 @@ pub fn builtin_crds(version: &str, crds: &BTreeMap<String, CrdSchema>) -> Vec<Di
 impl Schemas {
     /// The schemas for a Kubernetes version, the shipped custom resources and the
     /// workspace's CRDs. Fails if kiln has no schemas for the version.
-    pub fn new(
+    pub(super) fn new(
         version: &str,
         crds: &BTreeMap<String, CrdSchema>,
         allowed: &[String],
@@ -144,7 +143,7 @@ impl Schemas {
     }
 
     /// Validates one object; every violation is a diagnostic at the template that made it.
-    pub fn check(&self, o: &Object, templates: &Templates) -> Vec<Diagnostic> {
+    pub(super) fn check(&self, o: &Object, templates: &Templates) -> Vec<Diagnostic> {
         let api_version = o.value["apiVersion"].as_str().unwrap_or("");
         let key = format!("{api_version} {}", o.kind());
         let Some(entry) = self.entries.get(&key) else {
@@ -216,11 +215,16 @@ impl Schemas {
 }
 
 /// Every template by name: its path and its text.
-pub type Templates<'t> = BTreeMap<&'t str, (&'t str, &'t str)>;
+pub(super) type Templates<'t> = BTreeMap<&'t str, (&'t str, &'t str)>;
 
 /// Places a diagnostic about the value at `pointer` of `o` in the template that most
 /// likely wrote it.
-pub fn locate(d: Diagnostic, o: &Object, pointer: &str, templates: &Templates) -> Diagnostic {
+pub(super) fn locate(
+    d: Diagnostic,
+    o: &Object,
+    pointer: &str,
+    templates: &Templates,
+) -> Diagnostic {
     let own = templates
         .values()
         .find(|(path, _)| *path == o.provenance.template);
@@ -291,7 +295,7 @@ fn expand(doc: &'static Json, node: &'static Json, depth: usize) -> Vec<&'static
 /// of the object's template that writes its key; failing that, the one line of a
 /// template it imports or includes that does; failing that, the line of the object's
 /// template that writes its `kind`. Returns the template's path and the span.
-pub fn template_line<'t>(
+pub(super) fn template_line<'t>(
     template: &'t str,
     path: &'t str,
     templates: &Templates<'t>,

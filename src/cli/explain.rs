@@ -27,7 +27,7 @@ pub struct Args {
     pub services: bool,
 }
 
-pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let c = compile(&cli.workspace, Until::Explain)?;
     // A tenant that planned can be explained even when other inputs have problems.
     let planned = c.plans.iter().find(|p| p.name == args.tenant);
