@@ -11,7 +11,7 @@ use crate::render::Object;
 
 /// A problem found in an object: the pointer inside it and the message.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Finding {
+pub(super) struct Finding {
     pub pointer: String,
     pub message: String,
     pub hint: Option<String>,
@@ -44,7 +44,7 @@ fn esc(key: &str) -> String {
 }
 
 /// The pod templates of an object: the pointer of each and the template.
-pub fn pod_templates(o: &Object) -> Vec<(String, &Json)> {
+pub(super) fn pod_templates(o: &Object) -> Vec<(String, &Json)> {
     let pointer = match o.kind() {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => "/spec/template",
         "CronJob" => "/spec/jobTemplate/spec/template",
@@ -57,7 +57,7 @@ pub fn pod_templates(o: &Object) -> Vec<(String, &Json)> {
 }
 
 /// Every container of a pod spec, with its pointer.
-pub fn containers<'a>(spec: &'a Json, base: &str) -> Vec<(String, &'a Json)> {
+pub(super) fn containers<'a>(spec: &'a Json, base: &str) -> Vec<(String, &'a Json)> {
     let mut out = Vec::new();
     for list in ["initContainers", "containers"] {
         for (i, c) in spec[list].as_array().into_iter().flatten().enumerate() {
@@ -173,7 +173,7 @@ fn name_rule(kind: &str) -> (usize, bool) {
 }
 
 /// Checks one object on its own.
-pub fn object(o: &Object) -> Vec<Finding> {
+pub(super) fn object(o: &Object) -> Vec<Finding> {
     let mut out = Vec::new();
     let name = o.name();
     let (max, label) = name_rule(o.kind());
@@ -375,7 +375,7 @@ fn selector_matches(o: &Object, base: &str, template: &Json, out: &mut Vec<Findi
 }
 
 /// Whether a label selector (`matchLabels`, `matchExpressions`) selects `labels`.
-pub fn selects(selector: &Json, labels: Option<&Json>) -> bool {
+pub(super) fn selects(selector: &Json, labels: Option<&Json>) -> bool {
     let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Json::as_str);
     let match_labels = selector["matchLabels"]
         .as_object()
@@ -658,7 +658,7 @@ type ServicePorts<'a> = (BTreeSet<&'a str>, BTreeSet<i64>);
 
 /// Rules between objects of one build: what a Service, Ingress, autoscaler, disruption
 /// budget or binding points at must exist and fit.
-pub fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
+pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
     let mut out = Vec::new();
     // Pod templates by namespace: labels and container ports by name and number.
     struct Pods<'a> {

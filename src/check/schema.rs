@@ -31,7 +31,7 @@ struct Entry {
 }
 
 /// The schemas a build validates against.
-pub struct Schemas {
+pub(super) struct Schemas {
     entries: BTreeMap<String, Entry>,
     allowed: Vec<String>,
 }
@@ -92,7 +92,7 @@ pub fn builtin_crds(version: &str, crds: &BTreeMap<String, CrdSchema>) -> Vec<Di
 impl Schemas {
     /// The schemas for a Kubernetes version, the shipped custom resources and the
     /// workspace's CRDs. Fails if kiln has no schemas for the version.
-    pub fn new(
+    pub(super) fn new(
         version: &str,
         crds: &BTreeMap<String, CrdSchema>,
         allowed: &[String],
@@ -143,7 +143,7 @@ impl Schemas {
     }
 
     /// Validates one object; every violation is a diagnostic at the template that made it.
-    pub fn check(&self, o: &Object, templates: &Templates) -> Vec<Diagnostic> {
+    pub(super) fn check(&self, o: &Object, templates: &Templates) -> Vec<Diagnostic> {
         let api_version = o.value["apiVersion"].as_str().unwrap_or("");
         let key = format!("{api_version} {}", o.kind());
         let Some(entry) = self.entries.get(&key) else {
@@ -219,7 +219,12 @@ pub type Templates<'t> = BTreeMap<&'t str, (&'t str, &'t str)>;
 
 /// Places a diagnostic about the value at `pointer` of `o` in the template that most
 /// likely wrote it.
-pub fn locate(d: Diagnostic, o: &Object, pointer: &str, templates: &Templates) -> Diagnostic {
+pub(super) fn locate(
+    d: Diagnostic,
+    o: &Object,
+    pointer: &str,
+    templates: &Templates,
+) -> Diagnostic {
     let own = templates
         .values()
         .find(|(path, _)| *path == o.provenance.template);
@@ -290,7 +295,7 @@ fn expand(doc: &'static Json, node: &'static Json, depth: usize) -> Vec<&'static
 /// of the object's template that writes its key; failing that, the one line of a
 /// template it imports or includes that does; failing that, the line of the object's
 /// template that writes its `kind`. Returns the template's path and the span.
-pub fn template_line<'t>(
+pub(super) fn template_line<'t>(
     template: &'t str,
     path: &'t str,
     templates: &Templates<'t>,
@@ -314,7 +319,7 @@ pub fn template_line<'t>(
 
 /// The one line that writes the key `key`: in the template itself, else in one it
 /// imports or includes. Returns the template's path and the span.
-pub fn key_template_line<'t>(
+pub(crate) fn key_template_line<'t>(
     template: &'t str,
     path: &'t str,
     templates: &Templates<'t>,

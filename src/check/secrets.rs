@@ -34,7 +34,7 @@ fn text_of(v: &Json) -> String {
 }
 
 /// Every credential a rendered object holds.
-pub fn object(o: &Object) -> Vec<Finding> {
+pub(super) fn object(o: &Object) -> Vec<Finding> {
     let mut out = Vec::new();
     if o.kind() == "Secret" && o.group().is_empty() {
         return out;

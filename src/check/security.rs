@@ -16,10 +16,10 @@ use crate::model::ImageRules;
 use crate::render::Object;
 
 /// Annotation listing the restricted-profile rules a workload is excepted from.
-pub const EXCEPTIONS: &str = "kiln.dev/security-exceptions";
+pub(super) const EXCEPTIONS: &str = "kiln.dev/security-exceptions";
 
 /// The rules a catalog service may be excepted from.
-pub const EXCEPTION_NAMES: [&str; 2] = ["readOnlyRootFilesystem", "runAsNonRoot"];
+pub(super) const EXCEPTION_NAMES: [&str; 2] = ["readOnlyRootFilesystem", "runAsNonRoot"];
 
 /// Volume types the restricted profile allows.
 const RESTRICTED_VOLUMES: [&str; 8] = [
@@ -63,7 +63,7 @@ fn exceptions(o: &Object) -> BTreeSet<String> {
 }
 
 /// Checks one object's own posture.
-pub fn object(o: &Object, images: &ImageRules) -> Vec<Finding> {
+pub(super) fn object(o: &Object, images: &ImageRules) -> Vec<Finding> {
     let mut out = Vec::new();
     let allowed = exceptions(o);
     for name in &allowed {
@@ -250,7 +250,7 @@ static IMAGE_REFERENCE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock:
 });
 
 /// Whether a string is a well-formed image reference (its name at most 255 characters).
-pub fn is_image_reference(image: &str) -> bool {
+pub(super) fn is_image_reference(image: &str) -> bool {
     let name = image.split('@').next().unwrap_or(image);
     let name = match name.rsplit_once(':') {
         Some((n, tag)) if !tag.contains('/') => n,
@@ -270,7 +270,7 @@ pub fn is_image_reference(image: &str) -> bool {
 }
 
 /// Splits an image reference into its name, tag and digest.
-pub fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
+pub(super) fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
     let (rest, digest) = match image.split_once('@') {
         Some((r, d)) => (r, Some(d)),
         None => (image, None),
@@ -335,7 +335,7 @@ fn image(c: &Json, at: &str, rules: &ImageRules, out: &mut Vec<Finding>) {
 
 /// Posture rules between objects: namespaces enforce the profile and deny traffic by
 /// default; tokens are mounted only for accounts a role is bound to.
-pub fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
+pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
     let mut out = Vec::new();
     let mut default_deny: BTreeSet<&str> = BTreeSet::new();
     let mut bound: BTreeSet<(String, String)> = BTreeSet::new();

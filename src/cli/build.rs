@@ -19,7 +19,7 @@ pub struct Args {
     pub check: bool,
 }
 
-pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let access = if args.check {
         Access::Read
     } else {

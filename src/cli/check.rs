@@ -7,7 +7,7 @@ use super::{print_json, report, Cli, Format, Planned};
 use crate::compile::Discard;
 use crate::diagnostic;
 
-pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     // Units the cache vouches for were checked when they were built.
     p.build(&Discard)?;

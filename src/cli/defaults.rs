@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::{print_json, Cli, Format};
 use crate::defaults;
 
-pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match cli.format {
         Format::Json => print_json(&defaults::root().to_json()),
         Format::Text | Format::Markdown => {

@@ -54,7 +54,7 @@ pub enum Color {
     Never,
 }
 
-pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     // The base is read first, as blob ids only, so the build keeps just what differs.
     let base = match (&p.c.workspace, p.c.ok()) {

@@ -30,7 +30,7 @@ pub struct Args {
     pub services: bool,
 }
 
-pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     if super::explain_object::is_output_ref(&args.tenant) {
         return super::explain_object::run(cli, &args.tenant, args.pointer.as_deref());
     }

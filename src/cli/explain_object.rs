@@ -23,11 +23,11 @@ use crate::yaml::node::{escape_token, pointer_tokens};
 
 /// Whether the first argument of `kiln explain` names an output file or object rather
 /// than a tenant (tenant names have no `/`).
-pub fn is_output_ref(target: &str) -> bool {
+pub(super) fn is_output_ref(target: &str) -> bool {
     target.contains('/')
 }
 
-pub fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Result<ExitCode> {
     let c = compile(&cli.workspace, Until::Explain)?;
     if report(cli, &c, "explain") {
         return Ok(ExitCode::from(1));

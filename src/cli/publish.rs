@@ -38,7 +38,7 @@ pub struct Args {
     pub remote: String,
 }
 
-pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     let sink = Memory::default();
     p.build(&sink)?;

@@ -13,7 +13,7 @@ pub struct Args {
     pub kind: Option<String>,
 }
 
-pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     match &args.kind {
         Some(kind) => {

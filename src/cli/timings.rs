@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::time::{Duration, Instant};
 
 /// Stages timed one after the other; each mark ends the stage it names.
-pub struct Timings {
+pub(super) struct Timings {
     enabled: bool,
     start: Instant,
     last: Instant,
@@ -13,7 +13,7 @@ pub struct Timings {
 }
 
 impl Timings {
-    pub fn new(enabled: bool) -> Timings {
+    pub(super) fn new(enabled: bool) -> Timings {
         let now = Instant::now();
         Timings {
             enabled,
@@ -24,7 +24,7 @@ impl Timings {
     }
 
     /// Ends the stage `name`, which began at the previous mark.
-    pub fn mark(&mut self, name: &'static str) {
+    pub(super) fn mark(&mut self, name: &'static str) {
         if !self.enabled {
             return;
         }
@@ -34,7 +34,7 @@ impl Timings {
     }
 
     /// Prints the stages and the total, when asked for.
-    pub fn print(&self) {
+    pub(super) fn print(&self) {
         if !self.enabled {
             return;
         }

@@ -18,13 +18,13 @@ use serde_json::Value as Json;
 use crate::secret;
 use crate::yaml::node::escape_token;
 
-pub const MASKED: &str = "<masked>";
-pub const MASKED_CHANGED: &str = "<masked: changed>";
+pub(super) const MASKED: &str = "<masked>";
+pub(super) const MASKED_CHANGED: &str = "<masked: changed>";
 
 type Mask<'m> = dyn FnMut(&str, &str) -> String + 'm;
 
 /// Masks both versions of an object together.
-pub fn pair(old: Option<&Json>, new: Option<&Json>) -> (Option<Json>, Option<Json>) {
+pub(super) fn pair(old: Option<&Json>, new: Option<&Json>) -> (Option<Json>, Option<Json>) {
     let mut before = BTreeMap::new();
     let old = old.map(|v| {
         let mut v = v.clone();

@@ -9,7 +9,7 @@
 //! output meanwhile; another program changing it at the same moment is not defended
 //! against.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read as _};
 use std::path::{Component, Path};
@@ -36,7 +36,7 @@ pub enum Probe {
 /// (so a build with thousands of files looks at each folder once). Shared by threads.
 pub struct Prober<'a> {
     out: &'a Path,
-    dirs: Mutex<HashMap<String, DirState>>,
+    dirs: Mutex<BTreeMap<String, DirState>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl<'a> Prober<'a> {
     pub fn new(out: &'a Path) -> Prober<'a> {
         Prober {
             out,
-            dirs: Mutex::new(HashMap::new()),
+            dirs: Mutex::new(BTreeMap::new()),
         }
     }
 

@@ -6,7 +6,7 @@
 //! it (same size, modification time and inode); anything else, or a cache written by
 //! another kiln, and the unit is built again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
@@ -70,8 +70,7 @@ pub struct Previous {
     /// Units whose files are all on disk as written.
     pub units: Reusable,
     /// Files on disk as written, with their git blob ids and how they are on disk.
-    /// Only looked up, never iterated, so its order cannot reach the output.
-    pub verified: HashMap<String, (String, Stamp)>,
+    pub verified: BTreeMap<String, (String, Stamp)>,
 }
 
 /// The cache file of an output directory.
@@ -101,11 +100,11 @@ pub fn load(out: &Path, build_id: &str) -> Previous {
     let Ok(text) = String::from_utf8(bytes) else {
         return Previous::default();
     };
-    let owned: HashSet<String> = match boundary::read_regular(&out.join(INDEX_FILE)) {
+    let owned: BTreeSet<String> = match boundary::read_regular(&out.join(INDEX_FILE)) {
         Ok(Some(bytes)) => parse_index(&String::from_utf8_lossy(&bytes))
             .into_iter()
             .collect(),
-        _ => HashSet::new(),
+        _ => BTreeSet::new(),
     };
     let mut lines = text.lines();
     if lines.next() != Some(&format!("{MAGIC}\t{build_id}")) {

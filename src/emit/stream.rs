@@ -14,7 +14,7 @@
 //! A failed build, or one blocked by a file that is not kiln's or by a link in the
 //! way, removes the staging folder and leaves the output as it was.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -35,15 +35,13 @@ pub struct Staging {
     dir: PathBuf,
     /// Where the files go, laid out as in the output.
     tree: PathBuf,
-    /// Paths written, for `commit`, with each file's stamp as written. Only looked up,
-    /// never iterated.
-    written: Mutex<HashMap<String, Option<Stamp>>>,
+    /// Paths written, for `commit`, with each file's stamp as written.
+    written: Mutex<BTreeMap<String, Option<Stamp>>>,
 }
 
 /// The stamps of the files a commit moved into the output (a rename keeps a file's
 /// size, modification time and inode), so the cache need not look at them again.
-/// Only looked up, never iterated, so its order cannot reach the output.
-pub type Moved = HashMap<String, Stamp>;
+pub type Moved = BTreeMap<String, Stamp>;
 
 impl Staging {
     /// A fresh staging folder next to `out` (a leftover one is removed). Call it with
@@ -66,7 +64,7 @@ impl Staging {
         Ok(Staging {
             dir,
             tree,
-            written: Mutex::new(HashMap::new()),
+            written: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -352,7 +350,7 @@ enum Prepared {
 fn prepare(
     out: &Path,
     staging: &Staging,
-    written: &HashMap<String, Option<Stamp>>,
+    written: &BTreeMap<String, Option<Stamp>>,
     output: &Output,
     previous: &Previous,
     cache_id: Option<&str>,

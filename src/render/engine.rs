@@ -18,7 +18,7 @@ const FUEL: u64 = 20_000_000;
 
 /// Most bytes one template render may write: stops runaway output before it fills
 /// memory (one object kiln writes may be at most [`crate::unit::MAX_OBJECT_BYTES`]).
-pub const MAX_RENDERED_BYTES: usize = 4 * 1024 * 1024;
+pub(super) const MAX_RENDERED_BYTES: usize = 4 * 1024 * 1024;
 
 /// A string that refuses to grow past a limit.
 struct Bounded {
@@ -84,17 +84,17 @@ mod filters {
     use sha2::{Digest, Sha256};
 
     /// Cleans any string into a DNS-1123 label.
-    pub fn dns_label(s: String) -> String {
+    pub(super) fn dns_label(s: String) -> String {
         crate::names::clean(&s)
     }
 
     /// Hex SHA-256 of a string.
-    pub fn sha256(s: String) -> String {
+    pub(super) fn sha256(s: String) -> String {
         crate::unit::hex(&Sha256::digest(s.as_bytes()))
     }
 
     /// A value as a YAML document (for embedding YAML files in ConfigMaps).
-    pub fn to_yaml(v: minijinja::Value) -> Result<String, minijinja::Error> {
+    pub(super) fn to_yaml(v: minijinja::Value) -> Result<String, minijinja::Error> {
         let json = serde_json::to_value(&v).map_err(|e| {
             minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
         })?;
@@ -128,19 +128,19 @@ impl Engine {
 
 /// One template to render with one context (converted to a template value once, and
 /// shared by every template of its scope).
-pub struct Job<'a> {
+pub(super) struct Job<'a> {
     pub template: &'a str,
     pub context: &'a minijinja::Value,
     pub provenance: Provenance,
 }
 
 /// Converts a JSON context into a template value.
-pub fn value(context: &Json) -> minijinja::Value {
+pub(super) fn value(context: &Json) -> minijinja::Value {
     minijinja::Value::from(Serde(context))
 }
 
 /// Renders a template and turns each YAML document it produces into an object.
-pub fn render_one(
+pub(super) fn render_one(
     engine: &Engine,
     job: &Job,
     objects: &mut Vec<Object>,

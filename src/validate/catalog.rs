@@ -11,7 +11,7 @@ use crate::yaml::node::escape_token;
 
 use super::located;
 
-pub fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
+pub(super) fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     check_flags(catalog, doc, &mut out);
     let pools: Vec<String> = catalog

@@ -8,7 +8,7 @@ use crate::yaml::node::escape_token;
 use crate::yaml::{Node, Value};
 
 /// Checks `node`, a values layer found at `base` in `file`.
-pub fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> Vec<Diagnostic> {
+pub(super) fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let at = |entry_span, pointer: String, d: Diagnostic| {
         d.in_file(file)

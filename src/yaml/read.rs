@@ -8,7 +8,7 @@
 //! Every value read is one that JSON can hold: NaN, infinities and integers beyond 64
 //! bits are refused, never turned into something else.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use yaml_rust2::parser::{Event, Parser, Tag};
@@ -213,7 +213,7 @@ struct Reader<'l> {
     /// The number of lines of the text, and the length of the last one.
     end: (u32, u32),
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    anchors: BTreeMap<usize, Node>,
     alias_nodes: usize,
     documents: Vec<Node>,
     problems: Vec<ReadProblem>,
@@ -231,7 +231,7 @@ impl<'l> Reader<'l> {
                 source.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32,
             ),
             stack: Vec::new(),
-            anchors: HashMap::new(),
+            anchors: BTreeMap::new(),
             alias_nodes: 0,
             documents: Vec::new(),
             problems: Vec::new(),

@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 /// The repository root (the root workspace).
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The kiln binary, run in `workspace`.
-pub fn kiln(workspace: &Path) -> Command {
+pub(crate) fn kiln(workspace: &Path) -> Command {
     let mut cmd = Command::cargo_bin("kiln").expect("the kiln binary is built");
     cmd.arg("-C").arg(workspace);
     cmd.env("NO_COLOR", "1");
@@ -23,7 +23,7 @@ pub fn kiln(workspace: &Path) -> Command {
 }
 
 /// Every file under `dir`, by `/`-separated relative path.
-pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     if !dir.exists() {
         return files;
@@ -46,7 +46,7 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// Copies `from` into `to` (created), skipping what is not workspace input: `out/`,
 /// `target/`, `.git/`, the source, tests, docs, benchmark and kiln's files next to the
 /// output (`.out.kiln-cache`, `.out.kiln-lock`, …).
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
         let entry = entry.expect("walkable");
         let rel = entry.path().strip_prefix(from).expect("inside");
@@ -73,7 +73,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Asserts two trees hold the same paths with the same bytes, naming the differences.
-pub fn assert_same_tree(
+pub(crate) fn assert_same_tree(
     actual: &BTreeMap<String, Vec<u8>>,
     expected: &BTreeMap<String, Vec<u8>>,
     what: &str,
@@ -107,7 +107,7 @@ pub fn assert_same_tree(
 }
 
 /// Writes files (path → content) under `root`.
-pub fn write_files(root: &Path, files: &[(&str, &str)]) {
+pub(crate) fn write_files(root: &Path, files: &[(&str, &str)]) {
     for (path, content) in files {
         let p = root.join(path);
         fs::create_dir_all(p.parent().expect("has parent")).expect("mkdir");
@@ -116,7 +116,7 @@ pub fn write_files(root: &Path, files: &[(&str, &str)]) {
 }
 
 /// A small workspace that uses the catalog and templates embedded in kiln.
-pub fn minimal_workspace(root: &Path) {
+pub(crate) fn minimal_workspace(root: &Path) {
     write_files(
         root,
         &[
@@ -131,7 +131,7 @@ pub fn minimal_workspace(root: &Path) {
 
 /// Runs git in `dir` with a fixed identity and no user configuration; panics with its
 /// output when it fails. Returns its stdout.
-pub fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = std::process::Command::new("git")
         .current_dir(dir)
         .args([
@@ -161,7 +161,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 
 /// A git repository holding a copy of the root workspace with its output built, all
 /// committed on `main`.
-pub fn workspace_repo(dir: &Path) {
+pub(crate) fn workspace_repo(dir: &Path) {
     copy_dir(&repo(), dir);
     kiln(dir).arg("build").assert().success();
     git(dir, &["init", "-q"]);
