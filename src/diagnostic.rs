@@ -465,15 +465,15 @@ pub fn summary(errors: usize, warnings: usize) -> String {
 }
 
 /// The JSON form of a run's diagnostics.
-pub fn render_json(diagnostics: &[Diagnostic]) -> serde_json::Value {
+pub fn render_json(diagnostics: &[Diagnostic]) -> serde_json::Map<String, serde_json::Value> {
     let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
     let found = Found::new(diagnostics);
     let shown: Vec<Diagnostic> = diagnostics.iter().map(|d| d.shown(&found)).collect();
-    serde_json::json!({
-        "diagnostics": shown,
-        "errors": count(Severity::Error),
-        "warnings": count(Severity::Warning),
-    })
+    let mut v = serde_json::Map::new();
+    v.insert("diagnostics".into(), serde_json::json!(shown));
+    v.insert("errors".into(), count(Severity::Error).into());
+    v.insert("warnings".into(), count(Severity::Warning).into());
+    v
 }
 
 #[cfg(test)]

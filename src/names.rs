@@ -3,6 +3,9 @@
 /// Longest DNS-1123 label (namespace names, most object names, label values).
 pub const MAX_LABEL: usize = 63;
 
+/// Longest DNS-1123 subdomain (most object names).
+pub const MAX_SUBDOMAIN: usize = 253;
+
 /// DNS-1123 label: lower-case alphanumerics and `-`, starting and ending alphanumeric,
 /// at most 63 characters.
 pub fn is_dns1123_label(s: &str) -> bool {
@@ -11,13 +14,106 @@ pub fn is_dns1123_label(s: &str) -> bool {
         && b.len() <= MAX_LABEL
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
+        && b.first().is_some_and(|c| *c != b'-')
+        && b.last().is_some_and(|c| *c != b'-')
 }
 
 /// DNS-1035 label (Service names): a DNS-1123 label that starts with a letter.
 pub fn is_dns1035_label(s: &str) -> bool {
-    is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()
+    is_dns1123_label(s) && s.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+}
+
+/// The name part of a qualified name (label and annotation keys, label values): 1 to
+/// 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit.
+pub fn is_qualified_name_part(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() <= MAX_LABEL
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// DNS-1123 subdomain: what most object names must be, and safe as a file name. As in
+/// Kubernetes, only the whole is limited (253 characters), not each of its parts.
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_SUBDOMAIN
+        && s.split('.').all(|part| {
+            let b = part.as_bytes();
+            b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b.first().is_some_and(|c| *c != b'-')
+                && b.last().is_some_and(|c| *c != b'-')
+        })
+}
+
+/// Why a label or annotation key is invalid (`prefix/name`, prefix a DNS subdomain).
+pub fn key_problem(key: &str) -> Option<String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix {
+        if !is_dns1123_subdomain(p) {
+            return Some(format!("its prefix `{p}` is not a DNS subdomain"));
+        }
+    }
+    if !is_qualified_name_part(name) {
+        return Some(format!(
+            "`{name}` must be 1 to 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit"
+        ));
+    }
+    None
+}
+
+/// Why `v` is not a label value, for messages.
+pub fn label_value_problem(v: &str) -> Option<String> {
+    if v.is_empty() || is_qualified_name_part(v) {
+        None
+    } else if v.len() > 63 {
+        Some(format!(
+            "it is {} characters long, over the limit of 63",
+            v.len()
+        ))
+    } else {
+        Some("a label value is at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit".into())
+    }
+}
+
+/// IANA service name, what a port name must be: at most 15 lower-case letters, digits
+/// and `-`, with a letter, no `--`, not starting or ending with `-`.
+pub fn is_port_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 15
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter().any(|c| c.is_ascii_lowercase())
+        && !s.contains("--")
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// What an environment variable's name must be (a C identifier, or with `-` and `.`).
+pub fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '-' || c == '.')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// The longest name each kind may have, and whether it must be a DNS label (not just a
+/// subdomain), as the API server and its controllers require.
+pub fn name_rule(kind: &str) -> (usize, bool) {
+    match kind {
+        "Namespace" | "Service" => (MAX_LABEL, true),
+        // Pods get `<name>-<ordinal>` as hostname, and a revision label from the name.
+        "StatefulSet" => (52, true),
+        // Jobs get `<name>-<timestamp>` names, which are label values.
+        "CronJob" => (52, true),
+        "Job" => (MAX_LABEL, true),
+        _ => (MAX_SUBDOMAIN, false),
+    }
 }
 
 /// Why a namespace may not be claimed by a tenant or a pipeline: Kubernetes' own
@@ -96,6 +192,16 @@ pub fn label_problem(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subdomain_parts_may_be_longer_than_a_label() {
+        assert!(is_dns1123_subdomain(&"a".repeat(64)));
+        assert!(is_dns1123_subdomain("example.com"));
+        assert!(!is_dns1123_subdomain(&"a".repeat(254)));
+        assert!(!is_dns1123_subdomain("a..b"));
+        assert!(!is_dns1123_subdomain("-a.b"));
+        assert!(!is_dns1123_subdomain("a.B"));
+    }
 
     #[test]
     fn labels() {

@@ -192,8 +192,8 @@ fn in_the_way(index: &Index, branch: &str, folder: &str, files: &Files) -> Resul
     for entry in index.iter() {
         let path = entry.path;
         for (i, b) in path.iter().enumerate() {
-            if *b == b'/' {
-                folders.insert(path[..i].to_vec());
+            if let (b'/', Some(folder)) = (*b, path.get(..i)) {
+                folders.insert(folder.to_vec());
             }
         }
         entries.insert(path);
@@ -207,8 +207,10 @@ fn in_the_way(index: &Index, branch: &str, folder: &str, files: &Files) -> Resul
             folders_in_way.insert(full.clone());
         }
         for (i, b) in bytes.iter().enumerate() {
-            if *b == b'/' && entries.contains(&bytes[..i]) {
-                files_in_way.insert(full[..i].to_string());
+            if let (b'/', Some(prefix)) = (*b, full.get(..i)) {
+                if entries.contains(prefix.as_bytes()) {
+                    files_in_way.insert(prefix.to_string());
+                }
             }
         }
     }

@@ -187,53 +187,52 @@ pub struct Found {
     pub end: usize,
 }
 
-static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[a-z][a-z0-9+.\-]*://[^\s/?#@:]*:([^\s/?#@]+)@")
-        .expect("a constant pattern compiles")
-});
-static PARAMETER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:^|[?&;,\s])([A-Za-z0-9_.\-]+)\s*=\s*([^&;,\s"'<>]+)"#)
-        .expect("a constant pattern compiles")
-});
+/// A regex from one of the constant patterns below.
+// A constant pattern either always compiles or never does, and the unit tests run
+// every one of them: this cannot panic on any input.
+#[allow(clippy::expect_used)]
+pub(crate) fn pattern(re: &str) -> Regex {
+    Regex::new(re).expect("a constant pattern compiles")
+}
+
+static URL_USERINFO: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"(?i)\b[a-z][a-z0-9+.\-]*://[^\s/?#@:]*:([^\s/?#@]+)@"));
+static PARAMETER: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r#"(?:^|[?&;,\s])([A-Za-z0-9_.\-]+)\s*=\s*([^&;,\s"'<>]+)"#));
 /// An HTTP authorization scheme and its credentials: a token of at least 8 characters
 /// with a digit, a capital or a token punctuation mark, so prose (`basic
 /// authentication`, `token rotation`) is not taken for one.
 static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest)\s+([A-Za-z0-9._~+/\-]*[0-9A-Z._~+/\-][A-Za-z0-9._~+/\-]*=*)")
-        .expect("a constant pattern compiles")
+    pattern(
+        r"\b(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest)\s+([A-Za-z0-9._~+/\-]*[0-9A-Z._~+/\-][A-Za-z0-9._~+/\-]*=*)",
+    )
 });
-static AUTHORIZATION_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)\bauthorization["']?\s*[:=]\s*["']?([^\s"']{8,})"#)
-        .expect("a constant pattern compiles")
-});
-static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----").expect("a constant pattern compiles")
-});
-static PRIVATE_KEY_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"-----END [A-Z0-9 ]*PRIVATE KEY-----").expect("a constant pattern compiles")
-});
+static AUTHORIZATION_HEADER: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r#"(?i)\bauthorization["']?\s*[:=]\s*["']?([^\s"']{8,})"#));
+static PRIVATE_KEY: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"));
+static PRIVATE_KEY_END: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"-----END [A-Z0-9 ]*PRIVATE KEY-----"));
 /// Tokens with a published prefix: GitHub, GitLab, Slack, Stripe, npm, PyPI, Hugging
 /// Face, DigitalOcean, Google, AWS access key ids, OpenAI and Anthropic keys. The part
 /// after the prefix is the secret.
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    pattern(concat!(
         r"\b(?:gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|xox[abposr]-|sk_live_|sk_test_|",
         r"rk_live_|npm_|pypi-|hf_|dop_v1_|AIza)([A-Za-z0-9_\-]{16,})",
         r"|\b(?:AKIA|ASIA)([A-Z0-9]{16})\b",
         r"|\bsk-(?:proj-|ant-)?([A-Za-z0-9_\-]{20,})",
     ))
-    .expect("a constant pattern compiles")
 });
 
 /// Something every credential shape holds: a text without any of these is passed over
 /// in one scan, without running the patterns above (most strings kiln sees).
 static TRIGGERS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    pattern(concat!(
         r"://|=|earer|asic|oken|igest|uthorization|EARER|ASIC|OKEN|IGEST|UTHORIZATION|PRIVATE KEY|",
         r"gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|xox[abposr]-|sk_live_|sk_test_|rk_live_|",
         r"npm_|pypi-|hf_|dop_v1_|AIza|AKIA|ASIA|sk-",
     ))
-    .expect("a constant pattern compiles")
 });
 
 /// Every credential-shaped part of a text, in order, without overlaps.
@@ -376,10 +375,8 @@ pub fn is_literal_value(value: &str) -> bool {
 
 /// A `key: value` or `key=value` pair anywhere in a line (inside a flow mapping, a
 /// line that does not parse): the key, and the value up to the next separator.
-static INLINE_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"([A-Za-z0-9_.\-]+)["']?\s*[:=][ \t]*(["']?)([^,;&{}\[\]\s"']+)"#)
-        .expect("a constant pattern compiles")
-});
+static INLINE_ENTRY: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r#"([A-Za-z0-9_.\-]+)["']?\s*[:=][ \t]*(["']?)([^,;&{}\[\]\s"']+)"#));
 
 /// Hides the values of the `key: value` pairs inside a line whose keys may name a
 /// credential.

@@ -2,6 +2,9 @@
 //! a folder that exists, every object is delivered by exactly one application, projects
 //! confine tenants to their own namespaces, and the sync policy follows the environment.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

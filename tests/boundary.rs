@@ -3,6 +3,9 @@
 //! where a file belongs, keeps reserved namespaces and built-in kinds out of reach of a
 //! workspace, and keeps its output in a folder of its own.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::fs;

@@ -2,6 +2,9 @@
 //! repositories: a workspace repository with a pull request, and a rendered repository
 //! that the merge publishes to.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::fs;

@@ -1,5 +1,8 @@
 //! The commands' normal output, through the real binary.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use common::{kiln, minimal_workspace, repo};

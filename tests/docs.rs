@@ -26,6 +26,9 @@
 //! matches, in place, except in sessions that contain `…`: those are kept as written,
 //! and a mismatch there fails as without `UPDATE_DOCS`.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::fs;

@@ -1,5 +1,8 @@
 //! `kiln explain`, run through the real binary on the merge-semantics golden workspace.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use common::{kiln, repo};

@@ -1,6 +1,9 @@
 //! `kiln diff` and `kiln publish` end to end, on real git repositories in temporary
 //! folders, with the real binary.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::fs;

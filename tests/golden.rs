@@ -3,6 +3,9 @@
 //! files) or, for a failing case, `expected-stderr.txt` (compared whole, with exit 1).
 //! `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expectations.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::fs;

@@ -8,6 +8,9 @@
 //! keeps the file to seconds. `PROPTEST_CASES=N` runs N cases of every property instead;
 //! docs/validation.md has the long run and its result.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -2,6 +2,9 @@
 //! with located errors, and searched for in every stream of every command (stderr,
 //! stdout, `--format json`, `explain`, `diff` in every format) and in `out/`.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::fs;

@@ -3,6 +3,9 @@
 //! integers beyond 64 bits), and a byte order mark at the start of a file is accepted.
 //! Each failing case exits 1 with the full message and leaves `out/` as it was.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::fs;

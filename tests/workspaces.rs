@@ -1,6 +1,9 @@
 //! The root workspace and every example compile to exactly their committed `out/`;
 //! builds are deterministic; `build --check`, no-op builds and file ownership behave.
 
+// A panic in a test is a failing test, so tests may unwrap, expect and index.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use std::collections::BTreeMap;

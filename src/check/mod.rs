@@ -190,7 +190,7 @@ fn secret_scope(prefixes: &BTreeMap<&str, &[String]>, o: &Object) -> Vec<Diagnos
         return out;
     };
     let prefixes = prefixes.get(tenant).copied().unwrap_or(&[]);
-    let spec = &o.value["spec"];
+    let spec = o.field("spec");
     if spec.pointer("/secretStoreRef/kind").and_then(Json::as_str) == Some("ClusterSecretStore") {
         out.push(
             o.diagnostic(format!(

@@ -2,6 +2,7 @@
 //! anything is written: name and label syntax, ports, quantities, selectors that select,
 //! ports and volumes that exist, autoscaler bounds, access modes.
 
+use crate::names::{is_env_name, is_port_name, key_problem, label_value_problem, name_rule};
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
@@ -69,72 +70,6 @@ pub(super) fn containers<'a>(spec: &'a Json, base: &str) -> Vec<(String, &'a Jso
 
 // --- syntax -----------------------------------------------------------------------
 
-fn is_label_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 63
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-}
-
-fn is_subdomain(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 253 && s.split('.').all(crate::names::is_dns1123_label)
-}
-
-/// Why a label or annotation key is invalid (`prefix/name`, prefix a DNS subdomain).
-fn key_problem(key: &str) -> Option<String> {
-    let (prefix, name) = match key.rsplit_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, key),
-    };
-    if let Some(p) = prefix {
-        if !is_subdomain(p) {
-            return Some(format!("its prefix `{p}` is not a DNS subdomain"));
-        }
-    }
-    if !is_label_name(name) {
-        return Some(format!(
-            "`{name}` must be 1 to 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit"
-        ));
-    }
-    None
-}
-
-fn label_value_problem(v: &str) -> Option<String> {
-    if v.is_empty() || is_label_name(v) {
-        None
-    } else if v.len() > 63 {
-        Some(format!(
-            "it is {} characters long, over the limit of 63",
-            v.len()
-        ))
-    } else {
-        Some("a label value is at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit".into())
-    }
-}
-
-/// IANA service name, what a port name must be: at most 15 lower-case letters, digits
-/// and `-`, with a letter, no `--`, not starting or ending with `-`.
-fn is_port_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 15
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b.iter().any(|c| c.is_ascii_lowercase())
-        && !s.contains("--")
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
-fn is_env_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '-' || c == '.')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
 /// What is wrong with a container's mount path, if anything.
 fn mount_path_problem(path: &str) -> Option<&'static str> {
     if !path.starts_with('/') {
@@ -156,20 +91,6 @@ fn mount_path_problem(path: &str) -> Option<&'static str> {
 
 fn port_in_range(v: &Json) -> bool {
     v.as_i64().is_some_and(|p| (1..=65535).contains(&p))
-}
-
-/// The longest name each kind may have, and whether it must be a DNS label (not just a
-/// subdomain), as the API server and its controllers require.
-fn name_rule(kind: &str) -> (usize, bool) {
-    match kind {
-        "Namespace" | "Service" => (63, true),
-        // Pods get `<name>-<ordinal>` as hostname, and a revision label from the name.
-        "StatefulSet" => (52, true),
-        // Jobs get `<name>-<timestamp>` names, which are label values.
-        "CronJob" => (52, true),
-        "Job" => (63, true),
-        _ => (253, false),
-    }
 }
 
 /// Checks one object on its own.
@@ -201,7 +122,7 @@ pub(super) fn object(o: &Object) -> Vec<Finding> {
             format!("a Service name must start with a letter, and `{name}` does not"),
         ));
     }
-    metadata(&o.value["metadata"], "/metadata", &mut out);
+    metadata(o.field("metadata"), "/metadata", &mut out);
     if o.value
         .pointer("/metadata/annotations")
         .and_then(|a| a.get(ARGOCD_TRACKING_ID))
@@ -247,7 +168,7 @@ pub(super) fn object(o: &Object) -> Vec<Finding> {
             }
         }
         "PersistentVolumeClaim" => {
-            pvc(&o.value["spec"], "/spec", &mut out);
+            pvc(o.field("spec"), "/spec", &mut out);
         }
         "StatefulSet" => {
             for (i, claim) in o
@@ -457,7 +378,9 @@ fn pod(spec: &Json, base: &str, out: &mut Vec<Finding>) {
         }
         for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
             for handler in ["httpGet", "tcpSocket"] {
-                let port = &c[probe][handler]["port"];
+                let port = c
+                    .pointer(&format!("/{probe}/{handler}/port"))
+                    .unwrap_or(&Json::Null);
                 let ok = match port {
                     Json::String(n) => names.contains(n.as_str()),
                     Json::Number(_) => port_in_range(port),

@@ -144,7 +144,7 @@ impl Schemas {
 
     /// Validates one object; every violation is a diagnostic at the template that made it.
     pub(super) fn check(&self, o: &Object, templates: &Templates) -> Vec<Diagnostic> {
-        let api_version = o.value["apiVersion"].as_str().unwrap_or("");
+        let api_version = o.field("apiVersion").as_str().unwrap_or("");
         let key = format!("{api_version} {}", o.kind());
         let Some(entry) = self.entries.get(&key) else {
             let group_kind = format!("{}/{}", o.group(), o.kind());

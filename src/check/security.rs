@@ -243,10 +243,9 @@ static IMAGE_REFERENCE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock:
     // large automaton.
     let tag = r"[A-Za-z0-9_][A-Za-z0-9_.-]*";
     let digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]+";
-    regex::Regex::new(&format!(
+    crate::secret::pattern(&format!(
         r"^(?:{host}/)?{path_component}(?:/{path_component})*(?::{tag})?(?:@{digest})?$"
     ))
-    .expect("a constant pattern compiles")
 });
 
 /// Whether a string is a well-formed image reference (its name at most 255 characters).
@@ -344,7 +343,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
         let ns = o.namespace().unwrap_or("");
         match o.kind() {
             "NetworkPolicy" => {
-                let spec = &o.value["spec"];
+                let spec = o.field("spec");
                 let all_pods = spec["podSelector"].as_object().is_some_and(|m| {
                     m.values()
                         .all(|v| v.as_object().is_some_and(|x| x.is_empty()))
@@ -366,7 +365,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                 }
             }
             "RoleBinding" | "ClusterRoleBinding" => {
-                for s in o.value["subjects"].as_array().into_iter().flatten() {
+                for s in o.field("subjects").as_array().into_iter().flatten() {
                     if s["kind"].as_str() == Some("ServiceAccount") {
                         let sns = s["namespace"].as_str().unwrap_or(ns).to_string();
                         bound.insert((sns, s["name"].as_str().unwrap_or("").to_string()));
@@ -419,7 +418,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                 }
             }
             "ServiceAccount" => {
-                let automount = o.value["automountServiceAccountToken"].as_bool() != Some(false);
+                let automount = o.field("automountServiceAccountToken").as_bool() != Some(false);
                 if automount && !bound.contains(&(ns.to_string(), o.name().to_string())) {
                     out.push((
                         index,

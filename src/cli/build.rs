@@ -96,14 +96,17 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 WriteOutcome::Written(cmp) => changes_json(cmp),
                 _ => {
                     let mut v = changes_json(&Comparison::default());
-                    v["unchanged"] = files.into();
+                    v.insert("unchanged".into(), files.into());
                     v
                 }
             };
-            v["wrote"] = matches!(outcome, WriteOutcome::Written(_)).into();
-            v["ok"] = true.into();
-            v["diagnostics"] = json!(p.c.diagnostics.sorted());
-            print_json(&v);
+            v.insert(
+                "wrote".into(),
+                matches!(outcome, WriteOutcome::Written(_)).into(),
+            );
+            v.insert("ok".into(), true.into());
+            v.insert("diagnostics".into(), json!(p.c.diagnostics.sorted()));
+            print_json(&v.into());
         }
         Format::Text | Format::Markdown => {
             let mut stderr = std::io::stderr().lock();
@@ -129,9 +132,9 @@ fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> ExitCo
     match cli.format {
         Format::Json => {
             let mut v = changes_json(cmp);
-            v["ok"] = (!stale).into();
-            v["diagnostics"] = json!(p.c.diagnostics.sorted());
-            print_json(&v);
+            v.insert("ok".into(), (!stale).into());
+            v.insert("diagnostics".into(), json!(p.c.diagnostics.sorted()));
+            print_json(&v.into());
         }
         Format::Text | Format::Markdown => {
             let mut stdout = std::io::stdout().lock();
@@ -180,13 +183,13 @@ fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> ExitCo
     }
 }
 
-fn changes_json(cmp: &Comparison) -> serde_json::Value {
-    json!({
-        "missing": cmp.missing,
-        "stale": cmp.stale,
-        "extra": cmp.extra,
-        "foreign": cmp.foreign,
-        "links": cmp.links,
-        "unchanged": cmp.unchanged.len(),
-    })
+fn changes_json(cmp: &Comparison) -> serde_json::Map<String, serde_json::Value> {
+    let mut v = serde_json::Map::new();
+    v.insert("missing".into(), json!(cmp.missing));
+    v.insert("stale".into(), json!(cmp.stale));
+    v.insert("extra".into(), json!(cmp.extra));
+    v.insert("foreign".into(), json!(cmp.foreign));
+    v.insert("links".into(), json!(cmp.links));
+    v.insert("unchanged".into(), cmp.unchanged.len().into());
+    v
 }

@@ -18,10 +18,10 @@ pub(super) fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match cli.format {
         Format::Json => {
             let mut v = diagnostic::render_json(&c.diagnostics.sorted());
-            v["ok"] = (!failed).into();
-            v["tenants"] = c.plans.len().into();
-            v["objects"] = objects.into();
-            print_json(&v);
+            v.insert("ok".into(), (!failed).into());
+            v.insert("tenants".into(), c.plans.len().into());
+            v.insert("objects".into(), objects.into());
+            print_json(&v.into());
         }
         Format::Text if !failed => {
             let _ = writeln!(

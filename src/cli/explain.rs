@@ -78,7 +78,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
 
 fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<ExitCode> {
     match cli.format {
-        Format::Json => print_json(&crate::diagnostic::render_json(&[d])),
+        Format::Json => print_json(&crate::diagnostic::render_json(&[d]).into()),
         Format::Text | Format::Markdown => {
             let _ = write!(
                 std::io::stderr(),

@@ -97,7 +97,7 @@ pub(super) fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Res
 
 fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<ExitCode> {
     match cli.format {
-        Format::Json => print_json(&crate::diagnostic::render_json(&[d])),
+        Format::Json => print_json(&crate::diagnostic::render_json(&[d]).into()),
         Format::Text | Format::Markdown => {
             let _ = write!(
                 std::io::stderr(),

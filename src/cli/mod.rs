@@ -167,8 +167,8 @@ fn print_json(value: &serde_json::Value) {
 fn fail(cli: &Cli, diags: &[diagnostic::Diagnostic]) -> anyhow::Result<ExitCode> {
     if cli.format == Format::Json {
         let mut v = diagnostic::render_json(diags);
-        v["ok"] = false.into();
-        print_json(&v);
+        v.insert("ok".into(), false.into());
+        print_json(&v.into());
     }
     Ok(ExitCode::from(1))
 }

@@ -24,7 +24,7 @@ pub(super) fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             for (kind, text) in schema::KINDS {
                 let title = serde_json::from_str::<serde_json::Value>(text)
                     .ok()
-                    .and_then(|v| v["title"].as_str().map(str::to_string))
+                    .and_then(|v| v.get("title").and_then(|t| t.as_str()).map(str::to_string))
                     .unwrap_or_default();
                 writeln!(stdout, "{kind:<12} {title}")?;
             }

@@ -514,10 +514,10 @@ pub fn instance_context(
                 .and_then(|o| str_at(o, &["property"]))
                 .map(str::to_string)
                 .or_else(|| c.property.clone());
-            let mut remote = json!({"key": key});
-            if let Some(p) = property {
-                remote["property"] = json!(p);
-            }
+            let remote = match property {
+                Some(p) => json!({"key": key, "property": p}),
+                None => json!({"key": key}),
+            };
             json!({"secretKey": c.env, "remoteRef": remote})
         })
         .collect();
@@ -534,8 +534,8 @@ pub fn instance_context(
     let volume = |name: String, config_map: Option<String>, mount: &str, read_only: bool| {
         json!({
             "name": name,
+            "emptyDir": config_map.is_none(),
             "configMap": config_map.map(|n| json!({"name": n})),
-            "emptyDir": false,
             "mountPath": mount,
             "readOnly": read_only,
         })
@@ -547,14 +547,12 @@ pub fn instance_context(
         true,
     )];
     for path in &svc.writable_paths {
-        let mut v = volume(
+        volumes.push(volume(
             format!("writable-{}", crate::names::clean(path)),
             None,
             path,
             false,
-        );
-        v["emptyDir"] = json!(true);
-        volumes.push(v);
+        ));
     }
     if let Some(mount) = svc.routes_path.as_deref().filter(|_| svc.gateway) {
         volumes.push(volume(

@@ -91,21 +91,31 @@ pub struct Object {
 }
 
 impl Object {
+    /// The top-level field `key`, `null` when the object has none.
+    pub fn field(&self, key: &str) -> &Json {
+        self.value.get(key).unwrap_or(&Json::Null)
+    }
+
     pub fn kind(&self) -> &str {
-        self.value["kind"].as_str().unwrap_or("")
+        self.field("kind").as_str().unwrap_or("")
     }
 
     pub fn name(&self) -> &str {
-        self.value["metadata"]["name"].as_str().unwrap_or("")
+        self.value
+            .pointer("/metadata/name")
+            .and_then(Json::as_str)
+            .unwrap_or("")
     }
 
     pub fn namespace(&self) -> Option<&str> {
-        self.value["metadata"]["namespace"].as_str()
+        self.value
+            .pointer("/metadata/namespace")
+            .and_then(Json::as_str)
     }
 
     /// The API group (`apps`, `networking.k8s.io`, or empty for the core group).
     pub fn group(&self) -> &str {
-        let api = self.value["apiVersion"].as_str().unwrap_or("");
+        let api = self.field("apiVersion").as_str().unwrap_or("");
         api.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
     }
 
@@ -145,20 +155,6 @@ impl Object {
     }
 }
 
-/// DNS-1123 subdomain: what most object names must be, and safe as a file name.
-fn is_subdomain(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.split('.').all(|part| {
-            let b = part.as_bytes();
-            !b.is_empty()
-                && b.iter()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-                && b[0] != b'-'
-                && b[b.len() - 1] != b'-'
-        })
-}
-
 /// Checks a rendered document's identity and decides its place in the output.
 pub fn from_document(
     value: Json,
@@ -193,7 +189,7 @@ pub fn from_document(
     let Some(name) = value.pointer("/metadata/name").and_then(Json::as_str) else {
         return fail(format!("a rendered `{kind}` has no `metadata.name`"));
     };
-    if !is_subdomain(name) {
+    if !crate::names::is_dns1123_subdomain(name) {
         return fail(format!(
             "`{kind}` name `{name}` is not a valid Kubernetes name (lower-case letters, digits, `-` and `.`, at most 253 characters)"
         ));

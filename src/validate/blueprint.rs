@@ -174,15 +174,15 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
     let mut nodes = Vec::new();
     // Every node's name, typed or not, so edges to a node with a bad type are not
     // reported as edges to nowhere.
-    let all_names: Vec<String> = raw["nodes"]
-        .as_array()
+    let raw_nodes = raw.get("nodes").and_then(Json::as_array);
+    let all_names: Vec<String> = raw_nodes
         .into_iter()
         .flatten()
         .filter_map(|n| n["container_name"].as_str().map(str::to_string))
         .collect();
     let mut first_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut ok = true;
-    for (i, node) in raw["nodes"].as_array().into_iter().flatten().enumerate() {
+    for (i, node) in raw_nodes.into_iter().flatten().enumerate() {
         let at = format!("/nodes/{i}");
         let name = node["container_name"]
             .as_str()
@@ -411,14 +411,18 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
             ok = false;
         }
     }
-    let version = match &raw["version"] {
+    let version = match raw.get("version").unwrap_or(&Json::Null) {
         Json::String(s) => s.clone(),
         other => other.to_string(),
     };
     ok.then(|| Blueprint {
-        name: raw["name"].as_str().unwrap_or_default().to_string(),
+        name: raw
+            .get("name")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string(),
         version,
-        generation: if raw["type"].as_str() == Some("pipeline-topology/v2") {
+        generation: if raw.get("type").and_then(Json::as_str) == Some("pipeline-topology/v2") {
             "v2"
         } else {
             "v1"

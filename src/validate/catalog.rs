@@ -384,7 +384,7 @@ fn check_cycles(catalog: &Catalog, doc: &Document, out: &mut Vec<Diagnostic>) {
                     }
                     let dep = dep.as_str();
                     if let Some(pos) = path.iter().position(|(n, _)| *n == dep) {
-                        let mut cycle: Vec<&str> = path[pos..].iter().map(|(n, _)| *n).collect();
+                        let mut cycle: Vec<&str> = path.iter().skip(pos).map(|(n, _)| *n).collect();
                         cycle.push(dep);
                         out.push(located(
                             doc,

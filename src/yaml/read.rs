@@ -843,61 +843,55 @@ fn resolve_plain(s: &str) -> (Value, Option<Ambiguity>) {
 
 /// YAML 1.2 core schema float: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
 fn is_core_float(s: &str) -> bool {
-    let b = s.strip_prefix(['-', '+']).unwrap_or(s).as_bytes();
-    let (mantissa, exponent) = match b.iter().position(|&c| c == b'e' || c == b'E') {
-        Some(i) => (&b[..i], Some(&b[i + 1..])),
-        None => (b, None),
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match body.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (body, None),
     };
-    let mantissa_ok = match mantissa.iter().position(|&c| c == b'.') {
-        Some(0) => mantissa.len() > 1 && mantissa[1..].iter().all(u8::is_ascii_digit),
-        Some(i) => {
-            mantissa[..i].iter().all(u8::is_ascii_digit)
-                && mantissa[i + 1..].iter().all(u8::is_ascii_digit)
-        }
-        None => !mantissa.is_empty() && mantissa.iter().all(u8::is_ascii_digit),
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", frac)) => !frac.is_empty() && all_digits(frac),
+        Some((whole, frac)) => all_digits(whole) && all_digits(frac),
+        None => !mantissa.is_empty() && all_digits(mantissa),
     };
     let exponent_ok = match exponent {
         None => true,
         Some(e) => {
-            let digits = e
-                .strip_prefix(b"-")
-                .or_else(|| e.strip_prefix(b"+"))
-                .unwrap_or(e);
-            !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
+            let digits = e.strip_prefix(['-', '+']).unwrap_or(e);
+            !digits.is_empty() && all_digits(digits)
         }
     };
     mantissa_ok && exponent_ok
 }
 
+fn all_digits(s: &str) -> bool {
+    s.bytes().all(|c| c.is_ascii_digit())
+}
+
 /// YAML 1.1 float, as PyYAML resolves it: a dot is required, `_` allowed, exponent sign
 /// required, sexagesimal forms allowed.
 fn is_yaml11_float(s: &str) -> bool {
-    let b = s.strip_prefix(['-', '+']).unwrap_or(s).as_bytes();
-    let (mantissa, exponent) = match b.iter().position(|&c| c == b'e' || c == b'E') {
-        Some(i) => (&b[..i], Some(&b[i + 1..])),
-        None => (b, None),
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match body.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (body, None),
     };
-    let Some(dot) = mantissa.iter().position(|&c| c == b'.') else {
+    let Some((whole, frac)) = mantissa.split_once('.') else {
         return false;
     };
-    let whole = &mantissa[..dot];
-    let frac = &mantissa[dot + 1..];
     let whole_ok = whole.is_empty()
-        || (whole[0].is_ascii_digit()
+        || (whole.starts_with(|c: char| c.is_ascii_digit())
             && whole
-                .iter()
-                .all(|&c| c.is_ascii_digit() || c == b'_' || c == b':'));
-    let frac_ok = frac.iter().all(|&c| c.is_ascii_digit() || c == b'_');
+                .bytes()
+                .all(|c| c.is_ascii_digit() || c == b'_' || c == b':'));
+    let frac_ok = frac.bytes().all(|c| c.is_ascii_digit() || c == b'_');
     if whole.is_empty() && frac.is_empty() {
         return false;
     }
     let exponent_ok = match exponent {
         None => true,
-        Some(e) => match e.split_first() {
-            Some((b'-' | b'+', digits)) => {
-                !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
-            }
-            _ => false,
+        Some(e) => match e.strip_prefix(['-', '+']) {
+            Some(digits) => !digits.is_empty() && all_digits(digits),
+            None => false,
         },
     };
     whole_ok && frac_ok && exponent_ok
@@ -921,15 +915,19 @@ fn is_yaml11_int_only(s: &str) -> bool {
 /// YAML 1.1 timestamps start with a date `YYYY-M-D`.
 fn is_yaml11_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 8 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+    let (Some(year), Some(b'-'), Some(rest)) = (b.get(..4), b.get(4), b.get(5..)) else {
+        return false;
+    };
+    if b.len() < 8 || !year.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let rest = &b[5..];
     let month_len = rest.iter().take_while(|c| c.is_ascii_digit()).count();
     if !(1..=2).contains(&month_len) || rest.get(month_len) != Some(&b'-') {
         return false;
     }
-    let day = &rest[month_len + 1..];
+    let Some(day) = rest.get(month_len + 1..) else {
+        return false;
+    };
     let day_len = day.iter().take_while(|c| c.is_ascii_digit()).count();
     (1..=2).contains(&day_len)
 }

@@ -262,7 +262,9 @@ fn looks_like_non_string(s: &str) -> bool {
     }
     // YAML 1.1 timestamps: they start with a date.
     let b = s.as_bytes();
-    b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
+    b.len() >= 8
+        && b.get(..4).is_some_and(|y| y.iter().all(u8::is_ascii_digit))
+        && b.get(4) == Some(&b'-')
 }
 
 /// Whether a multi-line string can be written as a literal block (`|` or `|-`) that reads
