@@ -61,7 +61,10 @@ pub struct Scopes {
 
 impl Scopes {
     pub fn new(custom_cluster_kinds: impl IntoIterator<Item = String>) -> Scopes {
-        let mut cluster: BTreeSet<String> = CLUSTER_SCOPED.iter().map(|k| k.to_string()).collect();
+        let mut cluster: BTreeSet<String> = CLUSTER_SCOPED
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         cluster.extend(custom_cluster_kinds);
         Scopes { cluster }
     }

@@ -89,7 +89,7 @@ pub fn is_port_name(s: &str) -> bool {
         && b.len() <= 15
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
-        && b.iter().any(|c| c.is_ascii_lowercase())
+        && b.iter().any(u8::is_ascii_lowercase)
         && !s.contains("--")
         && !s.starts_with('-')
         && !s.ends_with('-')

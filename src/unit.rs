@@ -73,7 +73,7 @@ pub fn units<'a>(tenants: &'a [TenantPlan], pipelines: &'a [PipelinePlan]) -> Ve
             pipelines: owned,
         });
     }
-    out.sort_by_key(|u| u.key());
+    out.sort_by_key(UnitSpec::key);
     out
 }
 

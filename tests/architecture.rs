@@ -100,7 +100,7 @@ fn every_module_is_in_the_order() {
             modules.insert(name);
         }
     }
-    let listed: BTreeSet<String> = ORDER.iter().map(|m| m.to_string()).collect();
+    let listed: BTreeSet<String> = ORDER.iter().map(std::string::ToString::to_string).collect();
     assert_eq!(modules, listed, "src/ and ORDER differ");
 }
 
@@ -145,7 +145,7 @@ fn the_import_reader_sees_groups_and_paths() {
     let found = imports("use crate::{plan::{merge, TenantPlan}, yaml};\nlet x = crate::names::clean(y);\n#[cfg(test)]\nuse crate::cli;");
     let expected: BTreeSet<String> = ["plan", "yaml", "names"]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     assert_eq!(found, expected);
 }

@@ -18,7 +18,7 @@ fn yaml(bytes: &[u8]) -> Json {
     let read = kiln::yaml::parse_stream(&text, &kiln::yaml::ReadOptions::default());
     read.documents
         .first()
-        .map(|d| d.to_json())
+        .map(kiln::yaml::Node::to_json)
         .unwrap_or(Json::Null)
 }
 

@@ -340,7 +340,7 @@ fn a_build_killed_at_any_moment_leaves_the_old_output_or_the_new_one() {
         let code = output.status.code();
         match observer {
             Observer::BuildCheck => {
-                assert_eq!(code, Some(if after == inputs { 0 } else { 1 }), "{what}")
+                assert_eq!(code, Some(if after == inputs { 0 } else { 1 }), "{what}");
             }
             Observer::Check | Observer::Diff => assert_eq!(code, Some(0), "{what}"),
             Observer::Publish => {

@@ -140,8 +140,10 @@ fn parse_page(text: &str) -> Vec<Step> {
                 let end = (start + 1..body.len())
                     .find(|&k| body[k].starts_with("$ "))
                     .unwrap_or(body.len());
-                let mut expected: Vec<String> =
-                    body[start + 1..end].iter().map(|l| l.to_string()).collect();
+                let mut expected: Vec<String> = body[start + 1..end]
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect();
                 let code = expected.last().and_then(|l| {
                     l.strip_prefix("[exit ")
                         .and_then(|l| l.strip_suffix(']'))
@@ -407,6 +409,11 @@ fn readme_md() {
 }
 
 #[test]
+fn docs_architecture_md() {
+    check_page("docs/architecture.md");
+}
+
+#[test]
 fn docs_ci_md() {
     check_page("docs/ci.md");
 }
@@ -488,7 +495,7 @@ fn every_page_has_a_test() {
 // The harness itself
 
 fn strings(lines: &[&str]) -> Vec<String> {
-    lines.iter().map(|l| l.to_string()).collect()
+    lines.iter().map(std::string::ToString::to_string).collect()
 }
 
 #[test]

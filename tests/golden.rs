@@ -26,7 +26,7 @@ fn copy_all(from: &Path, to: &Path) {
 }
 
 fn run_case(case: &Path) {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let update = std::env::var("UPDATE_GOLDEN").is_ok_and(|v| !v.is_empty() && v != "0");
     let tmp = tempfile::tempdir().unwrap();
     copy_all(&case.join("workspace"), tmp.path());
     let output = kiln(tmp.path()).arg("build").output().unwrap();

@@ -697,7 +697,7 @@ proptest! {
         let merged = acc.unwrap();
         for (path, value) in paths {
             if matches!(value, Json::Bool(_) | Json::Number(_) | Json::String(_)) {
-                prop_assert_eq!(merged.at(&path).map(|m| m.to_json()), Some(value), "{}", path);
+                prop_assert_eq!(merged.at(&path).map(kiln::plan::MNode::to_json), Some(value), "{}", path);
             }
         }
     }

@@ -107,7 +107,7 @@ services:
     );
     let blueprint = fs::read_to_string(ws.join("blueprints/fraud-scorer/blueprint.json"))
         .unwrap()
-        .replacen("{", "{\"token\": \"Planted13\",", 1);
+        .replacen('{', "{\"token\": \"Planted13\",", 1);
     fs::write(ws.join("blueprints/fraud-scorer/blueprint.json"), blueprint).unwrap();
 
     git(tmp.path(), &["init", "-q", "--bare", "rendered.git"]);

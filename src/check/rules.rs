@@ -582,13 +582,13 @@ type ServicePorts<'a> = (BTreeSet<&'a str>, BTreeSet<i64>);
 /// Rules between objects of one build: what a Service, Ingress, autoscaler, disruption
 /// budget or binding points at must exist and fit.
 pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
-    let mut out = Vec::new();
     // Pod templates by namespace: labels and container ports by name and number.
     struct Pods<'a> {
         labels: Option<&'a Json>,
         port_names: BTreeSet<&'a str>,
         port_numbers: BTreeSet<i64>,
     }
+    let mut out = Vec::new();
     let mut pods: BTreeMap<&str, Vec<Pods>> = BTreeMap::new();
     let mut by_id: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut service_ports: BTreeMap<(&str, &str), ServicePorts> = BTreeMap::new();

@@ -319,7 +319,7 @@ pub(super) fn template_line<'t>(
 
 /// The one line that writes the key `key`: in the template itself, else in one it
 /// imports or includes. Returns the template's path and the span.
-pub(crate) fn key_template_line<'t>(
+fn key_template_line<'t>(
     template: &'t str,
     path: &'t str,
     templates: &Templates<'t>,

@@ -346,7 +346,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                 let spec = o.field("spec");
                 let all_pods = spec["podSelector"].as_object().is_some_and(|m| {
                     m.values()
-                        .all(|v| v.as_object().is_some_and(|x| x.is_empty()))
+                        .all(|v| v.as_object().is_some_and(serde_json::Map::is_empty))
                 });
                 let types: Vec<&str> = spec["policyTypes"]
                     .as_array()
@@ -354,7 +354,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                     .flatten()
                     .filter_map(Json::as_str)
                     .collect();
-                let no_rules = |k: &str| spec[k].as_array().is_none_or(|a| a.is_empty());
+                let no_rules = |k: &str| spec[k].as_array().is_none_or(std::vec::Vec::is_empty);
                 if all_pods
                     && types.contains(&"Ingress")
                     && types.contains(&"Egress")

@@ -76,7 +76,10 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         kept: Mutex::new(Files::new()),
     };
     p.build(&sink)?;
-    let mut new_files = sink.kept.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut new_files = sink
+        .kept
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let c = &p.c;
     let failed = report(cli, c, "diff");
     let (Some(output), Some(ws), Some(out_path), false) = (
@@ -231,7 +234,7 @@ impl Sink for Differing<'_> {
             .collect();
         self.kept
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .extend(keep);
         Ok(())
     }

@@ -298,7 +298,11 @@ fn parse_files<'f>(
                     let read = yaml::parse_stream(text, &options);
                     match read.problems.iter().find(|p| p.fatal) {
                         Some(p) => Err(format!("not valid YAML: {}", p.message)),
-                        None => Ok(read.documents.iter().map(|d| d.to_json()).collect()),
+                        None => Ok(read
+                            .documents
+                            .iter()
+                            .map(super::yaml::node::Node::to_json)
+                            .collect()),
                     }
                 }
             };

@@ -71,7 +71,7 @@ pub struct Risk {
 fn holds_data(key: &ObjectKey) -> bool {
     matches!(
         (key.group.as_str(), key.kind.as_str()),
-        ("", "Namespace") | ("", "PersistentVolumeClaim") | ("apps", "StatefulSet")
+        ("", "Namespace" | "PersistentVolumeClaim") | ("apps", "StatefulSet")
     )
 }
 
@@ -503,7 +503,7 @@ mod tests {
         compare(&claims(base), &claims(new), "")
             .data_at_risk
             .iter()
-            .map(|r| r.headline())
+            .map(super::Risk::headline)
             .collect()
     }
 

@@ -154,7 +154,7 @@ impl<'a> Prober<'a> {
     fn known(&self, at: &str) -> Option<DirState> {
         self.dirs
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(at)
             .cloned()
     }
@@ -162,7 +162,7 @@ impl<'a> Prober<'a> {
     fn remember(&self, at: &str, state: DirState) {
         self.dirs
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(at.to_string(), state);
     }
 
@@ -171,7 +171,7 @@ impl<'a> Prober<'a> {
         let prefix = format!("{rel}/");
         self.dirs
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .retain(|k, _| k != rel && !k.starts_with(&prefix));
     }
 }
@@ -270,10 +270,9 @@ pub fn output_dir_problem(workspace: &Path, out: &Path, shown: &str) -> Option<D
             named.push('/');
         }
         named.push_str(&seg.to_string_lossy());
-        let m = match lstat(&at) {
-            Ok(Some(m)) => m,
-            // Missing from here on: kiln creates it.
-            Ok(None) | Err(_) => return None,
+        // Missing from here on: kiln creates it.
+        let Ok(Some(m)) = lstat(&at) else {
+            return None;
         };
         if m.file_type().is_symlink() {
             return Some(
@@ -313,6 +312,7 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write as _;
 
     #[cfg(unix)]
     #[test]
@@ -362,7 +362,6 @@ mod tests {
         assert!(read_regular(&link).is_err());
         assert_eq!(read_regular(&tmp.path().join("none")).unwrap(), None);
         assert_eq!(read_regular(&target).unwrap().unwrap(), b"secret");
-        use std::io::Write as _;
         create_new(&link).unwrap().write_all(b"mine").unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "secret");
         assert_eq!(fs::read_to_string(&link).unwrap(), "mine");

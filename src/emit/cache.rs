@@ -241,7 +241,8 @@ pub fn save(
         for block in &blocks {
             f.write_all(block.as_bytes())?;
         }
-        f.into_inner().map_err(|e| e.into_error())?;
+        f.into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
         Ok(())
     };
     write().with_context(|| format!("cannot write `{}`", to.display()))

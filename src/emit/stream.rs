@@ -96,7 +96,10 @@ impl Sink for Staging {
                 .with_context(|| format!("cannot write `{}`", target.display()))?;
             stamps.push(file.metadata().ok().and_then(|m| Stamp::from_metadata(&m)));
         }
-        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         written.extend(files.into_iter().map(|(p, _)| p).zip(stamps));
         Ok(())
     }
@@ -222,7 +225,10 @@ impl Default for Compare {
 
 impl Sink for Compare {
     fn unit(&self, _: &UnitOutput, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
-        let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        let mut built = self
+            .built
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         built.extend(files.into_iter().map(|(path, _)| path));
         Ok(())
     }
@@ -235,7 +241,10 @@ impl Compare {
         output: &Output,
         previous: &Previous,
     ) -> anyhow::Result<Comparison> {
-        let built = self.built.into_inner().unwrap_or_else(|e| e.into_inner());
+        let built = self
+            .built
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         compare_files(out, output, &|p| built.contains(p), previous)
     }
 }
@@ -248,7 +257,10 @@ pub struct Memory {
 
 impl Sink for Memory {
     fn unit(&self, _: &UnitOutput, files: Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
-        let mut all = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all = self
+            .files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         all.extend(files);
         Ok(())
     }
@@ -258,7 +270,10 @@ impl Memory {
     /// Every file of the output: those built from memory, the others (of reused units,
     /// which the cache found on disk as written) read from the output directory.
     pub fn all(self, out: &Path, output: &Output) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
-        let mut files = self.files.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut files = self
+            .files
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for path in output.files().keys() {
             if !files.contains_key(*path) {
                 let file = out.join(path);
@@ -282,7 +297,12 @@ pub fn commit(
     previous: &Previous,
     cache_id: Option<&str>,
 ) -> anyhow::Result<WriteOutcome> {
-    let written = std::mem::take(&mut *staging.written.lock().unwrap_or_else(|e| e.into_inner()));
+    let written = std::mem::take(
+        &mut *staging
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
     let staged_cache = journal::staged_cache(&staging.dir);
     let prepared = prepare(out, &staging, &written, output, previous, cache_id);
     let (c, saved) = match prepared {
@@ -380,7 +400,11 @@ fn prepare(
         if cache_id.is_some() {
             rename_cache(&staged_cache, out)?;
         }
-        let mut missing: Vec<String> = output.files().keys().map(|p| p.to_string()).collect();
+        let mut missing: Vec<String> = output
+            .files()
+            .keys()
+            .map(std::string::ToString::to_string)
+            .collect();
         missing.insert(0, INDEX_FILE.to_string());
         return Ok(Prepared::Done(WriteOutcome::Written(Comparison {
             missing,

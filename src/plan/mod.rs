@@ -1,5 +1,7 @@
-//! Stage 4: for every tenant, merge the value layers (kiln's defaults → catalog defaults → environment →
-//! tenant → the tenant's override for its environment), decide which flags and services
+//! Stage 4: for every tenant, merge the value layers (kiln's defaults → catalog flag
+//! defaults → catalog `defaults` → `workloadDefaults` → each service's `defaults` →
+//! environment → tenant → the tenant's override for its environment; docs/values.md),
+//! decide which flags and services
 //! are on, and check what only the merged values can show (flag prerequisites, names
 //! with prefixes, configuration a service reads).
 

@@ -278,7 +278,7 @@ fn serving_ports(svc: &Service) -> Vec<Json> {
 }
 
 fn dedup(mut v: Vec<Json>) -> Vec<Json> {
-    v.sort_by_key(|a| a.to_string());
+    v.sort_by_key(std::string::ToString::to_string);
     v.dedup();
     v
 }

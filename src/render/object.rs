@@ -201,7 +201,7 @@ pub fn from_document(
     // Guard-rails go to the tenant's platform application; a pipeline of its own
     // namespace keeps everything in its application.
     let app = match (pipeline, tenant) {
-        (Some(_), Some(t)) | (None, Some(t)) if PLATFORM_KINDS.contains(&kind) => {
+        (Some(_) | None, Some(t)) if PLATFORM_KINDS.contains(&kind) => {
             format!("tenants/{t}/platform")
         }
         (Some(p), _) => format!("pipelines/{p}"),

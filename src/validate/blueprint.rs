@@ -145,7 +145,7 @@ fn legacy(doc: &Document, diags: &mut Diagnostics) -> bool {
     let node = doc
         .root
         .get("nodes")
-        .map(|n| n.items())
+        .map(super::super::yaml::node::Node::items)
         .unwrap_or(&[])
         .iter()
         .position(|n| n.get("depends_on").is_some());

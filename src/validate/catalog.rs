@@ -109,7 +109,7 @@ pub(super) fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
                     suggest::did_you_mean(callee, catalog.services.keys().map(String::as_str)),
                 ),
                 Some(_) if callee == name => {
-                    err(&field, format!("service `{name}` calls itself"), None)
+                    err(&field, format!("service `{name}` calls itself"), None);
                 }
                 Some(target) if !target.kind.is_long_lived() => err(
                     &field,
@@ -429,7 +429,7 @@ mod tests {
         let catalog = Catalog::from_json(doc.root.to_json()).unwrap();
         check(&catalog, &doc)
             .into_iter()
-            .filter(|d| d.is_error())
+            .filter(crate::diagnostic::Diagnostic::is_error)
             .map(|d| d.message)
             .collect()
     }

@@ -1154,7 +1154,7 @@ mod tests {
             "!<tag:x> a",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
         // Pseudo-random mixes of YAML's special characters (fixed seed: repeatable).
         let alphabet: Vec<char> = "ab:- \n\t[]{}&*!|>'\"%@`,#?~0.\\".chars().collect();
