@@ -30,24 +30,14 @@ fn workspace(blueprint: &str) -> tempfile::TempDir {
     tmp
 }
 
-fn shared_blueprints() -> Option<PathBuf> {
-    let dir = repo().join("../shared/blueprints");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "NOTICE: {} is absent; the tests on real blueprints are skipped",
-            dir.display()
-        );
-        None
-    }
+/// Real exports, vendored with their origin and licence (tests/fixtures/blueprints/SOURCES.md).
+fn real_blueprints() -> PathBuf {
+    repo().join("tests/fixtures/blueprints")
 }
 
 #[test]
 fn every_real_blueprint_compiles_and_the_legacy_one_is_refused() {
-    let Some(dir) = shared_blueprints() else {
-        return;
-    };
+    let dir = real_blueprints();
     let mut checked = 0;
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap()
@@ -130,9 +120,7 @@ fn every_real_blueprint_compiles_and_the_legacy_one_is_refused() {
 #[test]
 fn the_expected_dockerinfo_shape() {
     // The shape the Graphene orchestrator reads, as its own sample shows.
-    let Some(dir) = shared_blueprints() else {
-        return;
-    };
+    let dir = real_blueprints();
     let sample: serde_json::Value = serde_json::from_str(
         &fs::read_to_string(dir.join("ai4eu-parallel-orchestrator_sudoku-stream_dockerinfo.json"))
             .unwrap(),
