@@ -1,7 +1,7 @@
 //! `kiln build`: compile into the output directory; `--check` compares instead.
 
+use super::status::Status;
 use std::io::Write as _;
-use std::process::ExitCode;
 
 use serde_json::json;
 
@@ -19,7 +19,7 @@ pub struct Args {
     pub check: bool,
 }
 
-pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
     let access = if args.check {
         Access::Read
     } else {
@@ -123,11 +123,11 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             };
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Ok)
 }
 
 /// The report of `build --check`.
-fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> ExitCode {
+fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> Status {
     let stale = !cmp.is_clean();
     match cli.format {
         Format::Json => {
@@ -176,11 +176,7 @@ fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> ExitCo
             }
         }
     }
-    if stale {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Status::problems_if(stale)
 }
 
 fn changes_json(cmp: &Comparison) -> serde_json::Map<String, serde_json::Value> {

@@ -1,13 +1,13 @@
 //! `kiln check`: validate everything, write nothing.
 
+use super::status::Status;
 use std::io::Write as _;
-use std::process::ExitCode;
 
 use super::{print_json, report, Cli, Format, Planned};
 use crate::compile::Discard;
 use crate::diagnostic;
 
-pub(super) fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli) -> anyhow::Result<Status> {
     let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     // Units the cache vouches for were checked when they were built.
     p.build(&Discard)?;
@@ -33,9 +33,5 @@ pub(super) fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
         Format::Text | Format::Markdown => {}
     }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(Status::problems_if(failed))
 }

@@ -1,9 +1,9 @@
 //! `kiln diff`: what a build would change, object by object, against the output
 //! committed at a git ref or a directory.
 
+use super::status::Status;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::ValueEnum;
 use rayon::prelude::*;
@@ -54,7 +54,7 @@ pub enum Color {
     Never,
 }
 
-pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
     let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     // The base is read first, as blob ids only, so the build keeps just what differs.
     let base = match (&p.c.workspace, p.c.ok()) {
@@ -199,11 +199,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
-    Ok(if args.exit_code && r.has_differences() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(Status::problems_if(args.exit_code && r.has_differences()))
 }
 
 /// Whether a file must be read and compared: its blob differs from the base's, or it

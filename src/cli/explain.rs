@@ -1,8 +1,8 @@
 //! `kiln explain`: where a tenant's value, or a service's being on or off, comes from.
 
+use super::status::Status;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::process::ExitCode;
 
 use serde_json::{json, Value as Json};
 
@@ -30,7 +30,7 @@ pub struct Args {
     pub services: bool,
 }
 
-pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
     if super::explain_object::is_output_ref(&args.tenant) {
         return super::explain_object::run(cli, &args.tenant, args.pointer.as_deref());
     }
@@ -38,7 +38,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     // A tenant that planned can be explained even when other inputs have problems.
     let planned = c.plans.iter().find(|p| p.name == args.tenant);
     if planned.is_none() && report(cli, &c, "explain") {
-        return Ok(ExitCode::from(1));
+        return Ok(Status::Problems);
     }
     if planned.is_some() && c.diagnostics.has_errors() && cli.format == Format::Text {
         let _ = writeln!(
@@ -76,7 +76,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<ExitCode> {
+fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<Status> {
     match cli.format {
         Format::Json => print_json(&crate::diagnostic::render_json(&[d]).into()),
         Format::Text | Format::Markdown => {
@@ -87,7 +87,7 @@ fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    Ok(ExitCode::from(1))
+    Ok(Status::Problems)
 }
 
 fn location(plan: &TenantPlan, layer: usize, line: u32) -> (String, String) {
@@ -97,7 +97,7 @@ fn location(plan: &TenantPlan, layer: usize, line: u32) -> (String, String) {
     (format!("{file}:{line}"), label)
 }
 
-fn services(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
+fn services(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<Status> {
     let mut rows = Vec::new();
     for (name, d) in &plan.services {
         let (why, at, layer) = match &d.reason {
@@ -146,7 +146,7 @@ fn services(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
             let _ = write!(std::io::stdout(), "{out}");
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Ok)
 }
 
 /// Rewrites a pointer so that steps into keyed lists use the item's name, which is
@@ -248,7 +248,7 @@ fn value(
     plan: &TenantPlan,
     pointer: &str,
     no_effect: Option<String>,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Status> {
     let pointer = if pointer == "/" { "" } else { pointer };
     if !pointer.is_empty() && !pointer.starts_with('/') {
         return fail(
@@ -314,7 +314,7 @@ fn value(
             let _ = write!(std::io::stdout(), "{out}");
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Ok)
 }
 
 /// The rows of a chain as text, aligned, each after `indent`: the layer, where, what
@@ -374,7 +374,7 @@ pub(super) fn inline(v: &Json) -> String {
     }
 }
 
-fn all_values(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
+fn all_values(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<Status> {
     let mut leaves = Vec::new();
     collect(&plan.merged, String::new(), &mut leaves);
     match cli.format {
@@ -396,7 +396,7 @@ fn all_values(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<ExitCode> {
             let _ = write!(std::io::stdout(), "{out}");
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Ok)
 }
 
 /// The key that decides whether a value at these tokens is hidden: the first that may

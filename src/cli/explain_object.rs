@@ -3,9 +3,9 @@
 //! key on that line the values and catalog entries it is computed from, each with the
 //! chain of layers that set it (kiln's defaults included).
 
+use super::status::Status;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::process::ExitCode;
 
 use rayon::prelude::*;
 use serde_json::{json, Value as Json};
@@ -27,13 +27,13 @@ pub(super) fn is_output_ref(target: &str) -> bool {
     target.contains('/')
 }
 
-pub(super) fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Result<Status> {
     let c = compile(&cli.workspace, Until::Explain)?;
     if report(cli, &c, "explain") {
-        return Ok(ExitCode::from(1));
+        return Ok(Status::Problems);
     }
     let Some(ws) = c.workspace.as_ref() else {
-        return Ok(ExitCode::from(1));
+        return Ok(Status::Problems);
     };
     let objects = match render_all(ws, &c) {
         Ok(objects) => objects,
@@ -43,7 +43,7 @@ pub(super) fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Res
                 "{}",
                 crate::diagnostic::render_human(&problems, &c.sources.texts())
             );
-            return Ok(ExitCode::from(1));
+            return Ok(Status::Problems);
         }
     };
     let Some(object) = find(&objects, target, &ws.settings.output_dir) else {
@@ -92,10 +92,10 @@ pub(super) fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Res
             let _ = write!(std::io::stdout(), "{}", text(&report));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Ok)
 }
 
-fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<ExitCode> {
+fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<Status> {
     match cli.format {
         Format::Json => print_json(&crate::diagnostic::render_json(&[d]).into()),
         Format::Text | Format::Markdown => {
@@ -106,7 +106,7 @@ fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    Ok(ExitCode::from(1))
+    Ok(Status::Problems)
 }
 
 /// Every object a build would write, the Argo CD ones included.

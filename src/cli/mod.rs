@@ -9,11 +9,14 @@ mod explain;
 mod explain_object;
 mod publish;
 mod schema;
+mod status;
 mod timings;
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use status::Status;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -88,7 +91,10 @@ pub enum Command {
 /// Exit codes: 0 ok, 1 problems in the input (or a difference found where asked),
 /// 2 kiln itself failed.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    run(&Cli::parse()).into()
+}
+
+fn run(cli: &Cli) -> Status {
     if let Some(n) = cli.jobs {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(n))
@@ -96,21 +102,21 @@ pub fn main() -> ExitCode {
     }
     if cli.format == Format::Markdown && !matches!(cli.command, Command::Diff(_)) {
         eprintln!("error: `--format markdown` is for `kiln diff` only");
-        return ExitCode::from(2);
+        return Status::Failure;
     }
     let result = match &cli.command {
-        Command::Check => check::run(&cli),
-        Command::Build(args) => build::run(&cli, args),
-        Command::Diff(args) => diff::run(&cli, args),
-        Command::Publish(args) => publish::run(&cli, args),
-        Command::Explain(args) => explain::run(&cli, args),
-        Command::Schema(args) => schema::run(&cli, args),
-        Command::Defaults => defaults::run(&cli),
+        Command::Check => check::run(cli),
+        Command::Build(args) => build::run(cli, args),
+        Command::Diff(args) => diff::run(cli, args),
+        Command::Publish(args) => publish::run(cli, args),
+        Command::Explain(args) => explain::run(cli, args),
+        Command::Schema(args) => schema::run(cli, args),
+        Command::Defaults => defaults::run(cli),
     };
     match result {
         Ok(code) => code,
         // Output piped into a program that stopped reading (`| head`) is not a failure.
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => Status::Ok,
         Err(e) => {
             let mut stderr = std::io::stderr().lock();
             // kiln's own errors may quote an input (a path, a URL): hidden and escaped
@@ -121,7 +127,7 @@ pub fn main() -> ExitCode {
             for cause in e.chain().skip(1) {
                 let _ = writeln!(stderr, "  caused by: {}", shown(cause.to_string()));
             }
-            ExitCode::from(2)
+            Status::Failure
         }
     }
 }
@@ -164,13 +170,13 @@ fn print_json(value: &serde_json::Value) {
 }
 
 /// Exit 1 after problems; in JSON, the diagnostics on stdout.
-fn fail(cli: &Cli, diags: &[diagnostic::Diagnostic]) -> anyhow::Result<ExitCode> {
+fn fail(cli: &Cli, diags: &[diagnostic::Diagnostic]) -> anyhow::Result<Status> {
     if cli.format == Format::Json {
         let mut v = diagnostic::render_json(diags);
         v.insert("ok".into(), false.into());
         print_json(&v.into());
     }
-    Ok(ExitCode::from(1))
+    Ok(Status::Problems)
 }
 
 /// Names this kiln binary: a build cache written by another one is not reused, since

@@ -1,9 +1,9 @@
 //! `kiln publish`: commit the build into a folder of a branch of the rendered
 //! repository, and push it.
 
+use super::status::Status;
 use std::io::Write as _;
 use std::path::Path;
-use std::process::ExitCode;
 
 use serde_json::json;
 
@@ -38,7 +38,7 @@ pub struct Args {
     pub remote: String,
 }
 
-pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
     let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     let sink = Memory::default();
     p.build(&sink)?;
@@ -77,7 +77,7 @@ fn publish(
     args: &Args,
     files: &crate::diff::Files,
     repo_path: &str,
-) -> git::Result<ExitCode> {
+) -> git::Result<Status> {
     let folder = args
         .path
         .clone()
@@ -163,7 +163,7 @@ fn publish(
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Ok)
 }
 
 /// The workspace's commit and repository, for the trailers.

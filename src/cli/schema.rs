@@ -1,7 +1,7 @@
 //! `kiln schema`: print the JSON Schemas of the input kinds.
 
+use super::status::Status;
 use std::io::Write as _;
-use std::process::ExitCode;
 
 use super::Cli;
 use crate::schema;
@@ -13,7 +13,7 @@ pub struct Args {
     pub kind: Option<String>,
 }
 
-pub(super) fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(_cli: &Cli, args: &Args) -> anyhow::Result<Status> {
     let mut stdout = std::io::stdout().lock();
     match &args.kind {
         Some(kind) => {
@@ -30,5 +30,5 @@ pub(super) fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Ok)
 }
