@@ -2,6 +2,7 @@
 //! check → serialise, each unit handing its files to a sink as soon as they are ready.
 //! Problems are collected as diagnostics; nothing renders unless the inputs are valid.
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -248,7 +249,7 @@ fn finish(
         .zip(&files)
         .filter(|(_, (_, bytes))| bytes.len() > unit::MAX_OBJECT_BYTES)
         .map(|(o, (_, bytes))| {
-            o.diagnostic(format!(
+            o.diagnostic(Code::TooLarge, format!(
                 "`{}` `{}` is {} bytes, over the limit of {} bytes for one object",
                 o.kind(),
                 o.name(),
@@ -261,7 +262,7 @@ fn finish(
     let total: usize = files.iter().map(|(_, b)| b.len()).sum();
     if total > unit::MAX_UNIT_BYTES {
         too_big.push(
-            Diagnostic::error(format!(
+            Diagnostic::error(Code::TooLarge, format!(
                 "the objects of `{key}` are {total} bytes, over the limit of {} bytes for one tenant or pipeline",
                 unit::MAX_UNIT_BYTES
             ))

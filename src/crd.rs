@@ -10,6 +10,7 @@
 //! admits `apiVersion`, `kind` and `metadata`. CEL rules (`x-kubernetes-validations`)
 //! are not evaluated.
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value as Json};
@@ -35,7 +36,7 @@ pub fn schemas(
     let mut problems = Vec::new();
     for (index, crd) in docs {
         let fail = |message: String| {
-            Diagnostic::error(message)
+            Diagnostic::error(Code::InvalidCrd, message)
                 .in_file(&doc.file)
                 .note(format!("document {} of the file", index + 1))
         };

@@ -2,6 +2,7 @@
 //! embedded in the binary) into memory. Nothing after this stage touches the filesystem
 //! until `emit` writes the output.
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read as _;
@@ -137,7 +138,7 @@ impl Loader {
         let path = self.root.join("kiln.yaml");
         if fs::symlink_metadata(&path).is_err() {
             self.problem(
-                Diagnostic::error("no `kiln.yaml` in this directory, so it is not a kiln workspace")
+                Diagnostic::error(Code::NotAWorkspace, "no `kiln.yaml` in this directory, so it is not a kiln workspace")
                     .in_file("kiln.yaml")
                     .hint("run kiln in a workspace, or pass one: `kiln build --workspace <dir>`; `docs/workspace.md` describes the format"),
             );
@@ -153,14 +154,14 @@ impl Loader {
         match path.canonicalize() {
             Ok(target) if target.starts_with(&self.root) => Ok(target),
             Ok(_) => Err(Box::new(
-                Diagnostic::error(
+                Diagnostic::error(Code::OutsideWorkspace,
                     "path leads outside the workspace through a symlink, so kiln does not read it",
                 )
                 .in_file(rel)
                 .hint("kiln reads only files inside the workspace; copy the file or folder in instead"),
             )),
             Err(e) => Err(Box::new(
-                Diagnostic::error(format!("cannot read file: {e}")).in_file(rel),
+                Diagnostic::error(Code::UnreadableFile, format!("cannot read file: {e}")).in_file(rel),
             )),
         }
     }
@@ -173,7 +174,7 @@ impl Loader {
             Ok(target) if target.is_dir() => Some(target),
             Ok(_) => {
                 self.problem(
-                    Diagnostic::error(format!("`{rel}` is not a folder"))
+                    Diagnostic::error(Code::NotAFolder, format!("`{rel}` is not a folder"))
                         .in_file(rel)
                         .hint(format!(
                             "kiln reads `{rel}/` as a folder of inputs; move the file away"
@@ -204,24 +205,31 @@ impl Loader {
     fn read_checked(&self, rel: &str) -> Result<SourceFile, Box<Diagnostic>> {
         let target = self.resolve(rel)?;
         let meta = fs::metadata(&target).map_err(|e| {
-            Box::new(Diagnostic::error(format!("cannot read file: {e}")).in_file(rel))
+            Box::new(
+                Diagnostic::error(Code::UnreadableFile, format!("cannot read file: {e}"))
+                    .in_file(rel),
+            )
         })?;
         if let Some(what) = not_regular(&meta) {
             return Err(Box::new(
-                Diagnostic::error(format!("`{rel}` is {what}, not a regular file"))
-                    .in_file(rel)
-                    .hint(if meta.is_dir() {
-                        "kiln expects a file here; move the folder away"
-                    } else {
-                        "kiln reads only regular files; replace it with a file"
-                    }),
+                Diagnostic::error(
+                    Code::NotARegularFile,
+                    format!("`{rel}` is {what}, not a regular file"),
+                )
+                .in_file(rel)
+                .hint(if meta.is_dir() {
+                    "kiln expects a file here; move the folder away"
+                } else {
+                    "kiln reads only regular files; replace it with a file"
+                }),
             ));
         }
         let too_big = |len: u64| {
             Box::new(
-                Diagnostic::error(format!(
-                    "file is {len} bytes, over the limit of {MAX_FILE_BYTES} bytes"
-                ))
+                Diagnostic::error(
+                    Code::FileTooLarge,
+                    format!("file is {len} bytes, over the limit of {MAX_FILE_BYTES} bytes"),
+                )
                 .in_file(rel)
                 .hint("kiln refuses very large inputs; split the file or remove generated content"),
             )
@@ -230,7 +238,10 @@ impl Loader {
             return Err(too_big(meta.len()));
         }
         let cannot = |e: std::io::Error| {
-            Box::new(Diagnostic::error(format!("cannot read file: {e}")).in_file(rel))
+            Box::new(
+                Diagnostic::error(Code::UnreadableFile, format!("cannot read file: {e}"))
+                    .in_file(rel),
+            )
         };
         let file = open_nonblocking(&target).map_err(cannot)?;
         // The file may have changed since it was looked at: look again at what was
@@ -238,7 +249,11 @@ impl Loader {
         let opened = file.metadata().map_err(cannot)?;
         if not_regular(&opened).is_some() {
             return Err(Box::new(
-                Diagnostic::error(format!("`{rel}` is not a regular file")).in_file(rel),
+                Diagnostic::error(
+                    Code::NotARegularFile,
+                    format!("`{rel}` is not a regular file"),
+                )
+                .in_file(rel),
             ));
         }
         let mut bytes = Vec::with_capacity(opened.len().min(MAX_FILE_BYTES) as usize);
@@ -248,8 +263,9 @@ impl Loader {
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(too_big(bytes.len() as u64));
         }
-        let text = String::from_utf8(bytes)
-            .map_err(|_| Box::new(Diagnostic::error("file is not valid UTF-8").in_file(rel)))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Box::new(Diagnostic::error(Code::NotUtf8, "file is not valid UTF-8").in_file(rel))
+        })?;
         let text = match text.strip_prefix('\u{feff}') {
             Some(rest) => rest.to_string(),
             None => text,
@@ -300,7 +316,7 @@ impl Loader {
         } else if !rel.rsplit('/').next().unwrap_or(rel).starts_with('.') && !rel.ends_with(".md") {
             let path = file.path.clone();
             self.problem(
-                Diagnostic::warning("file in `templates/` is not used")
+                Diagnostic::warning(Code::IgnoredFile, "file in `templates/` is not used")
                     .in_file(path)
                     .hint("kiln reads `catalog.yaml`, `environments/<env>.yaml` and `*.j2` templates there"),
             );
@@ -322,8 +338,11 @@ impl Loader {
                 Ok(e) => e,
                 Err(e) => {
                     self.problem(
-                        Diagnostic::error(format!("cannot list the folder: {e}"))
-                            .in_file(format!("{base}/")),
+                        Diagnostic::error(
+                            Code::UnreadableFile,
+                            format!("cannot list the folder: {e}"),
+                        )
+                        .in_file(format!("{base}/")),
                     );
                     continue;
                 }
@@ -340,7 +359,7 @@ impl Loader {
             if t.is_dir() {
                 if FILE_EXTENSIONS.iter().any(|ext| rel.ends_with(ext)) {
                     self.problem(
-                        Diagnostic::error(format!("`{shown}` is a folder where kiln expects a file"))
+                        Diagnostic::error(Code::FolderForFile, format!("`{shown}` is a folder where kiln expects a file"))
                             .in_file(format!("{shown}/"))
                             .hint("kiln does not read files inside it; replace the folder with the file it is named for"),
                     );
@@ -349,7 +368,11 @@ impl Loader {
             } else if t.is_symlink() {
                 match self.resolve(&shown) {
                     Ok(target) if target.is_dir() => self.problem(
-                        Diagnostic::warning("symlinked directory is not followed").in_file(shown),
+                        Diagnostic::warning(
+                            Code::SymlinkedFolder,
+                            "symlinked directory is not followed",
+                        )
+                        .in_file(shown),
                     ),
                     Ok(_) => out.push(rel),
                     Err(d) => self.problem(*d),
@@ -376,6 +399,7 @@ impl Loader {
                 if !hidden && !rel.ends_with(".md") {
                     self.problem(
                         Diagnostic::warning(
+                            Code::IgnoredFile,
                             "file in `tenants/` is not a tenant spec and is ignored",
                         )
                         .in_file(workspace_rel)
@@ -412,8 +436,11 @@ impl Loader {
                 Ok(t) if t.is_dir() => folders.push(name),
                 Ok(t) if t.is_symlink() => match self.resolve(&format!("blueprints/{name}")) {
                     Ok(target) if target.is_dir() => self.problem(
-                        Diagnostic::warning("symlinked directory is not followed")
-                            .in_file(format!("blueprints/{name}")),
+                        Diagnostic::warning(
+                            Code::SymlinkedFolder,
+                            "symlinked directory is not followed",
+                        )
+                        .in_file(format!("blueprints/{name}")),
                     ),
                     Ok(_) => {}
                     Err(d) => self.problem(*d),
@@ -448,14 +475,14 @@ impl Loader {
                 {
                     // Notes for people (`README.md`) are expected, as in `templates/`.
                     self.problem(
-                        Diagnostic::info("file is ignored; kiln builds the pipeline from `blueprint.json`, `pipeline.yaml` and `microservice/*.proto`")
+                        Diagnostic::info(Code::IgnoredFile, "file is ignored; kiln builds the pipeline from `blueprint.json`, `pipeline.yaml` and `microservice/*.proto`")
                             .in_file(path),
                     );
                 }
             }
             if source.blueprint.is_none() {
                 self.problem(
-                    Diagnostic::error("pipeline folder has no `blueprint.json`")
+                    Diagnostic::error(Code::NoBlueprint, "pipeline folder has no `blueprint.json`")
                         .in_file(format!("blueprints/{name}/"))
                         .hint("export the pipeline from the designer and unzip it here, or remove the folder"),
                 );

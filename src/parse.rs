@@ -1,5 +1,6 @@
 //! Stage 2: parse every input file into a YAML tree with positions.
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -72,7 +73,7 @@ pub fn parse(sources: &Sources, diags: &mut Diagnostics) -> Parsed {
     for file in texts {
         if let Some(p) = yaml::unreadable_character(&file.text) {
             diags.push(
-                Diagnostic::error(p.message)
+                Diagnostic::error(Code::UnreadableCharacter, p.message)
                     .in_file(&file.path)
                     .at(p.span)
                     .hint_opt(p.hint),
@@ -139,7 +140,7 @@ fn parse_stream_file(
     let read = yaml::parse_stream(&file.text, &options);
     for p in &read.problems {
         diags.push(
-            Diagnostic::error(p.message.clone())
+            Diagnostic::error(yaml_code(p), p.message.clone())
                 .in_file(&file.path)
                 .at(p.span)
                 .hint_opt(p.hint.clone()),
@@ -178,7 +179,7 @@ pub fn parse_document(
 ) -> Option<Document> {
     let read = yaml::parse_stream(&file.text, options);
     for p in &read.problems {
-        let mut d = Diagnostic::error(p.message.clone())
+        let mut d = Diagnostic::error(yaml_code(p), p.message.clone())
             .in_file(&file.path)
             .at(p.span)
             .hint_opt(p.hint.clone());
@@ -196,19 +197,25 @@ pub fn parse_document(
         .unwrap_or(Node::new(Value::Map(Vec::new()), Span::default()));
     if let Some(extra) = docs.next() {
         diags.push(
-            Diagnostic::error("file holds more than one yaml document")
-                .in_file(&file.path)
-                .at(extra.span)
-                .hint("put one document in each input file"),
+            Diagnostic::error(
+                Code::MultipleDocuments,
+                "file holds more than one yaml document",
+            )
+            .in_file(&file.path)
+            .at(extra.span)
+            .hint("put one document in each input file"),
         );
         return None;
     }
     if !matches!(root.value, Value::Map(_)) {
         diags.push(
-            Diagnostic::error(format!("expected a mapping, found a {}", root.type_name()))
-                .in_file(&file.path)
-                .at(root.span)
-                .pointer(""),
+            Diagnostic::error(
+                Code::NotAMapping,
+                format!("expected a mapping, found a {}", root.type_name()),
+            )
+            .in_file(&file.path)
+            .at(root.span)
+            .pointer(""),
         );
         return None;
     }
@@ -217,6 +224,15 @@ pub fn parse_document(
         root,
         text: file.text.clone(),
     })
+}
+
+/// The code of a problem the YAML reader found.
+fn yaml_code(p: &yaml::ReadProblem) -> Code {
+    if p.unreadable {
+        Code::UnreadableCharacter
+    } else {
+        Code::Yaml
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The JSON Schemas of kiln's input kinds, embedded in the binary, and the translation of
 //! schema violations into diagnostics that name the file, line and key, with hints.
 
+use crate::diagnostic::Code;
 use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
@@ -121,7 +122,7 @@ fn violations(
                 _ => located.key_span.unwrap_or(located.node.span),
             };
             out.push(
-                Diagnostic::error(v.message)
+                Diagnostic::error(Code::InputSchema, v.message)
                     .in_file(&doc.file)
                     .at(span)
                     .pointer(v.pointer)

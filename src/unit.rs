@@ -9,6 +9,7 @@
 //! with a namespace of its own, and `argocd`, the objects that deliver all the others,
 //! which depends on what every other unit holds and is always rendered.
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -99,8 +100,12 @@ pub struct ObjectFact {
 
 impl ObjectFact {
     /// A problem with this object, located in its template (as `Object::diagnostic`).
-    pub fn diagnostic(&self, message: impl Into<String>) -> crate::diagnostic::Diagnostic {
-        crate::diagnostic::Diagnostic::error(message)
+    pub fn diagnostic(
+        &self,
+        code: Code,
+        message: impl Into<String>,
+    ) -> crate::diagnostic::Diagnostic {
+        crate::diagnostic::Diagnostic::error(code, message)
             .in_file(&self.template)
             .note(format!("{} `{}` → {}", self.kind, self.name, self.path))
             .note(self.origin.clone())

@@ -236,7 +236,7 @@ fn an_application_name_used_twice_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: tenant `pipeline-x` and pipeline `x-platform` would both have the Argo CD application `pipeline-x-platform`\n  --> blueprints/x-platform/blueprint.json\n  = note: the other one is `tenants/pipeline-x.yaml`\n  = hint: rename one of them; applications are named `<tenant>-platform`, `<tenant>-workloads` and `pipeline-<pipeline>`\n\ncheck failed: 1 error found\n"
+        "error[K0604]: tenant `pipeline-x` and pipeline `x-platform` would both have the Argo CD application `pipeline-x-platform`\n  --> blueprints/x-platform/blueprint.json\n  = note: the other one is `tenants/pipeline-x.yaml`\n  = hint: rename one of them; applications are named `<tenant>-platform`, `<tenant>-workloads` and `pipeline-<pipeline>`\n\ncheck failed: 1 error found\n"
     );
 }
 

@@ -38,7 +38,7 @@ fn malformed_yaml() {
     fails(
         &[("tenants/acme.yaml", "environment: dev\nflags: [ontology\n")],
         &[],
-        "error: invalid yaml: while parsing a flow sequence, expected ',' or ']'
+        "error[K0202]: invalid yaml: while parsing a flow sequence, expected ',' or ']'
   --> tenants/acme.yaml:3:1
 
 build failed: 1 error found
@@ -54,7 +54,7 @@ fn wrong_type() {
             "environment: dev\nservices:\n  trino:\n    replicas: three\n",
         )],
         &[],
-        "error: expected an integer, found the string `three`
+        "error[K0301]: expected an integer, found the string `three`
   --> tenants/acme.yaml:4:15
   |
 4 |     replicas: three
@@ -74,7 +74,7 @@ fn unknown_key_with_did_you_mean() {
             "environment: dev\nservices:\n  trino:\n    replica: 3\n",
         )],
         &[],
-        "error: unknown key `replica`
+        "error[K0301]: unknown key `replica`
   --> tenants/acme.yaml:4:5
   |
 4 |     replica: 3
@@ -95,7 +95,7 @@ fn unknown_flag() {
             "environment: dev\nflags:\n  ontolgy: true\n",
         )],
         &[],
-        "error: unknown flag `ontolgy`
+        "error[K0412]: unknown flag `ontolgy`
   --> tenants/acme.yaml:3:3
   |
 3 |   ontolgy: true
@@ -116,7 +116,7 @@ fn missing_prerequisite() {
             "environment: dev\nflags:\n  governance: true\n",
         )],
         &[],
-        "error: flag `governance` requires flag `ontology`, which is off
+        "error[K0504]: flag `governance` requires flag `ontology`, which is off
   --> tenants/acme.yaml:3:15
   |
 3 |   governance: true
@@ -138,7 +138,7 @@ fn override_of_a_service_that_does_not_exist() {
             "environment: dev\nservices:\n  trinno:\n    replicas: 2\n",
         )],
         &[],
-        "error: override of service `trinno`, which is not in the catalog
+        "error[K0413]: override of service `trinno`, which is not in the catalog
   --> tenants/acme.yaml:3:3
   |
 3 |   trinno:
@@ -156,12 +156,12 @@ fn invalid_tenant_names() {
     fails(
         &[("tenants/Acme Corp.yaml", "environment: dev\n"), ("tenants/ACME.yaml", "environment: dev\n")],
         &[],
-        "error: tenant name `ACME` (the file name) is not a valid DNS-1123 label: it contains `A`; only lower-case letters, digits and `-` are allowed
+        "error[K0410]: tenant name `ACME` (the file name) is not a valid DNS-1123 label: it contains `A`; only lower-case letters, digits and `-` are allowed
   --> tenants/ACME.yaml
   = note: the tenant's name is its namespace and a folder in the output
   = hint: rename the file to `tenants/acme.yaml`
 
-error: tenant name `Acme Corp` (the file name) is not a valid DNS-1123 label: it contains `A`; only lower-case letters, digits and `-` are allowed
+error[K0410]: tenant name `Acme Corp` (the file name) is not a valid DNS-1123 label: it contains `A`; only lower-case letters, digits and `-` are allowed
   --> tenants/Acme Corp.yaml
   = note: the tenant's name is its namespace and a folder in the output
   = hint: rename the file to `tenants/acme-corp.yaml`
@@ -184,11 +184,11 @@ fn over_long_names() {
         ],
         &[],
         &format!(
-            "error: tenant name `{long}` is 60 characters long, over the limit of 53
+            "error[K0410]: tenant name `{long}` is 60 characters long, over the limit of 53
   --> tenants/{long}.yaml
   = hint: the name gets suffixes such as `-workloads` and must stay within 63 characters
 
-error: namespace `acme-{b}` is 64 characters long, over the limit of 63
+error[K0505]: namespace `acme-{b}` is 64 characters long, over the limit of 63
   --> tenants/acme.yaml:2:19
   |
 2 | extraNamespaces: [{b}]
@@ -209,12 +209,12 @@ fn tenant_files_that_could_escape_the_output() {
     fails(
         &[("tenants/...yaml", "environment: dev\n"), ("tenants/nested/x.yaml", "environment: dev\n")],
         &[],
-        "error: tenant name `..` (the file name) is not a valid DNS-1123 label: it contains `.`; only lower-case letters, digits and `-` are allowed
+        "error[K0410]: tenant name `..` (the file name) is not a valid DNS-1123 label: it contains `.`; only lower-case letters, digits and `-` are allowed
   --> tenants/...yaml
   = note: the tenant's name is its namespace and a folder in the output
   = hint: name the file `<name>.yaml` with a lower-case name of letters, digits and `-`
 
-error: tenant spec in a subfolder of `tenants/`
+error[K0409]: tenant spec in a subfolder of `tenants/`
   --> tenants/nested/x.yaml
   = hint: kiln reads tenant specs directly in `tenants/`; move it to `tenants/x.yaml`
 
@@ -238,7 +238,7 @@ fn yaml_alias_bomb_fails_fast() {
     fails(
         &[("tenants/acme.yaml", &bomb)],
         &[],
-        "error: yaml aliases expand to more than 10000 nodes
+        "error[K0202]: yaml aliases expand to more than 10000 nodes
   --> tenants/acme.yaml:7:12
   |
 7 |   a4: &a4 [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]
@@ -261,7 +261,7 @@ fn file_over_the_size_limit() {
     fails(
         &[("tenants/acme.yaml", &big)],
         &[],
-        "error: file is 1100020 bytes, over the limit of 1048576 bytes
+        "error[K0106]: file is 1100020 bytes, over the limit of 1048576 bytes
   --> tenants/acme.yaml
   = hint: kiln refuses very large inputs; split the file or remove generated content
 
@@ -278,7 +278,7 @@ fn duplicate_keys() {
             "environment: dev\nflags:\n  ontology: true\n  ontology: false\n",
         )],
         &[],
-        "error: duplicate key `ontology` (first defined at line 3)
+        "error[K0202]: duplicate key `ontology` (first defined at line 3)
   --> tenants/acme.yaml:4:3
   |
 4 |   ontology: false
@@ -296,7 +296,7 @@ fn plaintext_password() {
     fails(
         &[("tenants/acme.yaml", "environment: dev\nconfig:\n  warehouse:\n    password: hunter2\n")],
         &[],
-        "error: plaintext credential in `password`
+        "error[K0423]: plaintext credential in `password`
   --> tenants/acme.yaml:4:15
   |
 4 |     password: ***
@@ -317,7 +317,7 @@ fn plaintext_password_in_an_environment_variable() {
             "environment: dev\nservices:\n  trino:\n    env:\n      - name: DB_PASSWORD\n        value: hunter2\n",
         )],
         &[],
-        "error: plaintext credential in environment variable `DB_PASSWORD`
+        "error[K0423]: plaintext credential in environment variable `DB_PASSWORD`
   --> tenants/acme.yaml:6:16
   |
 6 |         value: ***
@@ -335,7 +335,7 @@ fn empty_tenants_folder() {
     fails(
         &[],
         &["tenants/acme.yaml"],
-        "error: the workspace has no tenants
+        "error[K0405]: the workspace has no tenants
   --> tenants/
   = hint: add a tenant spec, e.g. `tenants/acme.yaml` holding `environment: dev`, or a pipeline in `blueprints/<name>/blueprint.json`
 
@@ -349,7 +349,7 @@ fn unknown_environment() {
     fails(
         &[("tenants/acme.yaml", "environment: qa\n")],
         &[],
-        "error: unknown environment `qa`
+        "error[K0411]: unknown environment `qa`
   --> tenants/acme.yaml:1:1
   |
 1 | environment: qa
@@ -367,7 +367,7 @@ fn ambiguous_yaml11_scalar() {
     fails(
         &[("tenants/acme.yaml", "environment: dev\nconfig:\n  mode: 0755\n")],
         &[],
-        "error: `0755` is the octal number 493 in YAML 1.1, which Kubernetes reads, but a decimal number in YAML 1.2
+        "error[K0202]: `0755` is the octal number 493 in YAML 1.1, which Kubernetes reads, but a decimal number in YAML 1.2
   --> tenants/acme.yaml:3:9
   |
 3 |   mode: 0755
@@ -394,7 +394,7 @@ fn every_problem_is_reported_in_one_run() {
             ),
         ],
         &[],
-        "error: unknown flag `ontolgy`
+        "error[K0412]: unknown flag `ontolgy`
   --> tenants/acme.yaml:3:3
   |
 3 |   ontolgy: true
@@ -402,7 +402,7 @@ fn every_problem_is_reported_in_one_run() {
   = at: /flags/ontolgy
   = hint: did you mean `ontology`?
 
-error: unknown key `replica`
+error[K0301]: unknown key `replica`
   --> tenants/globex.yaml:4:5
   |
 4 |     replica: 3
@@ -440,6 +440,7 @@ fn json_format_puts_diagnostics_on_stdout() {
         v["diagnostics"][0],
         serde_json::json!({
             "severity": "error",
+            "code": "K0412",
             "file": "tenants/acme.yaml",
             "line": 3,
             "column": 3,
@@ -457,7 +458,7 @@ fn not_a_workspace() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "error: no `kiln.yaml` in this directory, so it is not a kiln workspace
+        "error[K0101]: no `kiln.yaml` in this directory, so it is not a kiln workspace
   --> kiln.yaml
   = hint: run kiln in a workspace, or pass one: `kiln build --workspace <dir>`; `docs/workspace.md` describes the format
 
@@ -485,7 +486,7 @@ fn a_value_the_service_kind_would_ignore() {
             "environment: dev\nservices:\n  trino:\n    schedule: \"0 3 * * *\"\n",
         )],
         &[],
-        "error: `schedule` applies to CronJobs, and `trino` is a Deployment
+        "error[K0415]: `schedule` applies to CronJobs, and `trino` is a Deployment
   --> tenants/acme.yaml:4:5
   |
 4 |     schedule: \"0 3 * * *\"
@@ -506,7 +507,7 @@ fn a_kubernetes_version_without_schemas() {
             "kubernetesVersion: \"1.27\"\nrepoURL: https://git.example.com/rendered.git\nenvironments:\n  dev: {}\n  prod: {}\n",
         )],
         &[],
-        "error: kiln has no Kubernetes schemas for version `1.27`, so it cannot validate its output
+        "error[K0406]: kiln has no Kubernetes schemas for version `1.27`, so it cannot validate its output
   --> kiln.yaml:1:1
   |
 1 | kubernetesVersion: \"1.27\"

@@ -55,11 +55,11 @@ fn symlinks_leading_outside_are_not_followed() {
     fails(
         &ws,
         &["check"],
-        "error: path leads outside the workspace through a symlink, so kiln does not read it
+        "error[K0102]: path leads outside the workspace through a symlink, so kiln does not read it
   --> templates/objects
   = hint: kiln reads only files inside the workspace; copy the file or folder in instead
 
-error: path leads outside the workspace through a symlink, so kiln does not read it
+error[K0102]: path leads outside the workspace through a symlink, so kiln does not read it
   --> tenants/linked.yaml
   = hint: kiln reads only files inside the workspace; copy the file or folder in instead
 
@@ -72,7 +72,7 @@ check failed: 2 errors found
     fails(
         &ws,
         &["check"],
-        "error: path leads outside the workspace through a symlink, so kiln does not read it
+        "error[K0102]: path leads outside the workspace through a symlink, so kiln does not read it
   --> tenants/
   = hint: kiln reads only files inside the workspace; copy the file or folder in instead
 
@@ -90,7 +90,7 @@ fn fifos_are_refused_without_being_opened() {
     fails(
         ws,
         &["check"],
-        "error: `tenants/fifo.yaml` is a FIFO, not a regular file
+        "error[K0105]: `tenants/fifo.yaml` is a FIFO, not a regular file
   --> tenants/fifo.yaml
   = hint: kiln reads only regular files; replace it with a file
 
@@ -103,7 +103,7 @@ check failed: 1 error found
     fails(
         ws,
         &["check"],
-        "error: `kiln.yaml` is a FIFO, not a regular file
+        "error[K0105]: `kiln.yaml` is a FIFO, not a regular file
   --> kiln.yaml
   = hint: kiln reads only regular files; replace it with a file
 
@@ -130,11 +130,11 @@ fn a_folder_where_a_file_belongs_is_an_error() {
     fails(
         ws,
         &["build"],
-        "error: `templates/catalog.yaml` is a folder where kiln expects a file
+        "error[K0109]: `templates/catalog.yaml` is a folder where kiln expects a file
   --> templates/catalog.yaml/
   = hint: kiln does not read files inside it; replace the folder with the file it is named for
 
-error: `templates/environments/dev.yaml` is a folder where kiln expects a file
+error[K0109]: `templates/environments/dev.yaml` is a folder where kiln expects a file
   --> templates/environments/dev.yaml/
   = hint: kiln does not read files inside it; replace the folder with the file it is named for
 
@@ -183,24 +183,24 @@ fn reserved_namespaces_cannot_be_claimed_and_every_error_names_its_file() {
     fails(
         ws,
         &["check"],
-        "error: a second spec for tenant `acme`
+        "error[K0403]: a second spec for tenant `acme`
   --> tenants/acme.yml
   = note: the first is `tenants/acme.yaml`
   = hint: keep one file per tenant: `tenants/<name>.yaml` and `tenants/<name>.yml` name the same tenant
 
-error: tenant `argocd` would claim a reserved namespace: `argocd` is a namespace the platform runs in
+error[K0404]: tenant `argocd` would claim a reserved namespace: `argocd` is a namespace the platform runs in
   --> tenants/argocd.yaml
   = hint: a tenant's name is its namespace; rename the file
 
-error: tenant `default` would claim a reserved namespace: `default` is one of Kubernetes' own namespaces
+error[K0404]: tenant `default` would claim a reserved namespace: `default` is one of Kubernetes' own namespaces
   --> tenants/default.yaml
   = hint: a tenant's name is its namespace; rename the file
 
-error: tenant `kube-system` would claim a reserved namespace: `kube-system` is one of Kubernetes' own namespaces
+error[K0404]: tenant `kube-system` would claim a reserved namespace: `kube-system` is one of Kubernetes' own namespaces
   --> tenants/kube-system.yaml
   = hint: a tenant's name is its namespace; rename the file
 
-error: extra namespace `kube-system` is reserved: `kube-system` is one of Kubernetes' own namespaces
+error[K0404]: extra namespace `kube-system` is reserved: `kube-system` is one of Kubernetes' own namespaces
   --> tenants/kube.yaml:2:19
   |
 2 | extraNamespaces: [system]
@@ -224,7 +224,7 @@ fn a_tenant_named_like_a_kiln_project_names_its_file() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains(
-            "error: kiln itself and tenant `kiln-platform` would both have the Argo CD project `kiln-platform`\n  --> tenants/kiln-platform.yaml\n"
+            "error[K0604]: kiln itself and tenant `kiln-platform` would both have the Argo CD project `kiln-platform`\n  --> tenants/kiln-platform.yaml\n"
         ),
         "{stderr}"
     );
@@ -257,7 +257,7 @@ spec:
     fails(
         ws,
         &["check"],
-        "error: a CustomResourceDefinition declares `apps/v1 Deployment`, a kind Kubernetes has built in
+        "error[K0425]: a CustomResourceDefinition declares `apps/v1 Deployment`, a kind Kubernetes has built in
   --> crds/deployments.yaml
   = hint: kiln validates built-in kinds against Kubernetes' own schema; remove the definition from `crds/`
 
@@ -282,7 +282,7 @@ fn the_output_is_a_folder_of_its_own() {
     fails(
         ws,
         &["build"],
-        "error: `outputDir` `crds` overlaps the workspace's `crds`
+        "error[K0407]: `outputDir` `crds` overlaps the workspace's `crds`
   --> kiln.yaml:6:1
   |
 6 | outputDir: crds
@@ -290,7 +290,7 @@ fn the_output_is_a_folder_of_its_own() {
   = at: /outputDir
   = hint: the output must be a folder of its own, such as `out`: kiln replaces what it writes there
 
-error: `repoPath` `../../etc` is not a plain path inside the rendered repository
+error[K0408]: `repoPath` `../../etc` is not a plain path inside the rendered repository
   --> kiln.yaml:7:1
   |
 7 | repoPath: ../../etc
@@ -308,7 +308,7 @@ build failed: 2 errors found
     fails(
         ws,
         &["build"],
-        "error: `outputDir` `kiln.yaml` overlaps the workspace's `kiln.yaml`
+        "error[K0407]: `outputDir` `kiln.yaml` overlaps the workspace's `kiln.yaml`
   --> kiln.yaml:6:1
   |
 6 | outputDir: kiln.yaml
@@ -337,7 +337,7 @@ fn runaway_template_output_is_stopped_at_a_limit() {
     fails(
         ws,
         &["build"],
-        "error: the output of this template is over the limit of 4194304 bytes
+        "error[K0509]: the output of this template is over the limit of 4194304 bytes
   --> templates/objects/tenant/huge.yaml.j2
   = note: rendered for tenant `acme` (tenants/acme.yaml)
   = hint: a template renders a few objects of at most 1 MiB each; look for a loop or a repeated string that runs away
@@ -355,7 +355,7 @@ build failed: 1 error found
     fails(
         ws,
         &["build"],
-        "error: `ConfigMap` `huge` is 1100084 bytes, over the limit of 1048576 bytes for one object
+        "error[K0509]: `ConfigMap` `huge` is 1100084 bytes, over the limit of 1048576 bytes for one object
   --> templates/objects/tenant/huge.yaml.j2
   = note: ConfigMap `huge` → tenants/acme/workloads/acme/configmap_huge.yaml
   = note: rendered for tenant `acme` (tenants/acme.yaml)
@@ -420,7 +420,7 @@ fn image_references_and_mount_paths_are_checked() {
     fails(
         ws,
         &["check"],
-        "error: `registry.example.com/../../Evil:457` is not a valid image reference
+        "error[K0709]: `registry.example.com/../../Evil:457` is not a valid image reference
    --> kiln:templates/lib/pod.j2:40:7
    |
 40 |       image: {{ svc.image }}
@@ -446,7 +446,7 @@ check failed: 1 error found
     fails(
         &ws,
         &["check"],
-        "error: SharedFolder `/../../etc` is not a plain absolute path
+        "error[K0455]: SharedFolder `/../../etc` is not a plain absolute path
   --> blueprints/news-training/blueprint.json:7:7
   |
 7 |       \"container_name\": \"/../../etc\",

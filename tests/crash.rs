@@ -640,7 +640,7 @@ fn an_output_folder_that_is_a_link_is_refused_by_every_command() {
     let empty = empty.to_str().unwrap();
     let expected = |verb: &str| {
         format!(
-            "error: `out` is a symbolic link, and kiln writes the output `out/` only into a folder of the workspace\n  --> out\n  = hint: replace the link with a folder, or remove it: kiln never writes through a link\n\n{verb} failed: 1 error found\n"
+            "error[K0801]: `out` is a symbolic link, and kiln writes the output `out/` only into a folder of the workspace\n  --> out\n  = hint: replace the link with a folder, or remove it: kiln never writes through a link\n\n{verb} failed: 1 error found\n"
         )
     };
     for (args, verb) in [
@@ -688,7 +688,7 @@ fn a_link_inside_the_output_is_never_followed() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: `out/tenants` is a symbolic link, and the build would write or remove a file through it\n  = hint: replace it with a folder, or remove it: kiln writes and removes files only inside `out/`, and never follows a link there\n\nbuild failed: 1 error found; out/ is unchanged\n"
+        "error[K0801]: `out/tenants` is a symbolic link, and the build would write or remove a file through it\n  = hint: replace it with a folder, or remove it: kiln writes and removes files only inside `out/`, and never follows a link there\n\nbuild failed: 1 error found; out/ is unchanged\n"
     );
     let check = kiln(&ws).args(["build", "--check"]).output().unwrap();
     assert_eq!(check.status.code(), Some(1));
@@ -779,12 +779,12 @@ fn publish_refuses_a_file_in_the_way_of_a_folder_and_a_folder_in_the_way_of_a_fi
         (
             "file",
             ("tenants", "a user's file\n"),
-            "error: branch `main` has files that are not kiln's where the build needs folders: `tenants`".to_string(),
+            "error[K0906]: branch `main` has files that are not kiln's where the build needs folders: `tenants`".to_string(),
         ),
         (
             "folder",
             (&*format!("{file}/NOTES.md"), "a user's file\n"),
-            format!("error: branch `main` has folders where the build writes files: `{file}`"),
+            format!("error[K0906]: branch `main` has folders where the build writes files: `{file}`"),
         ),
     ] {
         let clone = tmp.path().join(format!("clone-{name}"));

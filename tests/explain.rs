@@ -148,17 +148,17 @@ fn mistakes_get_hints() {
     assert_eq!(code, 1);
     assert_eq!(
         stderr,
-        "error: tenant `acme` has no value at `/services/api/replica`\n  = hint: did you mean `replicas`?\n\n"
+        "error[K0903]: tenant `acme` has no value at `/services/api/replica`\n  = hint: did you mean `replicas`?\n\n"
     );
     let (code, _, stderr) = explain(&["acm", "/x"]);
     assert_eq!(code, 1);
     assert_eq!(
         stderr,
-        "error: no tenant `acm`\n  = hint: did you mean `acme`?\n\n"
+        "error[K0901]: no tenant `acm`\n  = hint: did you mean `acme`?\n\n"
     );
     let (code, _, stderr) = explain(&["acme", "services/api"]);
     assert_eq!(code, 1);
-    assert_eq!(stderr, "error: `services/api` is not a JSON pointer\n  = hint: start it with `/`, e.g. `/services/api`\n\n");
+    assert_eq!(stderr, "error[K0902]: `services/api` is not a JSON pointer\n  = hint: start it with `/`, e.g. `/services/api`\n\n");
 }
 
 /// The line of `src/defaults.yaml` that holds `text`.
@@ -255,7 +255,7 @@ fn values_with_no_effect_are_warnings() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "warning: the autoscaler of `trino` decides its replicas (`autoscaling.enabled` is on), so `replicas` has no effect
+        "warning[K0501]: the autoscaler of `trino` decides its replicas (`autoscaling.enabled` is on), so `replicas` has no effect
   --> tenants/acme.yaml:6:15
   |
 6 |     replicas: 4
@@ -264,7 +264,7 @@ fn values_with_no_effect_are_warnings() {
   = note: tenant `acme`
   = hint: set `autoscaling.minReplicas` and `maxReplicas` instead, or turn the autoscaler off
 
-warning: service `text-to-sql` does not run for tenant `acme`, as flag `aiTextToSql` is off, so its values have no effect
+warning[K0501]: service `text-to-sql` does not run for tenant `acme`, as flag `aiTextToSql` is off, so its values have no effect
   --> tenants/acme.yaml:8:3
   |
 8 |   text-to-sql:
@@ -330,7 +330,7 @@ fn a_value_for_another_workload_kind_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: `backoffLimit` applies to Jobs and CronJobs, and `trino` is a Deployment
+        "error[K0415]: `backoffLimit` applies to Jobs and CronJobs, and `trino` is a Deployment
   --> tenants/acme.yaml:4:5
   |
 4 |     backoffLimit: 3
@@ -479,13 +479,13 @@ fn an_unknown_output_object_or_field_is_an_error_with_a_suggestion() {
     assert_eq!(code, 1);
     assert_eq!(
         stderr,
-        "error: no output file or object `Deployment/acme/apii`\n  = hint: did you mean `Deployment/acme/api`?\n\n"
+        "error[K0904]: no output file or object `Deployment/acme/apii`\n  = hint: did you mean `Deployment/acme/api`?\n\n"
     );
     let (code, _, stderr) = explain(&["Deployment/acme/api", "/spec/replicaz"]);
     assert_eq!(code, 1);
     assert_eq!(
         stderr,
-        "error: `tenants/acme/workloads/acme/deployment_api.yaml` has no field at `/spec/replicaz`\n  = hint: did you mean `replicas`?\n\n"
+        "error[K0905]: `tenants/acme/workloads/acme/deployment_api.yaml` has no field at `/spec/replicaz`\n  = hint: did you mean `replicas`?\n\n"
     );
 }
 

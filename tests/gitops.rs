@@ -158,7 +158,7 @@ fn a_foreign_file_in_the_way_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).ends_with(
-        "error: branch `main` has files that are not kiln's where the build goes: `cluster/priorityclass_dataplane-critical.yaml`\n  = hint: move or delete them in the rendered repository; kiln changes only the files listed in `.kiln-owned`\n\npublish failed: 1 error found\n"
+        "error[K0906]: branch `main` has files that are not kiln's where the build goes: `cluster/priorityclass_dataplane-critical.yaml`\n  = hint: move or delete them in the rendered repository; kiln changes only the files listed in `.kiln-owned`\n\npublish failed: 1 error found\n"
     ), "{}", stderr(&out));
     assert_eq!(commit_count(&rendered, "main"), 1);
 }
@@ -241,7 +241,7 @@ fn a_push_behind_the_remote_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("error: the remote refused the new commit of `main`: "),
+        stderr(&out).contains("error[K0906]: the remote refused the new commit of `main`: "),
         "{}",
         stderr(&out)
     );
@@ -316,7 +316,7 @@ fn a_checked_out_branch_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("error: branch `main` is checked out in `"),
+        stderr(&out).contains("error[K0906]: branch `main` is checked out in `"),
         "{}",
         stderr(&out)
     );
@@ -336,7 +336,7 @@ fn publish_path_must_match_repo_path() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).ends_with(
-        "error: `--path deploy` is not `repoPath` of kiln.yaml (``), where the Argo CD applications look\n  = hint: set `repoPath` in kiln.yaml to the folder, and build again\n\npublish failed: 1 error found\n"
+        "error[K0906]: `--path deploy` is not `repoPath` of kiln.yaml (``), where the Argo CD applications look\n  = hint: set `repoPath` in kiln.yaml to the folder, and build again\n\npublish failed: 1 error found\n"
     ), "{}", stderr(&out));
 
     // With `repoPath: deploy`, the build goes there and the applications look there.
@@ -563,7 +563,7 @@ fn diff_of_an_unknown_ref_is_an_error() {
     let out = kiln(&ws).args(["diff", "--base", "nope"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).ends_with(
-        "error: `nope` is not a commit of the repository\n  = hint: name a branch, a tag or a commit; in CI, fetch the target branch first (`git fetch origin main`)\n\ndiff failed: 1 error found\n"
+        "error[K0906]: `nope` is not a commit of the repository\n  = hint: name a branch, a tag or a commit; in CI, fetch the target branch first (`git fetch origin main`)\n\ndiff failed: 1 error found\n"
     ), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
 }

@@ -62,7 +62,7 @@ fn every_real_blueprint_compiles_and_the_legacy_one_is_refused() {
         if name.contains("LEGACY") {
             assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
             assert!(
-                stderr.contains("error: this blueprint is in the pre-2018 Acumos format (`depends_on`), which kiln does not read"),
+                stderr.contains("error[K0451]: this blueprint is in the pre-2018 Acumos format (`depends_on`), which kiln does not read"),
                 "{name}: {stderr}"
             );
             assert!(!tmp.path().join("out").exists());
@@ -199,11 +199,11 @@ fn a_pipeline_named_like_a_reserved_namespace_must_set_its_own() {
             ("blueprints/argocd/blueprint.json", solo),
             ("blueprints/kube-system/blueprint.json", solo),
         ],
-        "error: pipeline `argocd` would claim a reserved namespace: `argocd` is a namespace the platform runs in
+        "error[K0404]: pipeline `argocd` would claim a reserved namespace: `argocd` is a namespace the platform runs in
   --> blueprints/argocd/blueprint.json
   = hint: give the pipeline another `namespace` in its `pipeline.yaml`, or rename its folder
 
-error: pipeline `kube-system` would claim a reserved namespace: `kube-system` is one of Kubernetes' own namespaces
+error[K0404]: pipeline `kube-system` would claim a reserved namespace: `kube-system` is one of Kubernetes' own namespaces
   --> blueprints/kube-system/blueprint.json
   = hint: give the pipeline another `namespace` in its `pipeline.yaml`, or rename its folder
 
@@ -227,7 +227,7 @@ fn the_legacy_format_is_refused() {
     fails(
         r#"{"name":"old","version":"1","input_operation_signatures":[{"operation":"add"}],"nodes":[{"container_name":"a","image":"x:1","depends_on":[]}]}"#,
         &[],
-        "error: this blueprint is in the pre-2018 Acumos format (`depends_on`), which kiln does not read
+        "error[K0451]: this blueprint is in the pre-2018 Acumos format (`depends_on`), which kiln does not read
   --> blueprints/p/blueprint.json:1:125
   |
 1 | {\"name\":\"old\",\"version\":\"1\",\"input_operation_signatures\":[{\"operation\":\"add\"}],\"nodes\":[{\"container_name\":\"a\",\"image\":\"x:1\",\"depends_on\":[]}]}
@@ -245,7 +245,7 @@ fn a_node_without_a_type() {
     fails(
         &two_nodes("", ""),
         &[],
-        "error: node `model` has no `node_type`
+        "error[K0453]: node `model` has no `node_type`
   --> blueprints/p/blueprint.json:4:4
   |
 4 |   {\"container_name\": \"model\", \"image\": \"r.example.com/model:1\", \"operation_signature_list\": [
@@ -263,7 +263,7 @@ fn an_unknown_node_type() {
     fails(
         &two_nodes("", ", \"node_type\": \"MLModell\""),
         &[],
-        "error: node `model` has the unknown type `MLModell`
+        "error[K0453]: node `model` has the unknown type `MLModell`
   --> blueprints/p/blueprint.json:5:82
   |
 5 |     {\"operation_signature\": {\"operation_name\": \"predict\"}, \"connected_to\": []}], \"node_type\": \"MLModell\"}
@@ -287,11 +287,12 @@ fn an_edge_to_a_missing_node_and_a_missing_operation() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains("error: node `source` is connected to `modle`, which is not a node\n"),
+        stderr
+            .contains("error[K0456]: node `source` is connected to `modle`, which is not a node\n"),
         "{stderr}"
     );
     assert!(stderr.contains("  = at: /nodes/0/operation_signature_list/0/connected_to/0/container_name\n  = hint: did you mean `model`?"), "{stderr}");
-    assert!(stderr.contains("error: node `source` calls operation `predcit` of `model`, which has no such operation\n"), "{stderr}");
+    assert!(stderr.contains("error[K0456]: node `source` calls operation `predcit` of `model`, which has no such operation\n"), "{stderr}");
     assert!(
         stderr.contains("  = hint: did you mean `predict`?"),
         "{stderr}"
@@ -311,7 +312,7 @@ fn a_running_node_without_an_image() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.starts_with("error: node `model` (MLModel) has no `image`\n"),
+        stderr.starts_with("error[K0454]: node `model` (MLModel) has no `image`\n"),
         "{stderr}"
     );
 }
@@ -328,12 +329,12 @@ fn duplicate_and_colliding_names() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains("error: two nodes are named `Model A`\n"),
+        stderr.contains("error[K0452]: two nodes are named `Model A`\n"),
         "{stderr}"
     );
     assert!(
         stderr.contains(
-            "error: nodes `Model A` and `model_a` both become `model-a` as Kubernetes names\n"
+            "error[K0458]: nodes `Model A` and `model_a` both become `model-a` as Kubernetes names\n"
         ),
         "{stderr}"
     );
@@ -351,12 +352,12 @@ fn shared_folders_must_be_absolute_and_connected() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains("error: SharedFolder `data` is not a plain absolute path\n"),
+        stderr.contains("error[K0455]: SharedFolder `data` is not a plain absolute path\n"),
         "{stderr}"
     );
     assert!(
         stderr.contains(
-            "warning: SharedFolder `/scratch` is connected to no node, so nothing mounts it\n"
+            "warning[K0457]: SharedFolder `/scratch` is connected to no node, so nothing mounts it\n"
         ),
         "{stderr}"
     );
@@ -384,7 +385,9 @@ fn settings_for_an_unknown_node_and_an_unknown_tenant() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains("error: settings for node `modle`, which the blueprint does not have\n"),
+        stderr.contains(
+            "error[K0450]: settings for node `modle`, which the blueprint does not have\n"
+        ),
         "{stderr}"
     );
     assert!(
@@ -403,7 +406,7 @@ fn a_wrong_type_in_the_blueprint() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr.starts_with(
-            "error: expected a list, found the string `no`\n  --> blueprints/p/blueprint.json:1:"
+            "error[K0301]: expected a list, found the string `no`\n  --> blueprints/p/blueprint.json:1:"
         ),
         "{stderr}"
     );
@@ -417,7 +420,7 @@ fn a_pipeline_folder_without_a_blueprint() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: pipeline folder has no `blueprint.json`
+        "error[K0111]: pipeline folder has no `blueprint.json`
   --> blueprints/empty/
   = hint: export the pipeline from the designer and unzip it here, or remove the folder
 
@@ -442,7 +445,7 @@ fn a_root_image_cannot_run_in_a_tenant_namespace() {
     let out = kiln(tmp.path()).arg("check").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr.contains("error: node `model` may run as root, which the namespace of tenant `acme` does not allow\n"), "{stderr}");
+    assert!(stderr.contains("error[K0508]: node `model` may run as root, which the namespace of tenant `acme` does not allow\n"), "{stderr}");
 }
 
 #[test]

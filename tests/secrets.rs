@@ -228,7 +228,7 @@ data:
     assert_clean("build", &stderr);
     assert_eq!(
         stderr,
-        "error: plaintext credential in `password` in ConfigMap entry `app.properties`
+        "error[K0710]: plaintext credential in `password` in ConfigMap entry `app.properties`
   --> templates/objects/tenant/leak.yaml.j2:7:3
   |
 7 |   app.properties: ***
@@ -238,7 +238,7 @@ data:
   = note: rendered for tenant `acme` (tenants/acme.yaml)
   = hint: a template must not write a credential: declare it in the catalog's `credentials` so kiln emits an ExternalSecret, and read it from the Secret (`valueFrom.secretKeyRef`, or `$(VAR)` in a value)
 
-error: plaintext credential in `url`: a password in a URL (`postgres://app:***@db/x`)
+error[K0710]: plaintext credential in `url`: a password in a URL (`postgres://app:***@db/x`)
    --> templates/objects/tenant/leak.yaml.j2:10:3
    |
 10 |   url: ***
@@ -341,7 +341,7 @@ fn a_tenant_reads_only_its_own_keys() {
             "tenants/acme.yaml",
             "environment: dev\ncredentials:\n  postgres: {key: dataplane/globex/postgres}\n",
         )],
-        "error: remote key `dataplane/globex/postgres` is outside tenant `acme`'s keys, `dataplane/acme/*`, `shared/llm/*`
+        "error[K0503]: remote key `dataplane/globex/postgres` is outside tenant `acme`'s keys, `dataplane/acme/*`, `shared/llm/*`
   --> tenants/acme.yaml:3:19
   |
 3 |   postgres: {key: dataplane/globex/postgres}
@@ -361,7 +361,7 @@ fn a_tenant_cannot_set_the_secret_store() {
             "tenants/acme.yaml",
             "environment: dev\noverrides:\n  dev:\n    secretStore: {prefix: dataplane/globex}\n",
         )],
-        "error: a tenant cannot set `secretStore`
+        "error[K0502]: a tenant cannot set `secretStore`
   --> tenants/acme.yaml:4:5
   |
 4 |     secretStore: {prefix: dataplane/globex}
@@ -379,7 +379,7 @@ build failed: 1 error found
 fn a_tenant_cannot_remove_the_secret_store() {
     refused(
         &[("tenants/acme.yaml", "environment: dev\nsecretStore: null\n")],
-        "error: a tenant cannot set `secretStore`
+        "error[K0502]: a tenant cannot set `secretStore`
   --> tenants/acme.yaml:2:1
   |
 2 | secretStore: null
@@ -424,9 +424,9 @@ spec:
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     for message in [
-        "error: ExternalSecret `wide` of tenant `acme` reads through a ClusterSecretStore\n",
-        "error: ExternalSecret `wide` of tenant `acme` searches the secret store\n",
-        "error: remote key `dataplane/acme/../globex/postgres` is outside tenant `acme`'s keys, `dataplane/acme/*`, `shared/llm/*`\n",
+        "error[K0711]: ExternalSecret `wide` of tenant `acme` reads through a ClusterSecretStore\n",
+        "error[K0711]: ExternalSecret `wide` of tenant `acme` searches the secret store\n",
+        "error[K0711]: remote key `dataplane/acme/../globex/postgres` is outside tenant `acme`'s keys, `dataplane/acme/*`, `shared/llm/*`\n",
     ] {
         assert!(stderr.contains(message), "{message}\n{stderr}");
     }
@@ -445,7 +445,7 @@ fn lines_that_do_not_parse_are_hidden_and_prose_is_not_a_credential() {
             "tenants/acme.yaml",
             "environment: dev\nconfig:\n  db: {user: app, password: \"Planted1\n",
         )],
-        "error: invalid yaml: while scanning a quoted scalar, found unexpected end of stream
+        "error[K0202]: invalid yaml: while scanning a quoted scalar, found unexpected end of stream
   --> tenants/acme.yaml:3:29
   |
 3 |   db: {user: app, password: \"***
@@ -476,7 +476,7 @@ fn a_credential_quoted_by_another_check_is_hidden_there_too() {
             "tenants/acme.yaml",
             "environment: dev\nservices:\n  trino:\n    env:\n      - name: DB_PASSWORD\n        value: 987654\n  text-to-sql:\n    resources: {limits: {password: hunter2}}\n",
         )],
-        "error: expected a string, found the number `***`
+        "error[K0301]: expected a string, found the number `***`
   --> tenants/acme.yaml:6:16
   |
 6 |         value: ***
@@ -484,7 +484,7 @@ fn a_credential_quoted_by_another_check_is_hidden_there_too() {
   = at: /services/trino/env/0/value
   = hint: quote it to keep it a string: `\"***\"`
 
-error: plaintext credential in environment variable `DB_PASSWORD`
+error[K0423]: plaintext credential in environment variable `DB_PASSWORD`
   --> tenants/acme.yaml:6:16
   |
 6 |         value: ***
@@ -492,7 +492,7 @@ error: plaintext credential in environment variable `DB_PASSWORD`
   = at: /services/trino/env/0/value
   = hint: never put a credential in an input; use `valueFrom: {secretKeyRef: {name: <secret>, key: <key>}}`, or declare it in the catalog's `credentials` so kiln emits an ExternalSecret
 
-error: plaintext credential in `password`
+error[K0423]: plaintext credential in `password`
   --> tenants/acme.yaml:8:36
   |
 8 |     resources: ***
@@ -500,7 +500,7 @@ error: plaintext credential in `password`
   = at: /services/text-to-sql/resources/limits/password
   = hint: never put a credential in an input; keep it in the secret store and reference it: `credentials: {<name>: {key: <remote key>, property: <field>}}` (kiln emits an ExternalSecret)
 
-error: the string `***` does not match the required pattern `^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$`
+error[K0301]: the string `***` does not match the required pattern `^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$`
   --> tenants/acme.yaml:8:36
   |
 8 |     resources: {limits: {password: ***}}

@@ -44,7 +44,7 @@ fn a_nul_byte_is_refused_where_it_stands() {
             "tenants/acme.yaml",
             b"environment: dev\ndescription: \"Acme\0Corp\"\n",
         )],
-        "error: unexpected control character `\\u{0}`
+        "error[K0201]: unexpected control character `\\u{0}`
   --> tenants/acme.yaml:2:19
   |
 2 | description: \"Acme\\u{0}Corp\"
@@ -63,7 +63,7 @@ fn control_characters_written_as_escapes_are_refused() {
             "tenants/acme.yaml",
             b"environment: dev\nconfig:\n  \"\\e[2J\": x\n  bell: \"ding\\a\"\n  tab: \"a\\tb\"\n",
         )],
-        "error: control character `\\u{1b}` in a key
+        "error[K0202]: control character `\\u{1b}` in a key
   --> tenants/acme.yaml:3:3
   |
 3 |   \"\\e[2J\": x
@@ -71,7 +71,7 @@ fn control_characters_written_as_escapes_are_refused() {
   = at: /config/\\u{1b}[2J
   = hint: remove the escape that writes it: tab, line feed and carriage return are the only control characters kiln reads
 
-error: control character `\\u{7}` in a string
+error[K0202]: control character `\\u{7}` in a string
   --> tenants/acme.yaml:4:9
   |
 4 |   bell: \"ding\\a\"
@@ -92,7 +92,7 @@ fn nan_and_infinity_are_refused_where_a_number_or_a_boolean_is_expected() {
             "tenants/acme.yaml",
             b"environment: dev\nservices:\n  trino:\n    replicas: .nan\ningress:\n  enabled: .NaN\n  tls:\n    enabled: -.inf\nsecurity:\n  runAsUser: +.INF\n",
         )],
-        "error: `.nan` is not a number kiln can use: its values are JSON, which has no NaN
+        "error[K0202]: `.nan` is not a number kiln can use: its values are JSON, which has no NaN
   --> tenants/acme.yaml:4:15
   |
 4 |     replicas: .nan
@@ -100,7 +100,7 @@ fn nan_and_infinity_are_refused_where_a_number_or_a_boolean_is_expected() {
   = at: /services/trino/replicas
   = hint: write a finite number, or quote it (`\".nan\"`) for a string
 
-error: `.NaN` is not a number kiln can use: its values are JSON, which has no NaN
+error[K0202]: `.NaN` is not a number kiln can use: its values are JSON, which has no NaN
   --> tenants/acme.yaml:6:12
   |
 6 |   enabled: .NaN
@@ -108,7 +108,7 @@ error: `.NaN` is not a number kiln can use: its values are JSON, which has no Na
   = at: /ingress/enabled
   = hint: write a finite number, or quote it (`\".NaN\"`) for a string
 
-error: `-.inf` is not a number kiln can use: its values are JSON, which has no infinity
+error[K0202]: `-.inf` is not a number kiln can use: its values are JSON, which has no infinity
   --> tenants/acme.yaml:8:14
   |
 8 |     enabled: -.inf
@@ -116,7 +116,7 @@ error: `-.inf` is not a number kiln can use: its values are JSON, which has no i
   = at: /ingress/tls/enabled
   = hint: write a finite number, or quote it (`\"-.inf\"`) for a string
 
-error: `+.INF` is not a number kiln can use: its values are JSON, which has no infinity
+error[K0202]: `+.INF` is not a number kiln can use: its values are JSON, which has no infinity
    --> tenants/acme.yaml:10:14
    |
 10 |   runAsUser: +.INF
@@ -136,7 +136,7 @@ fn numbers_beyond_what_json_holds_are_refused() {
             "tenants/acme.yaml",
             b"environment: dev\nservices:\n  trino:\n    replicas: 18446744073709551617\nsecurity:\n  runAsUser: 1e999\n",
         )],
-        "error: `18446744073709551617` is out of range for an integer (-9223372036854775808 to 9223372036854775807)
+        "error[K0202]: `18446744073709551617` is out of range for an integer (-9223372036854775808 to 9223372036854775807)
   --> tenants/acme.yaml:4:15
   |
 4 |     replicas: 18446744073709551617
@@ -144,7 +144,7 @@ fn numbers_beyond_what_json_holds_are_refused() {
   = at: /services/trino/replicas
   = hint: quote it (`\"18446744073709551617\"`) for a string
 
-error: `1e999` is too large for a number (the largest is about 1.8e308)
+error[K0202]: `1e999` is too large for a number (the largest is about 1.8e308)
   --> tenants/acme.yaml:6:14
   |
 6 |   runAsUser: 1e999
@@ -171,7 +171,7 @@ fn a_control_character_in_a_template_is_refused() {
             "templates/objects/tenant/ingress.yaml.j2",
             format!("{{# \u{1b}[2J #}}\n{text}").as_bytes(),
         )],
-        "error: unexpected control character `\\u{1b}`
+        "error[K0201]: unexpected control character `\\u{1b}`
   --> templates/objects/tenant/ingress.yaml.j2:1:4
   |
 1 | {# \\u{1b}[2J #}
@@ -207,7 +207,7 @@ fn a_byte_order_mark_starts_a_file_like_nothing() {
             "tenants/acme.yaml",
             "\u{feff}environment: dev\nflags: {ontolgy: true}\n".as_bytes(),
         )],
-        "error: unknown flag `ontolgy`
+        "error[K0412]: unknown flag `ontolgy`
   --> tenants/acme.yaml:2:9
   |
 2 | flags: {ontolgy: true}
@@ -227,7 +227,7 @@ fn a_byte_order_mark_inside_a_file_is_refused() {
             "tenants/acme.yaml",
             "environment: dev\n\u{feff}flags: {}\n".as_bytes(),
         )],
-        "error: unexpected byte order mark `\\u{feff}`
+        "error[K0201]: unexpected byte order mark `\\u{feff}`
   --> tenants/acme.yaml:2:1
   |
 2 | \\u{feff}flags: {}
@@ -285,7 +285,7 @@ fn a_nul_in_a_blueprint_is_refused_raw_or_escaped() {
             "blueprints/p/blueprint.json",
             BLUEPRINT.replace("\"demo\"", "\"de\0mo\"").as_bytes(),
         )],
-        "error: unexpected control character `\\u{0}`
+        "error[K0201]: unexpected control character `\\u{0}`
   --> blueprints/p/blueprint.json:1:13
   |
 1 | {\"name\": \"de\\u{0}mo\", \"version\": \"1\", \"nodes\": [
@@ -302,7 +302,7 @@ build failed: 1 error found
             "blueprints/p/blueprint.json",
             BLUEPRINT.replace("\"demo\"", "\"de\\u0000mo\"").as_bytes(),
         )],
-        "error: control character `\\u{0}` in a string
+        "error[K0202]: control character `\\u{0}` in a string
   --> blueprints/p/blueprint.json:1:10
   |
 1 | {\"name\": \"de\\u0000mo\", \"version\": \"1\", \"nodes\": [

@@ -284,7 +284,7 @@ fn a_hand_written_file_where_kiln_would_write_blocks_the_build() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: `out/tenants/acme/workloads/acme/deployment_trino.yaml` is not kiln's, and the build would replace it
+        "error[K0803]: `out/tenants/acme/workloads/acme/deployment_trino.yaml` is not kiln's, and the build would replace it
   = hint: move or delete it; kiln changes only the files it wrote (those listed in `out/.kiln-owned`)
 
 build failed: 1 error found; out/ is unchanged

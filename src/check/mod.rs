@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::plan::TenantPlan;
 use crate::render::Object;
 use crate::unit::ObjectFact;
@@ -65,7 +65,7 @@ impl<'a> Checker<'a> {
     pub fn unit(&self, objects: &[Object]) -> Vec<Diagnostic> {
         let located = |o: &Object, f: rules::Finding| {
             let mut d = o
-                .diagnostic(f.message)
+                .diagnostic(f.code, f.message)
                 .pointer(f.pointer.clone())
                 .hint_opt(f.hint);
             for value in f.hides {
@@ -118,11 +118,14 @@ fn own_namespace(namespaces: &BTreeMap<&str, &[String]>, o: &Object) -> Option<D
         return None;
     }
     Some(
-        o.diagnostic(format!(
+        o.diagnostic(
+            Code::ForeignNamespace,
+            format!(
             "`{}` `{}` is in namespace `{ns}`, which is not one of tenant `{tenant}`'s namespaces",
             o.kind(),
             o.name()
-        ))
+        ),
+        )
         .pointer("/metadata/namespace")
         .hint(format!(
             "the tenant's namespaces are {}",
@@ -146,22 +149,28 @@ pub fn identities<'f>(objects: impl IntoIterator<Item = &'f ObjectFact>) -> Vec<
         };
         if let Some(first) = seen.insert(o.id(), o) {
             problems.push(
-                o.diagnostic(format!(
-                    "two objects are the same `{}` `{}`{}",
-                    o.kind,
-                    o.name,
-                    o.namespace
-                        .as_ref()
-                        .map(|n| format!(" in namespace `{n}`"))
-                        .unwrap_or_default()
-                ))
+                o.diagnostic(
+                    Code::DuplicateObject,
+                    format!(
+                        "two objects are the same `{}` `{}`{}",
+                        o.kind,
+                        o.name,
+                        o.namespace
+                            .as_ref()
+                            .map(|n| format!(" in namespace `{n}`"))
+                            .unwrap_or_default()
+                    ),
+                )
                 .note(other(first))
                 .hint("every object needs a unique kind, namespace and name"),
             );
         } else if let Some(first) = paths.insert(&o.path, o) {
             problems.push(
-                o.diagnostic(format!("two objects would be written to `{}`", o.path))
-                    .note(other(first)),
+                o.diagnostic(
+                    Code::DuplicateObject,
+                    format!("two objects would be written to `{}`", o.path),
+                )
+                .note(other(first)),
             );
         }
     }
@@ -180,7 +189,7 @@ fn secret_scope(prefixes: &BTreeMap<&str, &[String]>, o: &Object) -> Vec<Diagnos
         // cluster templates are the platform's own.
         if let Some(pipeline) = o.provenance.pipeline.as_deref() {
             out.push(
-                o.diagnostic(format!(
+                o.diagnostic(Code::SecretScope, format!(
                     "pipeline `{pipeline}` has an ExternalSecret `{}`, and belongs to no tenant whose secrets it could read",
                     o.name()
                 ))
@@ -193,7 +202,7 @@ fn secret_scope(prefixes: &BTreeMap<&str, &[String]>, o: &Object) -> Vec<Diagnos
     let spec = o.field("spec");
     if spec.pointer("/secretStoreRef/kind").and_then(Json::as_str) == Some("ClusterSecretStore") {
         out.push(
-            o.diagnostic(format!(
+            o.diagnostic(Code::SecretScope, format!(
                 "ExternalSecret `{}` of tenant `{tenant}` reads through a ClusterSecretStore",
                 o.name()
             ))
@@ -216,10 +225,13 @@ fn secret_scope(prefixes: &BTreeMap<&str, &[String]>, o: &Object) -> Vec<Diagnos
     {
         if d.get("find").is_some() {
             out.push(
-                o.diagnostic(format!(
-                    "ExternalSecret `{}` of tenant `{tenant}` searches the secret store",
-                    o.name()
-                ))
+                o.diagnostic(
+                    Code::SecretScope,
+                    format!(
+                        "ExternalSecret `{}` of tenant `{tenant}` searches the secret store",
+                        o.name()
+                    ),
+                )
                 .pointer(format!("/spec/dataFrom/{i}/find"))
                 .hint("name each remote key under the tenant's prefix instead"),
             );
@@ -235,10 +247,13 @@ fn secret_scope(prefixes: &BTreeMap<&str, &[String]>, o: &Object) -> Vec<Diagnos
         let key = key.and_then(Json::as_str).unwrap_or("");
         if !crate::plan::key_allowed(prefixes, key) {
             out.push(
-                o.diagnostic(format!(
-                    "remote key `{key}` is outside tenant `{tenant}`'s keys, {}",
-                    crate::plan::describe_prefixes(prefixes)
-                ))
+                o.diagnostic(
+                    Code::SecretScope,
+                    format!(
+                        "remote key `{key}` is outside tenant `{tenant}`'s keys, {}",
+                        crate::plan::describe_prefixes(prefixes)
+                    ),
+                )
                 .pointer(pointer)
                 .hint("a tenant reads only its own secrets"),
             );
@@ -261,10 +276,13 @@ fn check_secret(o: &Object) -> Vec<Diagnostic> {
         };
         if has {
             diags.push(
-                o.diagnostic(format!(
-                    "Secret `{}` holds literal `{field}`; kiln never writes a secret value",
-                    o.name()
-                ))
+                o.diagnostic(
+                    Code::LiteralSecret,
+                    format!(
+                        "Secret `{}` holds literal `{field}`; kiln never writes a secret value",
+                        o.name()
+                    ),
+                )
                 .pointer(format!("/{field}"))
                 .hint("emit an ExternalSecret that reads the value from the secret store instead"),
             );

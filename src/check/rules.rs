@@ -2,6 +2,7 @@
 //! anything is written: name and label syntax, ports, quantities, selectors that select,
 //! ports and volumes that exist, autoscaler bounds, access modes.
 
+use crate::diagnostic::Code;
 use crate::names::{is_env_name, is_port_name, key_problem, label_value_problem, name_rule};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,6 +14,8 @@ use crate::render::Object;
 /// A problem found in an object: the pointer inside it and the message.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Finding {
+    /// The kind of problem: the family of the rule that found it.
+    pub code: Code,
     pub pointer: String,
     pub message: String,
     pub hint: Option<String>,
@@ -24,8 +27,9 @@ pub(super) struct Finding {
 /// The annotation Argo CD sets on what it deploys; never written by kiln.
 const ARGOCD_TRACKING_ID: &str = "argocd.argoproj.io/tracking-id";
 
-fn finding(pointer: impl Into<String>, message: impl Into<String>) -> Finding {
+fn finding(code: Code, pointer: impl Into<String>, message: impl Into<String>) -> Finding {
     Finding {
+        code,
         pointer: pointer.into(),
         message: message.into(),
         hint: None,
@@ -100,6 +104,7 @@ pub(super) fn object(o: &Object) -> Vec<Finding> {
     let (max, label) = name_rule(o.kind());
     if name.len() > max {
         out.push(finding(
+            Code::ObjectMetadata,
             "/metadata/name",
             format!(
                 "the name `{name}` is {} characters long; a {} name may have at most {max}",
@@ -109,6 +114,7 @@ pub(super) fn object(o: &Object) -> Vec<Finding> {
         ));
     } else if label && !crate::names::is_dns1123_label(name) {
         out.push(finding(
+            Code::ObjectMetadata,
             "/metadata/name",
             format!(
                 "the name `{name}` is not a DNS-1123 label, which a {} name must be",
@@ -118,6 +124,7 @@ pub(super) fn object(o: &Object) -> Vec<Finding> {
     }
     if o.kind() == "Service" && !name.starts_with(|c: char| c.is_ascii_lowercase()) {
         out.push(finding(
+            Code::ObjectMetadata,
             "/metadata/name",
             format!("a Service name must start with a letter, and `{name}` does not"),
         ));
@@ -130,7 +137,7 @@ pub(super) fn object(o: &Object) -> Vec<Finding> {
     {
         out.push(Finding {
             hint: Some("Argo CD writes this annotation itself to track what it deployed; a copy in git makes Argo CD think another application owns the object".into()),
-            ..finding(
+            ..finding(Code::ObjectMetadata,
                 format!("/metadata/annotations/{}", esc(ARGOCD_TRACKING_ID)),
                 format!("objects must not carry the `{ARGOCD_TRACKING_ID}` annotation"),
             )
@@ -156,12 +163,14 @@ pub(super) fn object(o: &Object) -> Vec<Finding> {
                 .unwrap_or(0);
             if min < 1 {
                 out.push(finding(
+                    Code::ObjectMetadata,
                     "/spec/minReplicas",
                     "`minReplicas` must be at least 1",
                 ));
             }
             if min > max {
                 out.push(finding(
+                    Code::ObjectMetadata,
                     "/spec/maxReplicas",
                     format!("`maxReplicas` ({max}) is below `minReplicas` ({min})"),
                 ));
@@ -229,12 +238,14 @@ fn metadata(meta: &Json, base: &str, out: &mut Vec<Finding>) {
         let at = format!("{base}/labels/{}", esc(k));
         if let Some(p) = key_problem(k) {
             out.push(finding(
+                Code::ObjectMetadata,
                 at.clone(),
                 format!("the label key `{k}` is invalid: {p}"),
             ));
         }
         if let Some(p) = v.as_str().and_then(label_value_problem) {
             out.push(finding(
+                Code::ObjectMetadata,
                 at,
                 format!("the value of label `{k}` is invalid: {p}"),
             ));
@@ -244,6 +255,7 @@ fn metadata(meta: &Json, base: &str, out: &mut Vec<Finding>) {
     for (k, v) in meta["annotations"].as_object().into_iter().flatten() {
         if let Some(p) = key_problem(k) {
             out.push(finding(
+                Code::ObjectMetadata,
                 format!("{base}/annotations/{}", esc(k)),
                 format!("the annotation key `{k}` is invalid: {p}"),
             ));
@@ -252,6 +264,7 @@ fn metadata(meta: &Json, base: &str, out: &mut Vec<Finding>) {
     }
     if size > 256 * 1024 {
         out.push(finding(
+            Code::ObjectMetadata,
             format!("{base}/annotations"),
             "the annotations add up to more than 256 KiB",
         ));
@@ -265,9 +278,12 @@ fn quantity_at(v: &Json, at: &str, out: &mut Vec<Finding>) {
             .map(str::to_string)
             .unwrap_or_else(|| v.to_string());
         out.push(
-            finding(at, format!("`{shown}` is not a valid quantity")).hint(
-                "write a number with an optional suffix, such as `500m`, `2`, `512Mi` or `10Gi`",
-            ),
+            finding(
+                Code::PodSpec,
+                at,
+                format!("`{shown}` is not a valid quantity"),
+            )
+            .hint("write a number with an optional suffix, such as `500m`, `2`, `512Mi` or `10Gi`"),
         );
     }
 }
@@ -281,6 +297,7 @@ fn selector_matches(o: &Object, base: &str, template: &Json, out: &mut Vec<Findi
     if !selects(selector, labels) {
         out.push(
             finding(
+                Code::Selector,
                 "/spec/selector",
                 format!(
                     "the selector of {} `{}` does not match its own pod template's labels",
@@ -350,6 +367,7 @@ fn pod(spec: &Json, base: &str, out: &mut Vec<Finding>) {
             let pat = format!("{at}/ports/{i}");
             if !port_in_range(&p["containerPort"]) {
                 out.push(finding(
+                    Code::PodSpec,
                     format!("{pat}/containerPort"),
                     format!(
                         "container `{cname}` has port {}, outside 1 to 65535",
@@ -359,10 +377,11 @@ fn pod(spec: &Json, base: &str, out: &mut Vec<Finding>) {
             }
             if let Some(n) = p["name"].as_str() {
                 if !is_port_name(n) {
-                    out.push(finding(format!("{pat}/name"), format!("the port name `{n}` is invalid: at most 15 lower-case letters, digits and `-`, with a letter")));
+                    out.push(finding(Code::PodSpec, format!("{pat}/name"), format!("the port name `{n}` is invalid: at most 15 lower-case letters, digits and `-`, with a letter")));
                 }
                 if !names.insert(n) {
                     out.push(finding(
+                        Code::PodSpec,
                         format!("{pat}/name"),
                         format!("container `{cname}` has two ports named `{n}`"),
                     ));
@@ -371,6 +390,7 @@ fn pod(spec: &Json, base: &str, out: &mut Vec<Finding>) {
             let protocol = p["protocol"].as_str().unwrap_or("TCP");
             if !numbers.insert((p["containerPort"].as_i64(), protocol)) {
                 out.push(finding(
+                    Code::PodSpec,
                     format!("{pat}/containerPort"),
                     format!("container `{cname}` has port {} twice", p["containerPort"]),
                 ));
@@ -388,7 +408,7 @@ fn pod(spec: &Json, base: &str, out: &mut Vec<Finding>) {
                 };
                 if !ok {
                     out.push(
-                        finding(format!("{at}/{probe}/{handler}/port"), format!("the {probe} of container `{cname}` uses port {port}, which the container does not have"))
+                        finding(Code::PodSpec, format!("{at}/{probe}/{handler}/port"), format!("the {probe} of container `{cname}` uses port {port}, which the container does not have"))
                             .hint(format!("the container's ports are {}", crate::suggest::code_list(names.iter()))),
                     );
                 }
@@ -403,7 +423,7 @@ fn pod(spec: &Json, base: &str, out: &mut Vec<Finding>) {
             let v = m["name"].as_str().unwrap_or("");
             if let Some(problem) = m["mountPath"].as_str().and_then(mount_path_problem) {
                 out.push(
-                    finding(
+                    finding(Code::PodSpec,
                         format!("{at}/volumeMounts/{i}/mountPath"),
                         format!("container `{cname}` mounts volume `{v}` at a bad path: {problem}"),
                     )
@@ -415,7 +435,7 @@ fn pod(spec: &Json, base: &str, out: &mut Vec<Finding>) {
                     || sub.split('/').any(|seg| seg == "..")
                     || sub.chars().any(char::is_control)
                 {
-                    out.push(finding(
+                    out.push(finding(Code::PodSpec,
                         format!("{at}/volumeMounts/{i}/subPath"),
                         format!("container `{cname}` mounts a `subPath` of volume `{v}` that leaves the volume"),
                     ));
@@ -424,6 +444,7 @@ fn pod(spec: &Json, base: &str, out: &mut Vec<Finding>) {
             if !volumes.contains(v) && !claim_templates.contains(v) {
                 out.push(
                     finding(
+                        Code::PodSpec,
                         format!("{at}/volumeMounts/{i}/name"),
                         format!(
                             "container `{cname}` mounts volume `{v}`, which the pod does not have"
@@ -440,12 +461,14 @@ fn pod(spec: &Json, base: &str, out: &mut Vec<Finding>) {
             let n = e["name"].as_str().unwrap_or("");
             if !is_env_name(n) {
                 out.push(finding(
+                    Code::PodSpec,
                     format!("{at}/env/{i}/name"),
                     format!("`{n}` is not a valid environment variable name"),
                 ));
             }
             if e.get("value").is_some() && e.get("valueFrom").is_some() {
                 out.push(finding(
+                    Code::PodSpec,
                     format!("{at}/env/{i}"),
                     format!("environment variable `{n}` has both `value` and `valueFrom`"),
                 ));
@@ -475,6 +498,7 @@ fn resources(r: &Json, at: &str, cname: &str, out: &mut Vec<Finding>) {
         if let Some(limit) = parsed.get(&("limits", resource)) {
             if request > limit {
                 out.push(finding(
+                    Code::PodSpec,
                     format!("{at}/requests/{}", esc(resource)),
                     format!("container `{cname}` requests more {resource} than its limit"),
                 ));
@@ -487,6 +511,7 @@ fn pvc(spec: &Json, at: &str, out: &mut Vec<Finding>) {
     let modes = spec["accessModes"].as_array().cloned().unwrap_or_default();
     if modes.is_empty() {
         out.push(finding(
+            Code::Storage,
             format!("{at}/accessModes"),
             "a volume claim needs at least one access mode",
         ));
@@ -501,6 +526,7 @@ fn pvc(spec: &Json, at: &str, out: &mut Vec<Finding>) {
         if !m.as_str().is_some_and(|m| valid.contains(&m)) {
             out.push(
                 finding(
+                    Code::Storage,
                     format!("{at}/accessModes/{i}"),
                     format!("{m} is not an access mode"),
                 )
@@ -511,6 +537,7 @@ fn pvc(spec: &Json, at: &str, out: &mut Vec<Finding>) {
     match spec.pointer("/resources/requests/storage") {
         Some(v) => quantity_at(v, &format!("{at}/resources/requests/storage"), out),
         None => out.push(finding(
+            Code::Storage,
             format!("{at}/resources/requests"),
             "a volume claim needs `resources.requests.storage`",
         )),
@@ -529,6 +556,7 @@ fn service(s: &Json, out: &mut Vec<Finding>) {
         let at = format!("/spec/ports/{i}");
         if !port_in_range(&p["port"]) {
             out.push(finding(
+                Code::ServiceSpec,
                 format!("{at}/port"),
                 format!("port {} is outside 1 to 65535", p["port"]),
             ));
@@ -536,12 +564,14 @@ fn service(s: &Json, out: &mut Vec<Finding>) {
         match &p["targetPort"] {
             Json::Number(_) if !port_in_range(&p["targetPort"]) => {
                 out.push(finding(
+                    Code::ServiceSpec,
                     format!("{at}/targetPort"),
                     format!("target port {} is outside 1 to 65535", p["targetPort"]),
                 ));
             }
             Json::String(n) if !is_port_name(n) => {
                 out.push(finding(
+                    Code::ServiceSpec,
                     format!("{at}/targetPort"),
                     format!("the target port name `{n}` is invalid"),
                 ));
@@ -551,16 +581,18 @@ fn service(s: &Json, out: &mut Vec<Finding>) {
         match p["name"].as_str() {
             Some(n) => {
                 if !is_port_name(n) {
-                    out.push(finding(format!("{at}/name"), format!("the port name `{n}` is invalid: at most 15 lower-case letters, digits and `-`, with a letter")));
+                    out.push(finding(Code::ServiceSpec, format!("{at}/name"), format!("the port name `{n}` is invalid: at most 15 lower-case letters, digits and `-`, with a letter")));
                 }
                 if !names.insert(n.to_string()) {
                     out.push(finding(
+                        Code::ServiceSpec,
                         format!("{at}/name"),
                         format!("two ports are named `{n}`"),
                     ));
                 }
             }
             None if ports.len() > 1 => out.push(finding(
+                Code::ServiceSpec,
                 format!("{at}/name"),
                 "a Service with several ports must name each of them",
             )),
@@ -569,6 +601,7 @@ fn service(s: &Json, out: &mut Vec<Finding>) {
         let protocol = p["protocol"].as_str().unwrap_or("TCP").to_string();
         if !numbers.insert((p["port"].as_i64(), protocol)) {
             out.push(finding(
+                Code::ServiceSpec,
                 format!("{at}/port"),
                 format!("port {} appears twice", p["port"]),
             ));
@@ -645,7 +678,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                 if selected.is_empty() {
                     out.push((
                         index,
-                        finding("/spec/selector", format!("Service `{}` selects no pod in namespace `{ns}`", o.name()))
+                        finding(Code::References, "/spec/selector", format!("Service `{}` selects no pod in namespace `{ns}`", o.name()))
                             .hint("its selector must match the pod template labels of a workload in the same namespace"),
                     ));
                     continue;
@@ -675,7 +708,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                     if !exists {
                         out.push((
                             index,
-                            finding(
+                            finding(Code::References,
                                 format!("/spec/ports/{i}/targetPort"),
                                 format!("Service `{}` sends port {} to {target}, which the pods it selects do not have", o.name(), p["port"]),
                             ),
@@ -693,6 +726,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                     out.push((
                         index,
                         finding(
+                            Code::References,
                             "/spec/selector",
                             format!(
                                 "PodDisruptionBudget `{}` selects no pod in namespace `{ns}`",
@@ -714,7 +748,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                     .and_then(Json::as_str)
                     .unwrap_or("");
                 if !by_id.contains(&(ns.to_string(), kind.to_string(), name.to_string())) {
-                    out.push((index, finding("/spec/scaleTargetRef", format!("HorizontalPodAutoscaler `{}` scales {kind} `{name}`, which the build does not have in namespace `{ns}`", o.name()))));
+                    out.push((index, finding(Code::References, "/spec/scaleTargetRef", format!("HorizontalPodAutoscaler `{}` scales {kind} `{name}`, which the build does not have in namespace `{ns}`", o.name()))));
                 }
             }
             "Ingress" => {
@@ -739,7 +773,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                             .unwrap_or("");
                         let at = format!("/spec/rules/{r}/http/paths/{p}/backend/service");
                         match service_ports.get(&(ns, svc)) {
-                            None => out.push((index, finding(format!("{at}/name"), format!("Ingress `{}` sends traffic to Service `{svc}`, which the build does not have in namespace `{ns}`", o.name())))),
+                            None => out.push((index, finding(Code::References, format!("{at}/name"), format!("Ingress `{}` sends traffic to Service `{svc}`, which the build does not have in namespace `{ns}`", o.name())))),
                             Some((names, numbers)) => {
                                 let port = path.pointer("/backend/service/port");
                                 let ok = match (port.and_then(|p| p.get("name")), port.and_then(|p| p.get("number"))) {
@@ -748,7 +782,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                                     _ => false,
                                 };
                                 if !ok {
-                                    out.push((index, finding(format!("{at}/port"), format!("Ingress `{}` uses a port that Service `{svc}` does not have", o.name()))));
+                                    out.push((index, finding(Code::References, format!("{at}/port"), format!("Ingress `{}` uses a port that Service `{svc}` does not have", o.name()))));
                                 }
                             }
                         }
@@ -769,7 +803,7 @@ pub(super) fn between(objects: &[Object]) -> Vec<(usize, Finding)> {
                 if kind == "Role"
                     && !by_id.contains(&(ns.to_string(), "Role".into(), name.to_string()))
                 {
-                    out.push((index, finding("/roleRef", format!("RoleBinding `{}` grants Role `{name}`, which the build does not have in namespace `{ns}`", o.name()))));
+                    out.push((index, finding(Code::References, "/roleRef", format!("RoleBinding `{}` grants Role `{name}`, which the build does not have in namespace `{ns}`", o.name()))));
                 }
             }
             _ => {}

@@ -5,6 +5,7 @@
 //! against the CRDs in the workspace's `crds/`. A kind without any schema is an error
 //! unless `kiln.yaml` lists it in `allowUnvalidatedKinds`.
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -80,7 +81,7 @@ pub fn builtin_crds(version: &str, crds: &BTreeMap<String, CrdSchema>) -> Vec<Di
     crds.iter()
         .filter(|(key, _)| kube["kinds"].get(key.as_str()).is_some())
         .map(|(key, crd)| {
-            Diagnostic::error(format!(
+            Diagnostic::error(Code::BuiltinKindCrd, format!(
                 "a CustomResourceDefinition declares `{key}`, a kind Kubernetes has built in"
             ))
             .in_file(&crd.file)
@@ -169,10 +170,13 @@ impl Schemas {
                 )
             };
             return vec![o
-                .diagnostic(format!(
-                    "kiln has no schema for `{api_version}` `{}`, so it cannot validate it",
-                    o.kind()
-                ))
+                .diagnostic(
+                    Code::NoSchema,
+                    format!(
+                        "kiln has no schema for `{api_version}` `{}`, so it cannot validate it",
+                        o.kind()
+                    ),
+                )
                 .pointer("/apiVersion")
                 .hint(hint)];
         };
@@ -183,10 +187,13 @@ impl Schemas {
             Ok(v) => v,
             Err(e) => {
                 return vec![o
-                    .diagnostic(format!(
-                        "the schema for `{api_version}` `{}` does not compile: {e}",
-                        o.kind()
-                    ))
+                    .diagnostic(
+                        Code::NoSchema,
+                        format!(
+                            "the schema for `{api_version}` `{}` does not compile: {e}",
+                            o.kind()
+                        ),
+                    )
                     .note(format!("the schema is {}", entry.source))]
             }
         };
@@ -202,7 +209,12 @@ impl Schemas {
         let mut out = Vec::new();
         for error in validator.iter_errors(&o.value) {
             for v in explain(&error, &lookup) {
-                let d = locate(o.diagnostic(v.message), o, &v.pointer, templates);
+                let d = locate(
+                    o.diagnostic(Code::ObjectSchema, v.message),
+                    o,
+                    &v.pointer,
+                    templates,
+                );
                 out.push(
                     d.pointer(v.pointer)
                         .hint_opt(v.hint)

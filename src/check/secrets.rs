@@ -4,6 +4,7 @@
 //! an environment variable whose name names a credential, and a value shaped like a
 //! credential anywhere. Secrets themselves are refused in `check::check_secret`.
 
+use crate::diagnostic::Code;
 use std::fmt::Write as _;
 
 use serde_json::Value as Json;
@@ -18,6 +19,7 @@ const HINT: &str = "a template must not write a credential: declare it in the ca
 /// A credential found at `pointer`; `value` is the credential as written.
 fn found(pointer: String, message: String, value: &str) -> Finding {
     Finding {
+        code: Code::LiteralSecret,
         pointer,
         message,
         hint: Some(HINT.into()),
@@ -171,6 +173,7 @@ fn shaped(s: &str, pointer: String, place: &str) -> Option<Finding> {
     let parts = secret::find(s);
     let first = parts.first()?;
     Some(Finding {
+        code: Code::LiteralSecret,
         pointer,
         message: format!(
             "plaintext credential in {place}: {} (`{}`)",

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 
 use super::rules::{containers, pod_templates, Finding};
+use crate::diagnostic::Code;
 use crate::model::ImageRules;
 use crate::render::Object;
 
@@ -39,6 +40,7 @@ fn finding(
     hint: impl Into<String>,
 ) -> Finding {
     Finding {
+        code: Code::Security,
         pointer: pointer.into(),
         message: message.into(),
         hint: Some(hint.into()),

@@ -1,6 +1,7 @@
 //! `kiln build`: compile into the output directory; `--check` compares instead.
 
 use super::status::Status;
+use crate::diagnostic::Code;
 use std::io::Write as _;
 
 use serde_json::json;
@@ -58,14 +59,14 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
         let diags: Vec<Diagnostic> = foreign
             .iter()
             .map(|path| {
-                Diagnostic::error(format!("`{shown}{path}` is not kiln's, and the build would replace it"))
+                Diagnostic::error(Code::ForeignFile, format!("`{shown}{path}` is not kiln's, and the build would replace it"))
                     .hint(format!(
                         "move or delete it; kiln changes only the files it wrote (those listed in `{shown}{}`)",
                         emit::INDEX_FILE
                     ))
             })
             .chain(links.iter().map(|path| {
-                Diagnostic::error(format!(
+                Diagnostic::error(Code::OutputLink, format!(
                     "`{shown}{path}` is a symbolic link, and the build would write or remove a file through it"
                 ))
                 .hint(format!(

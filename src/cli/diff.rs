@@ -2,6 +2,7 @@
 //! committed at a git ref or a directory.
 
 use super::status::Status;
+use crate::diagnostic::Code;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
@@ -93,7 +94,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
     let base = match base {
         Some(Ok(b)) => b,
         Some(Err(Outcome::User(e))) => {
-            let d = Diagnostic::error(e.message).hint_opt(e.hint);
+            let d = Diagnostic::error(Code::Git, e.message).hint_opt(e.hint);
             report_one(cli, &d);
             return fail(cli, &[d]);
         }

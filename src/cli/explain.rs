@@ -1,6 +1,7 @@
 //! `kiln explain`: where a tenant's value, or a service's being on or off, comes from.
 
 use super::status::Status;
+use crate::diagnostic::Code;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -58,7 +59,8 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
             });
         return fail(
             cli,
-            Diagnostic::error(format!("no tenant `{}`", args.tenant)).hint(hint),
+            Diagnostic::error(Code::UnknownTenant, format!("no tenant `{}`", args.tenant))
+                .hint(hint),
         );
     };
     if args.services {
@@ -253,7 +255,11 @@ fn value(
     if !pointer.is_empty() && !pointer.starts_with('/') {
         return fail(
             cli,
-            Diagnostic::error(format!("`{pointer}` is not a JSON pointer")).hint(format!(
+            Diagnostic::error(
+                Code::NotAPointer,
+                format!("`{pointer}` is not a JSON pointer"),
+            )
+            .hint(format!(
                 "start it with `/`, e.g. `/{}`",
                 pointer.replace('.', "/")
             )),
@@ -271,10 +277,10 @@ fn value(
             .unwrap_or_else(|| format!("`kiln explain {}` lists every value", plan.name));
         return fail(
             cli,
-            Diagnostic::error(format!(
-                "tenant `{}` has no value at `{pointer}`",
-                plan.name
-            ))
+            Diagnostic::error(
+                Code::NoValue,
+                format!("tenant `{}` has no value at `{pointer}`", plan.name),
+            )
             .hint(hint),
         );
     }

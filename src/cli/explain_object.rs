@@ -4,6 +4,7 @@
 //! chain of layers that set it (kiln's defaults included).
 
 use super::status::Status;
+use crate::diagnostic::Code;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -65,7 +66,11 @@ pub(super) fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Res
         });
         return fail(
             cli,
-            Diagnostic::error(format!("no output file or object `{target}`")).hint(hint),
+            Diagnostic::error(
+                Code::UnknownOutput,
+                format!("no output file or object `{target}`"),
+            )
+            .hint(hint),
         );
     };
     let pointer = pointer.map(|p| if p == "/" { "" } else { p }).unwrap_or("");
@@ -82,7 +87,11 @@ pub(super) fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Res
             .unwrap_or_else(|| format!("the keys there are {}", suggest::code_list(keys.iter())));
         return fail(
             cli,
-            Diagnostic::error(format!("`{}` has no field at `{pointer}`", object.path)).hint(hint),
+            Diagnostic::error(
+                Code::NoField,
+                format!("`{}` has no field at `{pointer}`", object.path),
+            )
+            .hint(hint),
         );
     };
     let report = explain(ws, &c, object, pointer, value);

@@ -2,6 +2,7 @@
 //! repository, and push it.
 
 use super::status::Status;
+use crate::diagnostic::Code;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -56,7 +57,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
     match publish(cli, args, &files, &ws.settings.repo_path) {
         Ok(code) => Ok(code),
         Err(Outcome::User(e)) => {
-            let d = Diagnostic::error(e.message).hint_opt(e.hint);
+            let d = Diagnostic::error(Code::Git, e.message).hint_opt(e.hint);
             if cli.format != Format::Json {
                 let mut stderr = std::io::stderr().lock();
                 write!(

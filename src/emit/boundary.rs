@@ -9,6 +9,7 @@
 //! output meanwhile; another program changing it at the same moment is not defended
 //! against.
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read as _};
@@ -276,7 +277,7 @@ pub fn output_dir_problem(workspace: &Path, out: &Path, shown: &str) -> Option<D
         };
         if m.file_type().is_symlink() {
             return Some(
-                Diagnostic::error(format!(
+                Diagnostic::error(Code::OutputLink, format!(
                     "`{named}` is a symbolic link, and kiln writes the output `{shown}` only into a folder of the workspace"
                 ))
                 .in_file(named.clone())
@@ -285,9 +286,10 @@ pub fn output_dir_problem(workspace: &Path, out: &Path, shown: &str) -> Option<D
         }
         if !m.is_dir() {
             return Some(
-                Diagnostic::error(format!(
-                    "`{named}` is not a folder, and the output `{shown}` goes there"
-                ))
+                Diagnostic::error(
+                    Code::OutputNotAFolder,
+                    format!("`{named}` is not a folder, and the output `{shown}` goes there"),
+                )
                 .in_file(named.clone())
                 .hint("move the file away, or set `outputDir` in kiln.yaml to another folder"),
             );

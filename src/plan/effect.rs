@@ -2,6 +2,7 @@
 //! values a tenant gives a service it does not run. `check` and `build` warn where such
 //! a value is set; `kiln explain` says the same of it.
 
+use crate::diagnostic::Code;
 use serde_json::Value as Json;
 
 use super::{LayerKind, Reason, TenantPlan};
@@ -65,7 +66,7 @@ pub fn no_effect(ws: &Workspace, plan: &TenantPlan, pointer: &str) -> Option<Str
 pub fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let warn = |origin, pointer: &str, why: String, hint: &str| {
-        plan.at_origin(origin, pointer, Diagnostic::warning(why))
+        plan.at_origin(origin, pointer, Diagnostic::warning(Code::NoEffect, why))
             .hint(hint)
             .note(format!("tenant `{}`", plan.name))
     };

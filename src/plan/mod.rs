@@ -9,6 +9,7 @@ pub mod effect;
 pub mod merge;
 pub mod pipeline;
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -539,10 +540,13 @@ pub fn check_pipeline_namespaces(
             s.settings.namespace.as_ref()?;
             s.settings_file.clone()
         });
-        let d = Diagnostic::error(format!(
-            "pipeline `{}` would claim a reserved namespace: {why}",
-            p.name
-        ))
+        let d = Diagnostic::error(
+            Code::ReservedNamespace,
+            format!(
+                "pipeline `{}` would claim a reserved namespace: {why}",
+                p.name
+            ),
+        )
         .hint("give the pipeline another `namespace` in its `pipeline.yaml`, or rename its folder");
         out.push(match settings {
             Some(file) => d.in_file(file).pointer("/namespace"),
@@ -610,7 +614,7 @@ fn check_secret_scope(plan: &TenantPlan, out: &mut Vec<Diagnostic>) -> bool {
                         span: entry.key_span,
                     },
                     "/secretStore",
-                    Diagnostic::error("a tenant cannot set `secretStore`"),
+                    Diagnostic::error(Code::TenantSecretStore, "a tenant cannot set `secretStore`"),
                 )
                 .hint("the secret store is the platform's: it is set in the catalog's `defaults` or an environment overlay, and reads only the tenant's own keys")
                 .note(format!("tenant `{}`", plan.name)),
@@ -632,11 +636,14 @@ fn check_secret_scope(plan: &TenantPlan, out: &mut Vec<Diagnostic>) -> bool {
                 plan.at_origin(
                     key.origin,
                     &format!("/credentials/{}/key", escape_token(name)),
-                    Diagnostic::error(format!(
-                        "remote key `{text}` is outside tenant `{}`'s keys, {}",
-                        plan.name,
-                        describe_prefixes(&plan.key_prefixes)
-                    )),
+                    Diagnostic::error(
+                        Code::RemoteKeyOutsideScope,
+                        format!(
+                            "remote key `{text}` is outside tenant `{}`'s keys, {}",
+                            plan.name,
+                            describe_prefixes(&plan.key_prefixes)
+                        ),
+                    ),
                 )
                 .hint(format!(
                     "a tenant reads only its own secrets: use a key under `{own}`"
@@ -676,7 +683,7 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
             plan.at_origin(
                 *origin,
                 &format!("/flags/{name}"),
-                Diagnostic::error(message),
+                Diagnostic::error(Code::FlagPrerequisite, message),
             )
             .hint(format!("turn on {list} in `flags`, or turn off `{name}`"))
             .note(format!("tenant `{}`", plan.name)),
@@ -693,7 +700,10 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
                         plan.at_origin(
                             item.origin,
                             &format!("/extraNamespaces/{i}"),
-                            Diagnostic::error(format!("extra namespace `{ns}` is reserved: {why}")),
+                            Diagnostic::error(
+                                Code::ReservedNamespace,
+                                format!("extra namespace `{ns}` is reserved: {why}"),
+                            ),
                         )
                         .hint("extra namespaces are named `<tenant>-<name>`; choose another name"),
                     );
@@ -703,11 +713,14 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
                         plan.at_origin(
                             item.origin,
                             &format!("/extraNamespaces/{i}"),
-                            Diagnostic::error(format!(
-                                "namespace `{ns}` is {} characters long, over the limit of {}",
-                                ns.len(),
-                                names::MAX_LABEL
-                            )),
+                            Diagnostic::error(
+                                Code::NameTooLong,
+                                format!(
+                                    "namespace `{ns}` is {} characters long, over the limit of {}",
+                                    ns.len(),
+                                    names::MAX_LABEL
+                                ),
+                            ),
                         )
                         .hint("extra namespaces are named `<tenant>-<name>`; use a shorter name"),
                     );
@@ -720,11 +733,11 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
         let Some(svc) = ws.catalog.services.get(name) else {
             continue;
         };
-        let catalog_at = |field: &str| {
+        let missing = |field: &str, message: String| {
             crate::validate::located(
                 &ws.catalog_doc,
                 &format!("/services/{}{field}", escape_token(name)),
-                Diagnostic::error(String::new()),
+                Diagnostic::error(Code::MissingValue, message),
             )
         };
         let store = plan.values.get("secretStore");
@@ -735,10 +748,9 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
                 .and_then(|s| s.get("vault"))
                 .is_some_and(Json::is_object);
         if !svc.credentials.is_empty() && !has_store && !tenant_set_store {
-            let mut d = catalog_at("/credentials");
-            d.message = format!(
+            let d = missing("/credentials", format!(
                 "service `{name}` reads credentials, and no layer sets `secretStore.name` and `secretStore.vault`"
-            );
+            ));
             out.push(
                 d.hint("set the secret store in the catalog's `defaults`: `secretStore: {name: tenant-secrets, prefix: <prefix>, vault: {server: <url>, path: secret, version: v2, authMountPath: kubernetes}}`")
                     .note(format!("tenant `{}`", plan.name)),
@@ -759,15 +771,14 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
                     .at_origin(
                         Origin { layer, span },
                         &pointer,
-                        Diagnostic::error(format!(
+                        Diagnostic::error(Code::RemovedConfigKey, format!(
                             "configuration key `{key}` is removed here, and service `{name}` reads it"
                         )),
                     )
                     .hint(format!("keep a value for `config.{key}`, or turn `{name}` off")),
                 None => {
-                    let mut d = catalog_at(&format!("/reads/{i}"));
-                    d.message = format!("service `{name}` reads configuration key `{key}`, which no layer sets");
-                    d.hint(format!("set `config.{key}` in the catalog's `defaults` or an environment overlay"))
+                    missing(&format!("/reads/{i}"), format!("service `{name}` reads configuration key `{key}`, which no layer sets"))
+                    .hint(format!("set `config.{key}` in the catalog's `defaults` or an environment overlay"))
                 }
             };
             out.push(d.note(format!("tenant `{}`", plan.name)));
@@ -779,8 +790,7 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
                 .and_then(Json::as_str)
                 .is_none()
         {
-            let mut d = catalog_at("");
-            d.message = format!("CronJob `{name}` has no schedule");
+            let d = missing("", format!("CronJob `{name}` has no schedule"));
             out.push(
                 d.hint(format!(
                     "set `services.{name}.schedule` in the service's `defaults`"
@@ -795,9 +805,10 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
                 .and_then(|d| d.get("host"))
                 .is_none()
         {
-            let mut d = catalog_at("/database");
-            d.message =
-                format!("service `{name}` needs a database, and no layer sets `database.host`");
+            let d = missing(
+                "/database",
+                format!("service `{name}` needs a database, and no layer sets `database.host`"),
+            );
             out.push(d.note(format!("tenant `{}`", plan.name)));
         }
     }

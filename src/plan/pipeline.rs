@@ -1,6 +1,7 @@
 //! Plans each pipeline: where it runs, what each node is called, which volumes it
 //! shares, and the files the orchestrator is given.
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value as Json};
@@ -77,7 +78,7 @@ pub fn plan(ws: &Workspace, tenants: &[TenantPlan]) -> (Vec<PipelinePlan>, Vec<D
 }
 
 fn settings_diagnostic(p: &Pipeline, pointer: &str, message: String) -> Diagnostic {
-    let d = Diagnostic::error(message).pointer(pointer);
+    let d = Diagnostic::error(Code::PipelineSettings, message).pointer(pointer);
     match &p.settings_file {
         Some(f) => d.in_file(f),
         None => d.in_file(&p.file),
@@ -164,10 +165,13 @@ fn plan_one(
     let too_long = |name: &str, what: String, problems: &mut Vec<Diagnostic>| {
         if name.len() > names::MAX_LABEL {
             problems.push(
-                Diagnostic::error(format!(
-                    "{what} would be named `{name}`, {} characters long, over the limit of 63",
-                    name.len()
-                ))
+                Diagnostic::error(
+                    Code::NameTooLong,
+                    format!(
+                        "{what} would be named `{name}`, {} characters long, over the limit of 63",
+                        name.len()
+                    ),
+                )
                 .in_file(&p.file)
                 .hint("use a shorter pipeline or node name"),
             );
@@ -273,7 +277,7 @@ fn plan_one(
         let size: usize = files.iter().map(|(k, v)| k.len() + v.len()).sum();
         if size > 1024 * 1024 - 16 * 1024 {
             problems.push(
-                Diagnostic::error(format!("the orchestrator's files add up to {size} bytes, more than a ConfigMap holds (1 MiB)"))
+                Diagnostic::error(Code::TooLarge, format!("the orchestrator's files add up to {size} bytes, more than a ConfigMap holds (1 MiB)"))
                     .in_file(&p.file),
             );
         }

@@ -1,5 +1,6 @@
 //! The one minijinja environment, and rendering of one template into objects.
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use minijinja::syntax::SyntaxConfig;
@@ -158,7 +159,7 @@ pub(super) fn render_one(
     });
     if out.over {
         problems.push(
-            Diagnostic::error(format!(
+            Diagnostic::error(Code::TooLarge, format!(
                 "the output of this template is over the limit of {MAX_RENDERED_BYTES} bytes"
             ))
             .in_file(&job.provenance.template)
@@ -171,9 +172,12 @@ pub(super) fn render_one(
         Ok(Ok(text)) => text,
         Ok(Err(_)) => {
             problems.push(
-                Diagnostic::error("the output of this template is not UTF-8")
-                    .in_file(&job.provenance.template)
-                    .note(job.provenance.describe()),
+                Diagnostic::error(
+                    Code::TemplateOutput,
+                    "the output of this template is not UTF-8",
+                )
+                .in_file(&job.provenance.template)
+                .note(job.provenance.describe()),
             );
             return;
         }
@@ -204,10 +208,10 @@ pub(super) fn render_one(
                 .unwrap_or(""),
         );
         problems.push(
-            Diagnostic::error(format!(
-                "the output of this template is not valid: {}",
-                p.message
-            ))
+            Diagnostic::error(
+                Code::TemplateOutput,
+                format!("the output of this template is not valid: {}", p.message),
+            )
             .in_file(&job.provenance.template)
             .hint_opt(p.hint.clone())
             .note(format!("line {} of the output: `{line_text}`", p.span.line))
@@ -287,7 +291,9 @@ fn template_error(
         },
         _ => Span::default(),
     };
-    let mut d = Diagnostic::error(message).in_file(file).at(span);
+    let mut d = Diagnostic::error(Code::TemplateError, message)
+        .in_file(file)
+        .at(span);
     if e.kind() == ErrorKind::TemplateNotFound {
         d = d.hint("templates can include and import only other templates under `templates/`, by their path there");
     }

@@ -8,6 +8,7 @@
 //! the kinds the platform owns), `kiln-platform` for the guard-rails and the cluster
 //! objects, and `kiln-pipelines` for pipelines with namespaces of their own.
 
+use crate::diagnostic::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value as Json};
@@ -316,7 +317,7 @@ fn collisions(apps: &[Application], projects: &[Project], files: &FileOf) -> Vec
         let file = files(a.tenant.as_ref(), a.pipeline.as_ref());
         if let Some((first, first_file)) = seen.insert(&a.name, (who.clone(), file.clone())) {
             problems.push(located(
-                Diagnostic::error(format!(
+                Diagnostic::error(Code::DuplicateApplication, format!(
                     "{first} and {who} would both have the Argo CD application `{}`",
                     a.name
                 ))
@@ -332,7 +333,7 @@ fn collisions(apps: &[Application], projects: &[Project], files: &FileOf) -> Vec
         let file = files(p.tenant.as_ref(), None);
         if let Some((first, first_file)) = seen.insert(&p.name, (who.clone(), file.clone())) {
             problems.push(located(
-                Diagnostic::error(format!(
+                Diagnostic::error(Code::DuplicateApplication, format!(
                     "{first} and {who} would both have the Argo CD project `{}`",
                     p.name
                 ))

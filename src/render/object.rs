@@ -1,5 +1,6 @@
 //! A rendered Kubernetes object, where it goes in the output, and where it came from.
 
+use crate::diagnostic::Code;
 use serde_json::Value as Json;
 
 use crate::diagnostic::Diagnostic;
@@ -147,8 +148,9 @@ impl Object {
         }
     }
 
-    pub fn diagnostic(&self, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(message)
+    /// A problem with this object, located in its template.
+    pub fn diagnostic(&self, code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(code, message)
             .in_file(&self.provenance.template)
             .note(format!("{} `{}` → {}", self.kind(), self.name(), self.path))
             .note(self.provenance.describe())
@@ -164,7 +166,7 @@ pub fn from_document(
 ) -> Result<Object, Box<Diagnostic>> {
     let fail = |message: String| {
         Err(Box::new(
-            Diagnostic::error(message)
+            Diagnostic::error(Code::ObjectIdentity, message)
                 .in_file(&provenance.template)
                 .pointer("")
                 .note(format!("document {} of the output", document + 1))

@@ -1,6 +1,7 @@
 //! Checks of a pipeline folder: the blueprint's format and topology, the names derived
 //! from it, and its deployment settings.
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
@@ -42,10 +43,13 @@ pub fn check(
     let folder = format!("blueprints/{}/", docs.name);
     if let Some(problem) = names::label_problem(&docs.name) {
         diags.push(
-            Diagnostic::error(format!(
-                "pipeline name `{}` (the folder name) is not a valid DNS-1123 label: {problem}",
-                docs.name
-            ))
+            Diagnostic::error(
+                Code::InvalidName,
+                format!(
+                    "pipeline name `{}` (the folder name) is not a valid DNS-1123 label: {problem}",
+                    docs.name
+                ),
+            )
             .in_file(&folder)
             .hint(format!(
                 "rename the folder to `blueprints/{}/`",
@@ -54,12 +58,15 @@ pub fn check(
         );
     } else if docs.name.len() > crate::validate::MAX_TENANT_NAME {
         diags.push(
-            Diagnostic::error(format!(
-                "pipeline name `{}` is {} characters long, over the limit of {}",
-                docs.name,
-                docs.name.len(),
-                crate::validate::MAX_TENANT_NAME
-            ))
+            Diagnostic::error(
+                Code::InvalidName,
+                format!(
+                    "pipeline name `{}` is {} characters long, over the limit of {}",
+                    docs.name,
+                    docs.name.len(),
+                    crate::validate::MAX_TENANT_NAME
+                ),
+            )
             .in_file(&folder),
         );
     }
@@ -91,8 +98,11 @@ pub fn check(
                     Ok(v) => Some(v),
                     Err(e) => {
                         diags.push(
-                            Diagnostic::error(format!("cannot read pipeline settings: {e}"))
-                                .in_file(&s.file),
+                            Diagnostic::error(
+                                Code::InvalidInput,
+                                format!("cannot read pipeline settings: {e}"),
+                            )
+                            .in_file(&s.file),
                         );
                         None
                     }
@@ -111,9 +121,10 @@ pub fn check(
                     located(
                         s,
                         &format!("/nodes/{}", crate::yaml::node::escape_token(key)),
-                        Diagnostic::error(format!(
-                            "settings for node `{key}`, which the blueprint does not have"
-                        )),
+                        Diagnostic::error(
+                            Code::UnknownNode,
+                            format!("settings for node `{key}`, which the blueprint does not have"),
+                        ),
                     )
                     .hint_opt(suggest::did_you_mean(key, names.iter().copied())),
                 );
@@ -160,7 +171,7 @@ fn legacy(doc: &Document, diags: &mut Diagnostics) -> bool {
         located(
             doc,
             &pointer,
-            Diagnostic::error("this blueprint is in the pre-2018 Acumos format (`depends_on`), which kiln does not read"),
+            Diagnostic::error(Code::LegacyBlueprint, "this blueprint is in the pre-2018 Acumos format (`depends_on`), which kiln does not read"),
         )
         .hint("export the pipeline again from a current designer (Acumos Boreas or later, AI4EU Experiments, Eclipse Graphene); its blueprint has `node_type`, `operation_signature_list` and `connected_to`"),
     );
@@ -193,7 +204,7 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                 located(
                     doc,
                     &format!("{at}/container_name"),
-                    Diagnostic::error(format!("two nodes are named `{name}`")),
+                    Diagnostic::error(Code::DuplicateNode, format!("two nodes are named `{name}`")),
                 )
                 .note(format!("the other one is node {first} of `nodes`"))
                 .hint("`container_name` must be unique in a blueprint"),
@@ -206,7 +217,10 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                     located(
                         doc,
                         &at,
-                        Diagnostic::error(format!("node `{name}` has no `node_type`")),
+                        Diagnostic::error(
+                            Code::NodeType,
+                            format!("node `{name}` has no `node_type`"),
+                        ),
                     )
                     .hint(format!(
                         "the node types are {}",
@@ -223,7 +237,10 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                         located(
                             doc,
                             &format!("{at}/node_type"),
-                            Diagnostic::error(format!("node `{name}` has the unknown type `{t}`")),
+                            Diagnostic::error(
+                                Code::NodeType,
+                                format!("node `{name}` has the unknown type `{t}`"),
+                            ),
                         )
                         .hint(
                             suggest::did_you_mean(t, known_types.iter().copied()).unwrap_or_else(
@@ -250,10 +267,10 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                 located(
                     doc,
                     &at,
-                    Diagnostic::error(format!(
-                        "node `{name}` ({}) has no `image`",
-                        node_type.name()
-                    )),
+                    Diagnostic::error(
+                        Code::NoImage,
+                        format!("node `{name}` ({}) has no `image`", node_type.name()),
+                    ),
                 )
                 .hint("every node that runs needs the image the designer published for it"),
             );
@@ -271,7 +288,7 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                 located(
                     doc,
                     &format!("{at}/container_name"),
-                    Diagnostic::error(format!(
+                    Diagnostic::error(Code::SharedFolderPath, format!(
                         "SharedFolder `{}` is not a plain absolute path",
                         crate::diagnostic::printable(&name)
                     )),
@@ -330,10 +347,13 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                         located(
                             doc,
                             &format!("{at}/container_name"),
-                            Diagnostic::error(format!(
-                                "node `{}` is connected to `{}`, which is not a node",
-                                node.container_name, edge.target
-                            )),
+                            Diagnostic::error(
+                                Code::BrokenEdge,
+                                format!(
+                                    "node `{}` is connected to `{}`, which is not a node",
+                                    node.container_name, edge.target
+                                ),
+                            ),
                         )
                         .hint_opt(suggest::did_you_mean(
                             &edge.target,
@@ -347,7 +367,7 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                     diags.push(located(
                         doc,
                         &format!("{at}/container_name"),
-                        Diagnostic::error(format!("node `{}` is connected to the SharedFolder `{}`; a SharedFolder only provides a volume", node.container_name, target.container_name)),
+                        Diagnostic::error(Code::BrokenEdge, format!("node `{}` is connected to the SharedFolder `{}`; a SharedFolder only provides a volume", node.container_name, target.container_name)),
                     ));
                     ok = false;
                     continue;
@@ -358,7 +378,7 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                         located(
                             doc,
                             &format!("{at}/operation_signature/operation_name"),
-                            Diagnostic::error(format!(
+                            Diagnostic::error(Code::BrokenEdge, format!(
                                 "node `{}` calls operation `{}` of `{}`, which has no such operation",
                                 node.container_name, edge.operation, target.container_name
                             )),
@@ -379,7 +399,7 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                 located(
                     doc,
                     &format!("/nodes/{}", node.index),
-                    Diagnostic::warning(format!("SharedFolder `{}` is connected to no node, so nothing mounts it", node.container_name)),
+                    Diagnostic::warning(Code::UnmountedSharedFolder, format!("SharedFolder `{}` is connected to no node, so nothing mounts it", node.container_name)),
                 )
                 .hint("connect it to the `mountVolume` operation of the nodes that use it, or remove it"),
             );
@@ -391,7 +411,7 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
         let at = format!("/nodes/{}/container_name", node.index);
         if node.k8s_name == ORCHESTRATOR {
             diags.push(
-                located(doc, &at, Diagnostic::error(format!("node `{}` would be named `{ORCHESTRATOR}`, the name of the pipeline's orchestrator", node.container_name)))
+                located(doc, &at, Diagnostic::error(Code::NodeName, format!("node `{}` would be named `{ORCHESTRATOR}`, the name of the pipeline's orchestrator", node.container_name)))
                     .hint("rename the node in the designer"),
             );
             ok = false;
@@ -401,7 +421,7 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
                 located(
                     doc,
                     &at,
-                    Diagnostic::error(format!(
+                    Diagnostic::error(Code::NodeName, format!(
                         "nodes `{}` and `{}` both become `{}` as Kubernetes names",
                         other.container_name, node.container_name, node.k8s_name
                     )),
@@ -454,10 +474,13 @@ fn protos(bp: &Blueprint, docs: &PipelineDocuments, diags: &mut Diagnostics) {
     for node in bp.deployable() {
         if pipeline && !docs.protos.contains_key(&node.container_name) {
             diags.push(
-                Diagnostic::warning(format!(
-                    "no `.proto` for node `{}`; the orchestrator gets none for it",
-                    node.container_name
-                ))
+                Diagnostic::warning(
+                    Code::MissingProto,
+                    format!(
+                        "no `.proto` for node `{}`; the orchestrator gets none for it",
+                        node.container_name
+                    ),
+                )
                 .in_file(format!(
                     "blueprints/{}/microservice/{}.proto",
                     docs.name, node.container_name
@@ -469,9 +492,12 @@ fn protos(bp: &Blueprint, docs: &PipelineDocuments, diags: &mut Diagnostics) {
     for (name, file) in &docs.protos {
         if bp.node(name).is_none() {
             diags.push(
-                Diagnostic::info(format!(
-                    "`.proto` for `{name}`, which the blueprint does not have; it is not used"
-                ))
+                Diagnostic::info(
+                    Code::UnusedProto,
+                    format!(
+                        "`.proto` for `{name}`, which the blueprint does not have; it is not used"
+                    ),
+                )
                 .in_file(&file.path),
             );
         }

@@ -1,6 +1,7 @@
 //! Checks of the platform catalog that a schema cannot express: references between
 //! services, stages, flags, ports and pools, and start-up order.
 
+use crate::diagnostic::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
@@ -25,7 +26,14 @@ pub(super) fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
     for (name, svc) in &catalog.services {
         let at = |field: &str| format!("/services/{}{field}", escape_token(name));
         let mut err = |field: &str, message: String, hint: Option<String>| {
-            out.push(located(doc, &at(field), Diagnostic::error(message)).hint_opt(hint));
+            out.push(
+                located(
+                    doc,
+                    &at(field),
+                    Diagnostic::error(Code::CatalogService, message),
+                )
+                .hint_opt(hint),
+            );
         };
         if !catalog.stages.contains(&svc.stage) {
             err(
@@ -130,12 +138,19 @@ pub(super) fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
         }
         if svc.kind.is_long_lived() && svc.probes.is_none() && !svc.ports.is_empty() {
             out.push(
-                located(doc, &at(""), Diagnostic::warning(format!("service `{name}` has no probes")))
+                located(doc, &at(""), Diagnostic::warning(Code::NoProbes, format!("service `{name}` has no probes")))
                     .hint("without a readiness probe Kubernetes sends traffic before the service is ready; add `probes` (http, tcp, grpc or exec)"),
             );
         }
         let mut err = |field: &str, message: String, hint: Option<String>| {
-            out.push(located(doc, &at(field), Diagnostic::error(message)).hint_opt(hint));
+            out.push(
+                located(
+                    doc,
+                    &at(field),
+                    Diagnostic::error(Code::CatalogService, message),
+                )
+                .hint_opt(hint),
+            );
         };
         if svc.strategy.is_some() && svc.kind != WorkloadKind::Deployment {
             err(
@@ -225,10 +240,13 @@ pub(super) fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
         out.push(located(
             doc,
             "/services",
-            Diagnostic::error(format!(
-                "more than one gateway: {}",
-                crate::suggest::code_list(gateways.iter())
-            )),
+            Diagnostic::error(
+                Code::MultipleGateways,
+                format!(
+                    "more than one gateway: {}",
+                    crate::suggest::code_list(gateways.iter())
+                ),
+            ),
         ));
     }
     check_cycles(catalog, doc, &mut out);
@@ -265,9 +283,10 @@ fn check_flags(catalog: &Catalog, doc: &Document, out: &mut Vec<Diagnostic>) {
                     located(
                         doc,
                         &format!("/flags/{}/requires/{i}", escape_token(name)),
-                        Diagnostic::error(format!(
-                            "flag `{name}` requires `{req}`, which is not a flag"
-                        )),
+                        Diagnostic::error(
+                            Code::UnknownRequirement,
+                            format!("flag `{name}` requires `{req}`, which is not a flag"),
+                        ),
                     )
                     .hint_opt(suggest::did_you_mean(
                         req,
@@ -389,7 +408,7 @@ fn check_cycles(catalog: &Catalog, doc: &Document, out: &mut Vec<Diagnostic>) {
                         out.push(located(
                             doc,
                             &format!("/services/{}/dependsOn", escape_token(node)),
-                            Diagnostic::error(format!(
+                            Diagnostic::error(Code::DependencyCycle, format!(
                                 "services depend on each other in a cycle: {}",
                                 cycle
                                     .iter()

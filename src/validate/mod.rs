@@ -7,6 +7,7 @@ mod catalog;
 pub mod secrets;
 mod values;
 
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -70,7 +71,7 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
         Some(doc) => typed::<Catalog>("catalog", doc, Catalog::from_json, diags)?,
         None => {
             diags.push(
-                Diagnostic::error("the workspace has no platform catalog")
+                Diagnostic::error(Code::NoCatalog, "the workspace has no platform catalog")
                     .in_file("templates/catalog.yaml"),
             );
             None
@@ -111,9 +112,12 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
                 located(
                     doc,
                     "",
-                    Diagnostic::error(format!(
-                        "overlay for environment `{name}`, which `kiln.yaml` does not declare"
-                    )),
+                    Diagnostic::error(
+                        Code::UndeclaredEnvironment,
+                        format!(
+                            "overlay for environment `{name}`, which `kiln.yaml` does not declare"
+                        ),
+                    ),
                 )
                 .hint_opt(suggest::did_you_mean(
                     name,
@@ -137,7 +141,7 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
     for t in &parsed.tenants {
         if let Some(first) = seen.insert(&t.stem, &t.doc.file) {
             diags.push(
-                Diagnostic::error(format!("a second spec for tenant `{}`", t.stem))
+                Diagnostic::error(Code::DuplicateTenant, format!("a second spec for tenant `{}`", t.stem))
                     .in_file(&t.doc.file)
                     .note(format!("the first is `{first}`"))
                     .hint("keep one file per tenant: `tenants/<name>.yaml` and `tenants/<name>.yml` name the same tenant"),
@@ -146,10 +150,13 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
         }
         if let Some(why) = names::reserved_namespace(&t.stem, &platform_namespaces) {
             diags.push(
-                Diagnostic::error(format!(
-                    "tenant `{}` would claim a reserved namespace: {why}",
-                    t.stem
-                ))
+                Diagnostic::error(
+                    Code::ReservedNamespace,
+                    format!(
+                        "tenant `{}` would claim a reserved namespace: {why}",
+                        t.stem
+                    ),
+                )
                 .in_file(&t.doc.file)
                 .hint("a tenant's name is its namespace; rename the file"),
             );
@@ -167,7 +174,7 @@ pub fn validate(parsed: Parsed, diags: &mut Diagnostics) -> anyhow::Result<Optio
     }
     if parsed.tenants.is_empty() && parsed.pipelines.is_empty() && !diags.has_errors() {
         diags.push(
-            Diagnostic::error("the workspace has no tenants")
+            Diagnostic::error(Code::NoTenants, "the workspace has no tenants")
                 .in_file("tenants/")
                 .hint("add a tenant spec, e.g. `tenants/acme.yaml` holding `environment: dev`, or a pipeline in `blueprints/<name>/blueprint.json`"),
         );
@@ -228,7 +235,10 @@ fn typed<T>(
     match read(doc.root.to_json()) {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
-            diags.push(Diagnostic::error(format!("cannot read {kind}: {e}")).in_file(&doc.file));
+            diags.push(
+                Diagnostic::error(Code::InvalidInput, format!("cannot read {kind}: {e}"))
+                    .in_file(&doc.file),
+            );
             Ok(None)
         }
     }
@@ -241,7 +251,7 @@ fn check_settings(settings: &Settings, doc: &Document, diags: &mut Diagnostics) 
             located(
                 doc,
                 "/kubernetesVersion",
-                Diagnostic::error(format!(
+                Diagnostic::error(Code::UnsupportedKubernetesVersion, format!(
                     "kiln has no Kubernetes schemas for version `{}`, so it cannot validate its output",
                     settings.kubernetes_version
                 )),
@@ -261,10 +271,13 @@ fn check_settings(settings: &Settings, doc: &Document, diags: &mut Diagnostics) 
             located(
                 doc,
                 "/outputDir",
-                Diagnostic::error(format!(
-                    "`outputDir` `{}` is not a plain path inside the workspace",
-                    settings.output_dir
-                )),
+                Diagnostic::error(
+                    Code::OutputDir,
+                    format!(
+                        "`outputDir` `{}` is not a plain path inside the workspace",
+                        settings.output_dir
+                    ),
+                ),
             )
             .hint("name a folder inside the workspace without `.` or `..`, such as `out`"),
         );
@@ -278,7 +291,7 @@ fn check_settings(settings: &Settings, doc: &Document, diags: &mut Diagnostics) 
                 located(
                     doc,
                     "/outputDir",
-                    Diagnostic::error(format!(
+                    Diagnostic::error(Code::OutputDir, format!(
                         "`outputDir` `{out}` overlaps the workspace's `{input}`"
                     )),
                 )
@@ -291,7 +304,7 @@ fn check_settings(settings: &Settings, doc: &Document, diags: &mut Diagnostics) 
             located(
                 doc,
                 "/repoPath",
-                Diagnostic::error(format!(
+                Diagnostic::error(Code::RepoPath, format!(
                     "`repoPath` `{}` is not a plain path inside the rendered repository",
                     settings.repo_path
                 )),
@@ -353,9 +366,14 @@ fn check_tenant(
     let mut ok = true;
     if let Some((_, base)) = t.stem.rsplit_once('/') {
         diags.push(
-            Diagnostic::error("tenant spec in a subfolder of `tenants/`")
-                .in_file(&doc.file)
-                .hint(format!("kiln reads tenant specs directly in `tenants/`; move it to `tenants/{base}.yaml`")),
+            Diagnostic::error(
+                Code::TenantInSubfolder,
+                "tenant spec in a subfolder of `tenants/`",
+            )
+            .in_file(&doc.file)
+            .hint(format!(
+                "kiln reads tenant specs directly in `tenants/`; move it to `tenants/{base}.yaml`"
+            )),
         );
         ok = false;
     } else if let Some(problem) = names::label_problem(&t.stem) {
@@ -367,10 +385,13 @@ fn check_tenant(
             format!("rename the file to `tenants/{cleaned}.yaml`")
         };
         diags.push(
-            Diagnostic::error(format!(
-                "tenant name `{}` (the file name) is not a valid DNS-1123 label: {problem}",
-                t.stem
-            ))
+            Diagnostic::error(
+                Code::InvalidName,
+                format!(
+                    "tenant name `{}` (the file name) is not a valid DNS-1123 label: {problem}",
+                    t.stem
+                ),
+            )
             .in_file(&doc.file)
             .hint(hint)
             .note("the tenant's name is its namespace and a folder in the output"),
@@ -378,11 +399,14 @@ fn check_tenant(
         ok = false;
     } else if t.stem.len() > MAX_TENANT_NAME {
         diags.push(
-            Diagnostic::error(format!(
-                "tenant name `{}` is {} characters long, over the limit of {MAX_TENANT_NAME}",
-                t.stem,
-                t.stem.len()
-            ))
+            Diagnostic::error(
+                Code::InvalidName,
+                format!(
+                    "tenant name `{}` is {} characters long, over the limit of {MAX_TENANT_NAME}",
+                    t.stem,
+                    t.stem.len()
+                ),
+            )
             .in_file(&doc.file)
             .hint("the name gets suffixes such as `-workloads` and must stay within 63 characters"),
         );
@@ -403,7 +427,10 @@ fn check_tenant(
                 located(
                     doc,
                     "/environment",
-                    Diagnostic::error(format!("unknown environment `{env}`")),
+                    Diagnostic::error(
+                        Code::UnknownEnvironment,
+                        format!("unknown environment `{env}`"),
+                    ),
                 )
                 .hint_opt(
                     suggest::did_you_mean(env, env_names.iter().map(String::as_str)).or_else(
@@ -423,14 +450,17 @@ fn check_tenant(
         for e in overrides.entries() {
             if have_settings && !env_names.contains(&e.key) {
                 diags.push(
-                    Diagnostic::error(format!("override for unknown environment `{}`", e.key))
-                        .in_file(&doc.file)
-                        .at(e.key_span)
-                        .pointer(format!("/overrides/{}", e.key))
-                        .hint_opt(suggest::did_you_mean(
-                            &e.key,
-                            env_names.iter().map(String::as_str),
-                        )),
+                    Diagnostic::error(
+                        Code::UnknownEnvironment,
+                        format!("override for unknown environment `{}`", e.key),
+                    )
+                    .in_file(&doc.file)
+                    .at(e.key_span)
+                    .pointer(format!("/overrides/{}", e.key))
+                    .hint_opt(suggest::did_you_mean(
+                        &e.key,
+                        env_names.iter().map(String::as_str),
+                    )),
                 );
                 ok = false;
             }

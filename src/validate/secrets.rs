@@ -3,6 +3,7 @@
 //! literal under a key that names one (at any depth, in any shape: a string, a number, a
 //! list of them, a map of them), and a value shaped like one under any key.
 
+use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 use crate::parse::Document;
 use crate::secret::{self, Shape};
@@ -53,12 +54,15 @@ struct Walker<'a> {
 impl Walker<'_> {
     fn literal(&mut self, key: &str, node: &Node, pointer: &str, hint: &str) {
         self.out.push(
-            Diagnostic::error(format!("plaintext credential in `{key}`"))
-                .in_file(self.file)
-                .at(node.span)
-                .pointer(pointer)
-                .hiding(written(node))
-                .hint(hint),
+            Diagnostic::error(
+                Code::PlaintextCredential,
+                format!("plaintext credential in `{key}`"),
+            )
+            .in_file(self.file)
+            .at(node.span)
+            .pointer(pointer)
+            .hiding(written(node))
+            .hint(hint),
         );
     }
 
@@ -73,9 +77,10 @@ impl Walker<'_> {
                     if secret::is_credential_key(name) && is_literal(value) {
                         env_reported = true;
                         self.out.push(
-                            Diagnostic::error(format!(
-                                "plaintext credential in environment variable `{name}`"
-                            ))
+                            Diagnostic::error(
+                                Code::PlaintextCredential,
+                                format!("plaintext credential in environment variable `{name}`"),
+                            )
                             .in_file(self.file)
                             .at(value.span)
                             .pointer(format!("{pointer}/value"))
@@ -149,11 +154,14 @@ impl Walker<'_> {
             Some(var) => format!("environment variable `{var}`"),
             None => format!("`{name}`"),
         };
-        let mut d = Diagnostic::error(format!(
-            "plaintext credential in {place}: {} (`{}`)",
-            first.shape.describe(),
-            secret::shown(s)
-        ))
+        let mut d = Diagnostic::error(
+            Code::PlaintextCredential,
+            format!(
+                "plaintext credential in {place}: {} (`{}`)",
+                first.shape.describe(),
+                secret::shown(s)
+            ),
+        )
         .in_file(self.file)
         .at(node.span)
         .pointer(pointer)

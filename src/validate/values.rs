@@ -1,6 +1,7 @@
 //! Checks of one layer of values against the catalog: the flags, services and
 //! credentials it names exist, and it does not change what the catalog fixes.
 
+use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 use crate::model::Catalog;
 use crate::suggest;
@@ -28,7 +29,8 @@ pub(super) fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> V
                 out.push(at(
                     e.key_span,
                     format!("/flags/{}", escape_token(&e.key)),
-                    Diagnostic::error(format!("unknown flag `{}`", e.key)).hint_opt(hint),
+                    Diagnostic::error(Code::UnknownFlag, format!("unknown flag `{}`", e.key))
+                        .hint_opt(hint),
                 ));
             }
         }
@@ -41,10 +43,13 @@ pub(super) fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> V
                 out.push(at(
                     e.key_span,
                     format!("/services/{}", escape_token(&e.key)),
-                    Diagnostic::error(format!(
-                        "override of service `{}`, which is not in the catalog",
-                        e.key
-                    ))
+                    Diagnostic::error(
+                        Code::UnknownService,
+                        format!(
+                            "override of service `{}`, which is not in the catalog",
+                            e.key
+                        ),
+                    )
                     .hint_opt(hint),
                 ));
                 continue;
@@ -57,11 +62,14 @@ pub(super) fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> V
                     out.push(at(
                         replicas.span,
                         pointer("/replicas"),
-                        Diagnostic::error(format!(
-                            "service `{}` runs with exactly {fixed} replica{} by design",
-                            e.key,
-                            if fixed == 1 { "" } else { "s" }
-                        ))
+                        Diagnostic::error(
+                            Code::FixedReplicas,
+                            format!(
+                                "service `{}` runs with exactly {fixed} replica{} by design",
+                                e.key,
+                                if fixed == 1 { "" } else { "s" }
+                            ),
+                        )
                         .hint("remove `replicas`; the catalog fixes it (`fixedReplicas`)"),
                     ));
                 }
@@ -72,10 +80,13 @@ pub(super) fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> V
                         out.push(at(
                             entry.key_span,
                             pointer(&format!("/{key}")),
-                            Diagnostic::error(format!(
-                                "`{key}` applies to {what}, and `{}` is a {:?}",
-                                e.key, svc.kind
-                            ))
+                            Diagnostic::error(
+                                Code::OtherWorkloadKind,
+                                format!(
+                                    "`{key}` applies to {what}, and `{}` is a {:?}",
+                                    e.key, svc.kind
+                                ),
+                            )
                             .hint("remove it; kiln would ignore it"),
                         ));
                     }
@@ -87,7 +98,7 @@ pub(super) fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> V
                     out.push(at(
                         enabled.span,
                         pointer("/autoscaling/enabled"),
-                        Diagnostic::error(format!("service `{}` may not autoscale", e.key)).hint(
+                        Diagnostic::error(Code::NoAutoscaling, format!("service `{}` may not autoscale", e.key)).hint(
                             "the catalog does not allow a HorizontalPodAutoscaler for it (`autoscaling: false`, `fixedReplicas`, or a job)",
                         ),
                     ));
@@ -109,8 +120,11 @@ pub(super) fn check(catalog: &Catalog, node: &Node, file: &str, base: &str) -> V
                 out.push(at(
                     e.key_span,
                     format!("/credentials/{}", escape_token(&e.key)),
-                    Diagnostic::error(format!("no service reads credential `{}`", e.key))
-                        .hint_opt(hint),
+                    Diagnostic::error(
+                        Code::UnusedCredential,
+                        format!("no service reads credential `{}`", e.key),
+                    )
+                    .hint_opt(hint),
                 ));
             }
         }

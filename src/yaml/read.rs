@@ -55,6 +55,9 @@ pub struct ReadProblem {
     pub message: String,
     pub hint: Option<String>,
     pub fatal: bool,
+    /// A character kiln does not read at all (`unreadable_character`), rather than YAML
+    /// it cannot use.
+    pub unreadable: bool,
 }
 
 #[derive(Debug, Default)]
@@ -158,6 +161,7 @@ pub fn unreadable_character(text: &str) -> Option<ReadProblem> {
                 message,
                 hint: Some(hint.to_string()),
                 fatal: true,
+                unreadable: true,
             });
         }
         if c == '\n' {
@@ -246,6 +250,7 @@ impl<'l> Reader<'l> {
             message,
             hint,
             fatal: true,
+            unreadable: false,
         });
         self.stopped = true;
     }
@@ -257,6 +262,7 @@ impl<'l> Reader<'l> {
             message,
             hint,
             fatal: false,
+            unreadable: false,
         });
     }
 
@@ -269,6 +275,7 @@ impl<'l> Reader<'l> {
             message,
             hint: Some(hint),
             fatal: true,
+            unreadable: false,
         });
     }
 

@@ -1,10 +1,14 @@
 //! Problems in the user's input, as data: collected so that one run reports all of them,
 //! rendered for humans (stderr) or as JSON (stdout).
 
+mod code;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
+
+pub use code::Code;
 
 use crate::secret;
 use crate::yaml::Span;
@@ -26,6 +30,8 @@ pub enum Severity {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
+    /// What kind of problem it is: stable, documented, shown as `error[K0412]`.
+    pub code: Code,
     /// Workspace-relative path, with `/` separators.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -54,9 +60,10 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
+            code,
             file: None,
             line: None,
             column: None,
@@ -70,17 +77,17 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(message)
+            ..Diagnostic::error(code, message)
         }
     }
 
-    pub fn info(message: impl Into<String>) -> Diagnostic {
+    pub fn info(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Note,
-            ..Diagnostic::error(message)
+            ..Diagnostic::error(code, message)
         }
     }
 
@@ -309,7 +316,12 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &BTreeMap<String, Strin
             Severity::Warning => "warning",
             Severity::Note => "note",
         };
-        let _ = writeln!(out, "{label}: {}", printable(&d.message));
+        let _ = writeln!(
+            out,
+            "{label}[{}]: {}",
+            d.code.as_str(),
+            printable(&d.message)
+        );
         if let Some(file) = &d.file {
             let shown_file = printable(file);
             match (d.line, d.column) {
@@ -482,7 +494,7 @@ mod tests {
 
     #[test]
     fn human_rendering_shows_the_line_and_a_caret() {
-        let d = Diagnostic::error("unknown key `replica`")
+        let d = Diagnostic::error(Code::InputSchema, "unknown key `replica`")
             .in_file("tenants/acme.yaml")
             .at(Span {
                 line: 2,
@@ -498,28 +510,34 @@ mod tests {
         );
         assert_eq!(
             render_human(&[d], &sources),
-            "error: unknown key `replica`\n  --> tenants/acme.yaml:2:3\n  |\n2 |   replica: 3\n  |   ^^^^^^^\n  = at: /services/replica\n  = hint: did you mean `replicas`?\n\n"
+            "error[K0301]: unknown key `replica`\n  --> tenants/acme.yaml:2:3\n  |\n2 |   replica: 3\n  |   ^^^^^^^\n  = at: /services/replica\n  = hint: did you mean `replicas`?\n\n"
         );
     }
 
     #[test]
     fn the_arrow_lines_up_with_the_gutter() {
-        let d = Diagnostic::error("x").in_file("f").at(Span {
-            line: 12,
-            col: 1,
-            len: 1,
-        });
+        let d = Diagnostic::error(Code::InputSchema, "x")
+            .in_file("f")
+            .at(Span {
+                line: 12,
+                col: 1,
+                len: 1,
+            });
         let mut sources = BTreeMap::new();
         sources.insert("f".to_string(), "\n".repeat(11) + "abc\n");
         assert_eq!(
             render_human(&[d], &sources),
-            "error: x\n   --> f:12:1\n   |\n12 | abc\n   | ^\n\n"
+            "error[K0301]: x\n   --> f:12:1\n   |\n12 | abc\n   | ^\n\n"
         );
     }
 
     #[test]
     fn repeats_of_one_rule_collapse_whatever_the_names() {
-        let d = |m: &str| Diagnostic::error(m).in_file("t.j2").pointer("/spec");
+        let d = |m: &str| {
+            Diagnostic::error(Code::InputSchema, m)
+                .in_file("t.j2")
+                .pointer("/spec")
+        };
         let out = collapse_repeats(vec![
             d("container `a` is privileged"),
             d("container `b` is privileged"),
@@ -543,9 +561,9 @@ mod tests {
     #[test]
     fn sorted_removes_repeats() {
         let mut ds = Diagnostics::new();
-        ds.push(Diagnostic::error("b").in_file("b"));
-        ds.push(Diagnostic::error("a").in_file("a"));
-        ds.push(Diagnostic::error("b").in_file("b"));
+        ds.push(Diagnostic::error(Code::InputSchema, "b").in_file("b"));
+        ds.push(Diagnostic::error(Code::InputSchema, "a").in_file("a"));
+        ds.push(Diagnostic::error(Code::InputSchema, "b").in_file("b"));
         let sorted = ds.sorted();
         assert_eq!(sorted.len(), 2);
         assert_eq!(sorted[0].message, "a");
