@@ -73,21 +73,57 @@ fn run_case(case: &Path) {
     );
 }
 
+/// One test per case: `golden!(name)` runs `tests/golden/<name with - for _>/`.
+macro_rules! golden {
+    ($($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                run_case(&repo().join("tests/golden").join(stringify!($case).replace('_', "-")));
+            }
+        )*
+
+        /// The cases named above, as folder names.
+        const CASES: &[&str] = &[$(stringify!($case)),*];
+    };
+}
+
+golden! {
+    crds_and_exceptions,
+    embedded_defaults,
+    jobs_and_hooks,
+    merge_semantics,
+    output_argocd_tracking_id,
+    output_bad_quantity,
+    output_crd_violation,
+    output_kind_without_schema,
+    output_name_too_long,
+    output_port_out_of_range,
+    output_selector_matches_nothing,
+    output_unknown_field,
+    output_weaker_security,
+    output_wrong_type,
+    per_namespace_copies,
+    template_error,
+    template_reads_a_file,
+    template_reads_the_environment,
+    yaml11_strings,
+}
+
+/// Every folder under `tests/golden/` is a case above, and every case a folder.
 #[test]
-fn golden_cases() {
+fn every_case_has_a_test() {
     let root = repo().join("tests/golden");
-    let mut cases: Vec<_> = fs::read_dir(&root)
+    let mut folders: Vec<String> = fs::read_dir(&root)
         .unwrap()
         .filter_map(Result::ok)
-        .map(|e| e.path())
+        .map(|e| e.file_name().to_string_lossy().replace('-', "_"))
         .collect();
+    folders.sort();
+    let mut cases: Vec<String> = CASES.iter().map(ToString::to_string).collect();
     cases.sort();
-    assert!(
-        cases.len() >= 5,
-        "expected the golden cases under {}",
-        root.display()
+    assert_eq!(
+        folders, cases,
+        "add the case to `golden!` in tests/golden.rs"
     );
-    for case in cases {
-        run_case(&case);
-    }
 }
