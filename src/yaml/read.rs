@@ -1238,7 +1238,7 @@ mod tests {
         assert_eq!(one("a:\t\"x\ty\"\r\n").to_json()["a"], "x\ty");
     }
 
-    // Found by tests/properties.rs: a carriage return alone ended a line for the parser
+    // Found by tests/integration/properties.rs: a carriage return alone ended a line for the parser
     // but not for the quoted source line; the end of a file without a final line feed
     // was placed on a line after it.
     #[test]
@@ -1263,7 +1263,7 @@ mod tests {
         assert_eq!((n.span.line, n.span.col), (1, 3));
     }
 
-    // Found by tests/properties.rs: a byte order mark written as an escape is no
+    // Found by tests/integration/properties.rs: a byte order mark written as an escape is no
     // control character, and is kept.
     #[test]
     fn escaped_format_characters_are_kept() {

@@ -498,7 +498,7 @@ mod tests {
         assert_eq!(round_trip(&v), v);
     }
 
-    // Found by tests/properties.rs: readers take at most 1024 characters for an
+    // Found by tests/integration/properties.rs: readers take at most 1024 characters for an
     // implicit key, and refuse a raw U+FFFE or U+FFFF.
     #[test]
     fn long_keys_are_written_explicitly() {
@@ -517,7 +517,7 @@ mod tests {
         assert_eq!(to_string(&json!({ &fits: 1 })), format!("{fits}: 1\n"));
     }
 
-    // Found by the long run of tests/properties.rs: `... -` written plain as a
+    // Found by the long run of tests/integration/properties.rs: `... -` written plain as a
     // document or a top-level key ended the document.
     #[test]
     fn document_markers_are_quoted() {
