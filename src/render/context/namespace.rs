@@ -4,6 +4,7 @@
 use serde_json::{json, Value as Json};
 
 use super::{get, instances, str_at};
+use crate::names::derived;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
 
@@ -11,9 +12,7 @@ use crate::validate::Workspace;
 /// and for an extra namespace the name it was given (without the tenant prefix).
 pub fn namespace_value(ws: &Workspace, plan: &TenantPlan, index: usize) -> Json {
     let name = plan.namespaces.get(index).cloned().unwrap_or_default();
-    let extra = name
-        .strip_prefix(&format!("{}-", plan.name))
-        .filter(|_| index > 0);
+    let extra = derived::extra_namespace_given(&plan.name, &name).filter(|_| index > 0);
     // A service excepted from `runAsNonRoot` needs the `baseline` profile.
     let root = instances(ws, plan).iter().any(|i| {
         i.namespace == name

@@ -7,6 +7,7 @@ use super::super::config::{canonical_json, config_document};
 use super::super::{get, str_at, Instance};
 use super::keys;
 use crate::model::Credential;
+use crate::names::derived;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
 
@@ -18,7 +19,7 @@ pub(super) fn configuration(
 ) -> Map<String, Json> {
     let config = config_document(ws, plan, inst);
     keys([
-        ("configName", json!(format!("{}-config", inst.name))),
+        ("configName", json!(derived::config_map(inst.name))),
         (
             "configData",
             json!({"config.json": canonical_json(&config)}),
@@ -30,7 +31,7 @@ pub(super) fn configuration(
 /// vars filled from its Secret.
 pub(super) fn credentials(plan: &TenantPlan, inst: &Instance, v: &Json) -> Map<String, Json> {
     let svc = inst.service;
-    let secret_name = format!("{}-credentials", inst.name);
+    let secret_name = derived::credentials_secret(inst.name);
     let data: Vec<Json> = svc
         .credentials
         .iter()
@@ -107,22 +108,17 @@ pub(super) fn volumes(inst: &Instance) -> Map<String, Json> {
     };
     let mut volumes = vec![volume(
         "config".into(),
-        Some(format!("{}-config", inst.name)),
+        Some(derived::config_map(inst.name)),
         &svc.config_path,
         true,
     )];
     for path in &svc.writable_paths {
-        volumes.push(volume(
-            format!("writable-{}", crate::names::clean(path)),
-            None,
-            path,
-            false,
-        ));
+        volumes.push(volume(derived::writable_volume(path), None, path, false));
     }
     if let Some(mount) = svc.routes_path.as_deref().filter(|_| svc.gateway) {
         volumes.push(volume(
             "routes".into(),
-            Some(format!("{}-routes", inst.name)),
+            Some(derived::routes_config_map(inst.name)),
             mount,
             true,
         ));
