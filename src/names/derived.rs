@@ -1,8 +1,9 @@
 //! The names kiln derives from another name: one function per derived name, and the
 //! only place each is made. The context hands them to templates (`svc.configName`,
-//! `pipeline.webui.tlsSecret`, …, see docs/templates.md), so a template need not
-//! concatenate a suffix, and the stages that check a name's length (`plan/`) check
-//! the name that is written.
+//! `svc.headlessName`, `gateway.routesName`, `ingress.tlsSecret`,
+//! `pipeline.webui.tlsSecret`, …, see docs/templates.md), so no template concatenates
+//! a suffix, and the stages that check a name's length (`plan/`) check the name that
+//! is written.
 //!
 //! Kubernetes object names and pod-local volume names only: the names a service reads
 //! in its configuration (database names, object storage prefixes, credential keys,

@@ -114,6 +114,13 @@ pub const SERVICE: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "headlessName",
+        &[
+            "catalog:/services/{service}",
+            "catalog:/services/{service}/kind",
+        ],
+    ),
+    (
         "nodeSelector",
         &[
             "/services/{service}/nodeSelector",

@@ -5,6 +5,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use super::{common_labels, get, ingress_host, port_number, Instance};
+use crate::names::derived;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
 
@@ -80,6 +81,7 @@ fn gateway(all: &[Instance]) -> Json {
         .map(|g| {
             json!({
                 "name": g.name,
+                "routesName": derived::routes_config_map(g.name),
                 "port": g.service.ports.first().map(|p| p.port),
                 "portName": g.service.ports.first().map(|p| p.name.clone()),
                 "probePath": g.service.probes.as_ref().and_then(|p| p.path.clone()),
@@ -96,6 +98,7 @@ fn ingress(plan: &TenantPlan) -> Json {
             "className": get(&plan.values, &["ingress", "className"]),
             "tls": get(&plan.values, &["ingress", "tls", "enabled"]).and_then(Json::as_bool) == Some(true),
             "clusterIssuer": get(&plan.values, &["ingress", "tls", "clusterIssuer"]),
+            "tlsSecret": derived::tenant_tls_secret(&plan.name),
         }),
         None => Json::Null,
     }

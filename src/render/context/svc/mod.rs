@@ -35,7 +35,7 @@ pub fn instance_context(
     ctx.extend(env::volumes(inst));
     ctx.extend(workload::scaling(svc, v));
     ctx.extend(workload::rollout(plan, svc));
-    ctx.extend(workload::storage(svc, v));
+    ctx.extend(workload::stateful(inst.name, svc, v));
     ctx.extend(workload::job(v));
     ctx.insert("network".into(), network::network(ws, plan, inst, all));
     Json::Object(ctx)

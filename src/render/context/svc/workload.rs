@@ -1,11 +1,12 @@
-//! How the workload runs: replicas, autoscaling and disruption budget, rollout,
-//! storage, and the settings of jobs and cron jobs.
+//! How the workload runs: replicas, autoscaling and disruption budget, rollout, a
+//! StatefulSet's storage and headless Service, and the settings of jobs and cron jobs.
 
 use serde_json::{json, Map, Value as Json};
 
 use super::super::get;
 use super::keys;
 use crate::model::{Service, WorkloadKind};
+use crate::names::derived;
 use crate::plan::TenantPlan;
 
 /// `replicas`, `autoscaling` and `pdb`.
@@ -63,9 +64,11 @@ pub(super) fn rollout(plan: &TenantPlan, svc: &Service) -> Map<String, Json> {
     ])
 }
 
-/// `storage`: a StatefulSet's persistent volume, `null` for other kinds.
-pub(super) fn storage(svc: &Service, v: &Json) -> Map<String, Json> {
-    let storage = if svc.kind == WorkloadKind::StatefulSet {
+/// What only a StatefulSet has: `storage`, its persistent volume, and `headlessName`,
+/// the headless Service that governs it; `null` for other kinds.
+pub(super) fn stateful(name: &str, svc: &Service, v: &Json) -> Map<String, Json> {
+    let stateful = svc.kind == WorkloadKind::StatefulSet;
+    let storage = if stateful {
         json!({
             "size": get(v, &["storage", "size"]),
             "storageClassName": get(v, &["storage", "storageClassName"]),
@@ -74,7 +77,13 @@ pub(super) fn storage(svc: &Service, v: &Json) -> Map<String, Json> {
     } else {
         Json::Null
     };
-    keys([("storage", storage)])
+    keys([
+        ("storage", storage),
+        (
+            "headlessName",
+            json!(stateful.then(|| derived::headless_service(name))),
+        ),
+    ])
 }
 
 /// The settings of jobs and cron jobs, from the service's values.
