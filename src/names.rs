@@ -1,4 +1,7 @@
-//! Kubernetes name rules (as the API server enforces them) and cleaning of names.
+//! Kubernetes name rules (as the API server enforces them) and cleaning of names; the
+//! names kiln derives from other names are in `derived`.
+
+pub mod derived;
 
 /// Longest DNS-1123 label (namespace names, most object names, label values).
 pub const MAX_LABEL: usize = 63;

@@ -501,7 +501,7 @@ fn plan_tenant(
             extra
                 .iter()
                 .filter_map(Json::as_str)
-                .map(|e| format!("{}-{e}", tenant.name)),
+                .map(|e| names::derived::extra_namespace(&tenant.name, e)),
         );
     }
 

@@ -10,8 +10,9 @@ use crate::diagnostic::Diagnostic;
 use crate::model::blueprint::{BlueprintNode, NodeType};
 use crate::model::SecurityExceptions;
 use crate::names;
+use crate::names::derived::{self, ORCHESTRATOR};
 use crate::plan::TenantPlan;
-use crate::validate::blueprint::{Pipeline, ORCHESTRATOR};
+use crate::validate::blueprint::Pipeline;
 use crate::validate::Workspace;
 
 /// gRPC port every node and the orchestrator serve.
@@ -155,13 +156,7 @@ fn plan_one(
     }
 
     // Names: alone in its namespace a node keeps its name; in a tenant's namespace it is
-    // prefixed with the pipeline's name.
-    let prefix = if own {
-        String::new()
-    } else {
-        format!("{}-", p.name)
-    };
-    let named = |base: &str| format!("{prefix}{base}");
+    // prefixed with the pipeline's name (`names::derived`).
     let too_long = |name: &str, what: String, problems: &mut Vec<Diagnostic>| {
         if name.len() > names::MAX_LABEL {
             problems.push(
@@ -193,12 +188,7 @@ fn plan_one(
         .filter(|n| n.node_type == NodeType::SharedFolder)
         .enumerate()
     {
-        let cleaned = names::clean(&folder.container_name);
-        let claim = if cleaned.is_empty() {
-            named(&format!("shared-{i}"))
-        } else {
-            named(&format!("shared-{cleaned}"))
-        };
+        let claim = derived::shared_folder_claim(&p.name, own, i, &folder.container_name);
         too_long(
             &claim,
             format!("the volume of SharedFolder `{}`", folder.container_name),
@@ -221,7 +211,7 @@ fn plan_one(
     let nodes: Vec<NodePlan> = deployable
         .iter()
         .map(|n| {
-            let name = named(&n.k8s_name);
+            let name = derived::pipeline_node(&p.name, own, &n.k8s_name);
             too_long(&name, format!("node `{}`", n.container_name), &mut problems);
             let settings = s.nodes.get(&n.container_name);
             NodePlan {
@@ -252,8 +242,8 @@ fn plan_one(
         }
     }
 
-    let orchestrator = pipeline_mode.then(|| named(ORCHESTRATOR));
-    let starter = pipeline_mode.then(|| named("starter"));
+    let orchestrator = pipeline_mode.then(|| derived::orchestrator(&p.name, own));
+    let starter = pipeline_mode.then(|| derived::starter(&p.name, own));
     let mut files = BTreeMap::new();
     if let Some(orch) = &orchestrator {
         files.insert(

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::SyncPolicy;
+use crate::names::derived;
 use crate::plan::pipeline::PipelinePlan;
 use crate::plan::TenantPlan;
 use crate::render::object::PLATFORM_KINDS;
@@ -167,8 +168,8 @@ pub fn plan(
     for t in tenants {
         let primary = t.namespaces.first().cloned().unwrap_or_default();
         let sync = env_sync(&t.environment);
-        let app = |part: &str, project: &str, wave: i64| Application {
-            name: format!("{}-{part}", t.name),
+        let app = |name: String, part: &str, project: &str, wave: i64| Application {
+            name,
             project: project.to_string(),
             folder: format!("tenants/{}/{part}", t.name),
             namespace: primary.clone(),
@@ -179,13 +180,23 @@ pub fn plan(
             environment: Some(t.environment.clone()),
             pipeline: None,
         };
-        let platform_app = app("platform", PLATFORM_PROJECT, PLATFORM_WAVE);
+        let platform_app = app(
+            derived::platform_application(&t.name),
+            "platform",
+            PLATFORM_PROJECT,
+            PLATFORM_WAVE,
+        );
         if let Some(kinds) = folders.get(platform_app.folder.as_str()) {
             platform.cluster_kinds.extend(kinds.iter().cloned());
             platform.namespaces.extend(t.namespaces.iter().cloned());
             apps.push(platform_app);
         }
-        let workloads = app("workloads", &t.name, WORKLOADS_WAVE);
+        let workloads = app(
+            derived::workloads_application(&t.name),
+            "workloads",
+            &t.name,
+            WORKLOADS_WAVE,
+        );
         if folders.contains_key(workloads.folder.as_str()) {
             apps.push(workloads);
         }
@@ -228,7 +239,7 @@ pub fn plan(
             }
         };
         apps.push(Application {
-            name: format!("pipeline-{}", p.name),
+            name: derived::pipeline_application(&p.name),
             project,
             folder,
             namespace: p.namespace.clone(),

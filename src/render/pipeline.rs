@@ -4,6 +4,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
+use crate::names::derived;
 use crate::plan::pipeline::{NodePlan, PipelinePlan, GRPC_PORT, WEBUI_PORT};
 use crate::validate::Workspace;
 
@@ -63,7 +64,7 @@ pub fn node_context(plan: &PipelinePlan, node: &NodePlan) -> Json {
         .mounts
         .iter()
         .enumerate()
-        .map(|(i, (claim, path))| json!({"volume": format!("shared-{i}"), "claim": claim, "path": path}))
+        .map(|(i, (claim, path))| json!({"volume": derived::shared_folder_volume(i), "claim": claim, "path": path}))
         .collect();
     let env: Vec<Json> = node
         .mounts
@@ -133,7 +134,7 @@ pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> Json {
         })
     });
     let files = (!plan.files.is_empty()).then(|| {
-        json!({"configName": format!("{}-orchestration", plan.orchestrator.clone().unwrap_or_default()), "data": plan.files})
+        json!({"configName": derived::orchestration_config_map(plan.orchestrator.as_deref().unwrap_or_default()), "data": plan.files})
     });
     let shared: Vec<Json> = plan
         .shared_folders
@@ -146,15 +147,10 @@ pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> Json {
             "className": w.class_name,
             "tls": w.tls.enabled,
             "clusterIssuer": w.tls.cluster_issuer,
-            "name": format!("{}-webui", plan.name),
-            "tlsSecret": format!("{}-webui-tls", plan.name),
+            "name": derived::webui_ingress(&plan.name),
+            "tlsSecret": derived::webui_tls_secret(&plan.name),
         })
     });
-    let prefix = if plan.own_namespace {
-        String::new()
-    } else {
-        format!("{}-", plan.name)
-    };
     json!({
         "kiln": {"kubernetesVersion": ws.settings.kubernetes_version},
         "pipeline": {
@@ -165,7 +161,7 @@ pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> Json {
             "labels": labels(plan),
             "podSecurity": if root { "baseline" } else { "restricted" },
             "imagePullSecrets": pull_secrets(ws, plan),
-            "serviceAccount": format!("{prefix}pipeline"),
+            "serviceAccount": derived::pipeline_service_account(&plan.name, plan.own_namespace),
             "orchestrator": orchestrator,
             "starter": starter,
             "files": files,

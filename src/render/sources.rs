@@ -1,7 +1,7 @@
 //! Where each key of the template context comes from: the tenant's values and the
 //! catalog entries it is computed from. `kiln explain` reads this to go from a field of
 //! an output file back to the layers that set it; tests hold it equal to the context
-//! that `context.rs` builds and to the tables of docs/templates.md.
+//! that `context/` builds and to the tables of docs/templates.md.
 //!
 //! A source is a JSON pointer into the tenant's merged values (`/security/runAsUser`)
 //! or, with `catalog:`, into the catalog (`catalog:/services/{service}/probes`).
@@ -111,6 +111,13 @@ pub const SERVICE: &[(&str, &[&str])] = &[
         &[
             "/services/{service}/storage/*",
             "catalog:/services/{service}/dataPath",
+        ],
+    ),
+    (
+        "headlessName",
+        &[
+            "catalog:/services/{service}",
+            "catalog:/services/{service}/kind",
         ],
     ),
     (

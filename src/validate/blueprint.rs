@@ -12,14 +12,12 @@ use crate::model::blueprint::{
     Blueprint, BlueprintNode, Edge, NodeType, Operation, PipelineSettings,
 };
 use crate::names;
+use crate::names::derived::ORCHESTRATOR;
 use crate::parse::{Document, PipelineDocuments};
 use crate::schema;
 use crate::suggest;
 
 use super::located;
-
-/// The name the orchestrator's objects take; no node may derive it.
-pub const ORCHESTRATOR: &str = "orchestrator";
 
 /// A validated pipeline.
 #[derive(Clone, Debug)]
@@ -323,7 +321,7 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
             })
             .collect();
         nodes.push(BlueprintNode {
-            k8s_name: derive_name(&name),
+            k8s_name: names::derived::node(&name),
             container_name: name,
             node_type,
             image,
@@ -452,21 +450,6 @@ fn topology(doc: &Document, diags: &mut Diagnostics) -> Option<Blueprint> {
     })
 }
 
-/// A DNS-1035 label from a `container_name`: lower case, other characters as `-`,
-/// trimmed, at most 63 characters, starting with a letter.
-pub fn derive_name(container_name: &str) -> String {
-    let cleaned = names::clean(container_name);
-    let named = if cleaned.starts_with(|c: char| c.is_ascii_lowercase()) {
-        cleaned
-    } else if cleaned.is_empty() {
-        "node".to_string()
-    } else {
-        format!("n-{cleaned}")
-    };
-    let cut: String = named.chars().take(names::MAX_LABEL).collect();
-    cut.trim_end_matches('-').to_string()
-}
-
 /// Protos: one per running node in a pipeline (a warning when missing), none for
 /// nodes the blueprint does not have (a note).
 fn protos(bp: &Blueprint, docs: &PipelineDocuments, diags: &mut Diagnostics) {
@@ -507,19 +490,6 @@ fn protos(bp: &Blueprint, docs: &PipelineDocuments, diags: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_are_cleaned_for_kubernetes() {
-        assert_eq!(derive_name("Text Preprocessor_v2"), "text-preprocessor-v2");
-        assert_eq!(
-            derive_name("Sentiment.Classifier A"),
-            "sentiment-classifier-a"
-        );
-        assert_eq!(derive_name("  --x--  "), "x");
-        assert_eq!(derive_name("1st model"), "n-1st-model");
-        assert_eq!(derive_name("___"), "node");
-        assert_eq!(derive_name(&"A".repeat(80)).len(), 63);
-    }
 
     #[test]
     fn node_types() {

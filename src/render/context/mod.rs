@@ -1,0 +1,122 @@
+//! What templates see: for each scope (the cluster, a tenant, a namespace, a service
+//! instance) a JSON context computed from the catalog and the tenant's plan. Everything a
+//! template would otherwise compute (which services run where, who may call whom, the
+//! configuration, image references, credentials) is decided here, in plain Rust, once.
+//! Every key is always present (`null` when it does not apply), so templates can test
+//! any of them under strict undefined.
+//!
+//! One file per scope: `cluster.rs`, `tenant.rs`, `namespace.rs` and `svc/` (one
+//! running copy of a service, by concern); `config.rs` is the configuration document a
+//! service reads. This file holds what they share: the instances, the labels and the
+//! readers of the merged values.
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::model::Service;
+use crate::plan::TenantPlan;
+use crate::validate::Workspace;
+
+mod cluster;
+mod config;
+mod namespace;
+mod svc;
+mod tenant;
+
+pub use cluster::cluster_context;
+pub use namespace::namespace_value;
+pub use svc::instance_context;
+pub use tenant::tenant_context;
+
+/// The labels that select one service's pods.
+const NAME_LABEL: &str = "app.kubernetes.io/name";
+const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
+const NAMESPACE_LABEL: &str = "kubernetes.io/metadata.name";
+const TENANT_LABEL: &str = "kiln.dev/tenant";
+
+/// One running copy of a service: the service in one namespace.
+#[derive(Clone, Debug)]
+pub struct Instance<'a> {
+    pub name: &'a str,
+    pub service: &'a Service,
+    pub namespace: String,
+    pub primary: bool,
+}
+
+/// Every instance of the tenant's enabled services, by namespace then name.
+pub fn instances<'a>(ws: &'a Workspace, plan: &TenantPlan) -> Vec<Instance<'a>> {
+    let mut out = Vec::new();
+    for (i, ns) in plan.namespaces.iter().enumerate() {
+        for (name, svc) in &ws.catalog.services {
+            if is_on(plan, name) && (i == 0 || svc.per_namespace) {
+                out.push(Instance {
+                    name,
+                    service: svc,
+                    namespace: ns.clone(),
+                    primary: i == 0,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn is_on(plan: &TenantPlan, service: &str) -> bool {
+    plan.services.get(service).is_some_and(|d| d.on)
+}
+
+/// Labels every object of the tenant carries.
+fn common_labels(ws: &Workspace, plan: &TenantPlan) -> Map<String, Json> {
+    let mut m = Map::new();
+    m.insert(INSTANCE_LABEL.into(), json!(plan.name));
+    m.insert(
+        "app.kubernetes.io/part-of".into(),
+        json!(ws.catalog.platform),
+    );
+    m.insert("app.kubernetes.io/managed-by".into(), json!("kiln"));
+    m.insert(TENANT_LABEL.into(), json!(plan.name));
+    m.insert("kiln.dev/environment".into(), json!(plan.environment));
+    m
+}
+
+/// The merged values of one service (`services.<name>`), `null` when it has none.
+fn svc_values<'v>(plan: &'v TenantPlan, name: &str) -> &'v Json {
+    static NULL: Json = Json::Null;
+    plan.values
+        .get("services")
+        .and_then(|s| s.get(name))
+        .unwrap_or(&NULL)
+}
+
+/// The value at `path`, `None` when it is missing or `null`.
+fn get<'v>(v: &'v Json, path: &[&str]) -> Option<&'v Json> {
+    path.iter()
+        .try_fold(v, |acc, k| acc.get(*k))
+        .filter(|v| !v.is_null())
+}
+
+fn str_at<'v>(v: &'v Json, path: &[&str]) -> Option<&'v str> {
+    get(v, path).and_then(Json::as_str)
+}
+
+fn port_number(svc: &Service, port_name: &str) -> Option<u16> {
+    svc.ports
+        .iter()
+        .find(|p| p.name == port_name)
+        .map(|p| p.port)
+}
+
+fn monitoring_on(plan: &TenantPlan) -> bool {
+    get(&plan.values, &["monitoring", "enabled"])
+        .and_then(Json::as_bool)
+        .unwrap_or(false)
+}
+
+/// The host of the tenant's Ingress, `None` when it has none.
+fn ingress_host(plan: &TenantPlan) -> Option<&str> {
+    let enabled = get(&plan.values, &["ingress", "enabled"]).and_then(Json::as_bool) == Some(true);
+    if enabled {
+        str_at(&plan.values, &["ingress", "host"])
+    } else {
+        None
+    }
+}

@@ -1,0 +1,61 @@
+//! The `namespace` of the namespace scope: which namespace of the tenant is rendered,
+//! the Pod Security profile it enforces and its secret store.
+
+use serde_json::{json, Value as Json};
+
+use super::{get, instances, str_at};
+use crate::names::derived;
+use crate::plan::TenantPlan;
+use crate::validate::Workspace;
+
+/// The `namespace` of the namespace scope: its name, whether it is the primary one,
+/// and for an extra namespace the name it was given (without the tenant prefix).
+pub fn namespace_value(ws: &Workspace, plan: &TenantPlan, index: usize) -> Json {
+    let name = plan.namespaces.get(index).cloned().unwrap_or_default();
+    let extra = derived::extra_namespace_given(&plan.name, &name).filter(|_| index > 0);
+    // A service excepted from `runAsNonRoot` needs the `baseline` profile.
+    let root = instances(ws, plan).iter().any(|i| {
+        i.namespace == name
+            && i.service
+                .security_exceptions
+                .as_ref()
+                .is_some_and(|e| e.allows("runAsNonRoot"))
+    });
+    let profile = if root { "baseline" } else { "restricted" };
+    json!({
+        "name": name,
+        "primary": index == 0,
+        "extra": extra,
+        "podSecurity": profile,
+        "secretStore": secret_store(ws, plan, &name),
+    })
+}
+
+/// The secret store of a tenant namespace where a service reads credentials: named by
+/// `secretStore.name`, reading Vault under the tenant's own role. `null` when no
+/// service there reads credentials, or the platform configures no store.
+fn secret_store(ws: &Workspace, plan: &TenantPlan, namespace: &str) -> Json {
+    let needed = instances(ws, plan)
+        .iter()
+        .any(|i| i.namespace == namespace && !i.service.credentials.is_empty());
+    let (Some(name), Some(vault)) = (
+        str_at(&plan.values, &["secretStore", "name"]),
+        get(&plan.values, &["secretStore", "vault"]).filter(|v| v.is_object()),
+    ) else {
+        return Json::Null;
+    };
+    if !needed {
+        return Json::Null;
+    }
+    let role_prefix = str_at(vault, &["rolePrefix"]).unwrap_or("");
+    json!({
+        "name": name,
+        "vault": {
+            "server": get(vault, &["server"]),
+            "path": get(vault, &["path"]),
+            "version": get(vault, &["version"]),
+            "authMountPath": get(vault, &["authMountPath"]),
+            "role": format!("{role_prefix}{}", plan.name),
+        },
+    })
+}
