@@ -74,10 +74,21 @@ pub fn is_sensitive_key(key: &str) -> bool {
     if matches!(key, "key" | "keys") {
         return false;
     }
-    is_credential_key(key)
-        || words(key).iter().any(|w| {
-            SENSITIVE_WORDS.contains(&w.as_str()) || w.contains("password") || w.contains("secret")
-        })
+    if is_credential_key(key) {
+        return true;
+    }
+    let words = words(key);
+    // A key that names a Secret or a store (`secretName`, `secretRef`,
+    // `secretStoreRef`) holds a reference, not what it refers to.
+    if words
+        .last()
+        .is_some_and(|w| matches!(w.as_str(), "name" | "ref" | "namespace"))
+    {
+        return false;
+    }
+    words.iter().any(|w| {
+        SENSITIVE_WORDS.contains(&w.as_str()) || w.contains("password") || w.contains("secret")
+    })
 }
 
 /// The words of a key: split at every character other than a letter or digit, and
@@ -555,6 +566,10 @@ mod tests {
             "checksum/config",
             "kiln.dev/security-exceptions",
             "key",
+            "secretName",
+            "secretRef",
+            "secretStoreRef",
+            "secret-namespace",
         ] {
             assert!(!is_sensitive_key(k), "{k}");
         }

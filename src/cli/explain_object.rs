@@ -445,6 +445,9 @@ fn source(ws: &Workspace, plan: Option<&TenantPlan>, o: &Object, s: &str) -> Opt
     if let Some(pointer) = s.strip_prefix("catalog:") {
         return Some(catalog_source(ws, service, pointer));
     }
+    if let Some(how) = s.strip_prefix("derived:") {
+        return Some(json!({"source": "derived", "from": how}));
+    }
     let plan = plan?;
     let (merged, tokens, rows) = chain(plan, &s);
     let key = tokens.last().map(String::as_str);
@@ -563,6 +566,10 @@ fn text(r: &Json) -> String {
     for e in &sources {
         let _ = writeln!(out, "\n{} comes from:", s(&e["expression"]));
         for f in e["from"].as_array().into_iter().flatten() {
+            if f["source"] == "derived" {
+                let _ = writeln!(out, "  made by kiln from {}", s(&f["from"]));
+                continue;
+            }
             let pointer = s(&f["pointer"]);
             let shown = if f["value"].is_null() {
                 "not set".to_string()

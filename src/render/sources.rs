@@ -195,6 +195,13 @@ pub const TENANT: &[(&str, &[&str])] = &[
     ("registryWave", &["catalog:/stages"]),
 ];
 
+/// Context keys below a key mapped one to one (`ingress` from `/ingress/*`) that kiln
+/// makes rather than reads: a source `derived:<how>` says how.
+pub const DERIVED: &[(&str, &str)] = &[(
+    "ingress.tlsSecret",
+    "derived:the tenant's name, as `<tenant>-tls`",
+)];
+
 /// The keys of `namespace` in the namespace scope.
 pub const NAMESPACE: &[(&str, &[&str])] = &[
     ("name", &["/extraNamespaces"]),
@@ -208,6 +215,10 @@ pub const NAMESPACE: &[(&str, &[&str])] = &[
 /// the sources of its longest known prefix, with the rest of the path appended to
 /// the sources that map keys one to one. `None` for a name no scope defines.
 pub fn of(path: &[&str]) -> Option<Vec<String>> {
+    let dotted = path.join(".");
+    if let Some((_, how)) = DERIVED.iter().find(|(key, _)| *key == dotted) {
+        return Some(vec![(*how).to_string()]);
+    }
     let (table, rest): (&[(&str, &[&str])], &[&str]) = match path {
         ["svc", rest @ ..] => (SERVICE, rest),
         ["namespace", rest @ ..] => (NAMESPACE, rest),
@@ -233,6 +244,20 @@ pub fn of(path: &[&str]) -> Option<Vec<String>> {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn derived_keys_say_how_they_are_made() {
+        assert_eq!(
+            of(&["ingress", "tlsSecret"]),
+            Some(vec![
+                "derived:the tenant's name, as `<tenant>-tls`".to_string()
+            ])
+        );
+        assert_eq!(
+            of(&["ingress", "host"]),
+            Some(vec!["/ingress/host".to_string()])
+        );
+    }
 
     fn keys(table: &[(&str, &[&str])]) -> BTreeSet<String> {
         table.iter().map(|(k, _)| k.to_string()).collect()

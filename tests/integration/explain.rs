@@ -516,3 +516,25 @@ fn an_output_field_in_json() {
     assert_eq!(from["chain"][0]["layer"], "kiln defaults");
     assert_eq!(from["chain"][2]["at"], "tenants/acme.yaml:6");
 }
+
+#[test]
+fn a_derived_name_says_how_kiln_makes_it_and_is_not_hidden() {
+    crate::test::Test::new()
+        .file(
+            "tenants/acme.yaml",
+            "environment: dev\ningress:\n  enabled: true\n  host: acme.example.com\n",
+        )
+        .args(&["explain", "Ingress/acme/acme", "/spec/tls/0/secretName"])
+        .stdout(
+            "tenants/acme/workloads/acme/ingress_acme.yaml /spec/tls/0/secretName = acme-tls
+
+rendered for tenant `acme`
+written by kiln:templates/objects/tenant/ingress.yaml.j2:21
+  21 |       secretName: {{ ingress.tlsSecret }}
+
+ingress.tlsSecret comes from:
+  made by kiln from the tenant's name, as `<tenant>-tls`
+",
+        )
+        .run();
+}
