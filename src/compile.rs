@@ -2,14 +2,13 @@
 //! check → serialise, each unit handing its files to a sink as soon as they are ready.
 //! Problems are collected as diagnostics; nothing renders unless the inputs are valid.
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use rayon::prelude::*;
 
 use crate::check::{self, Checker};
-use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 use crate::load::{self, Sources};
 use crate::parse;
 use crate::plan::pipeline::PipelinePlan;

@@ -10,12 +10,11 @@
 //! admits `apiVersion`, `kind` and `metadata`. CEL rules (`x-kubernetes-validations`)
 //! are not evaluated.
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::parse::Document;
 
 /// The schema of one custom resource version, and the CRD file it came from.

@@ -2,7 +2,6 @@
 //! embedded in the binary) into memory. Nothing after this stage touches the filesystem
 //! until `emit` writes the output.
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read as _;
@@ -10,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{include_dir, Dir};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// The largest input file kiln reads.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;

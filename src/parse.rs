@@ -1,9 +1,8 @@
 //! Stage 2: parse every input file into a YAML tree with positions.
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::{SourceFile, Sources};
 use crate::yaml::{self, Node, ReadOptions, Span, Value};
 

@@ -1,14 +1,13 @@
 //! The JSON Schemas of kiln's input kinds, embedded in the binary, and the translation of
 //! schema violations into diagnostics that name the file, line and key, with hints.
 
-use crate::diagnostic::Code;
 use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::parse::Document;
 use crate::suggest;
 use crate::yaml::node::{escape_token, pointer_tokens};

@@ -5,7 +5,6 @@
 //! against the CRDs in the workspace's `crds/`. A kind without any schema is an error
 //! unless `kiln.yaml` lists it in `allowUnvalidatedKinds`.
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -13,7 +12,7 @@ use jsonschema::{Draft, Validator};
 use serde_json::{json, Value as Json};
 
 use crate::crd::CrdSchema;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::render::Object;
 use crate::schema::{explain, Lookup};
 use crate::yaml::node::pointer_tokens;

@@ -1,13 +1,12 @@
 //! `kiln build`: compile into the output directory; `--check` compares instead.
 
 use super::status::Status;
-use crate::diagnostic::Code;
 use std::io::Write as _;
 
 use serde_json::json;
 
 use super::{fail, print_json, report, shown, Cli, Format, Planned};
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Code, Diagnostic};
 use crate::emit::lock::Access;
 use crate::emit::stream::{self, Compare, Staging};
 use crate::emit::{self, Comparison, WriteOutcome};

@@ -2,7 +2,6 @@
 //! committed at a git ref or a directory.
 
 use super::status::Status;
-use crate::diagnostic::Code;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
@@ -15,10 +14,10 @@ use std::sync::Mutex;
 
 use super::{fail, print_json, report, Cli, Format, Planned};
 use crate::compile::Sink;
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Code, Diagnostic};
 use crate::diff::{self, markdown, Files};
 use crate::git::{self, Outcome};
-use crate::render::gitops::ARGOCD_FOLDER;
+use crate::render::layout;
 use crate::unit::{blob_id, UnitOutput};
 
 #[derive(Debug, clap::Args)]
@@ -206,7 +205,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
 /// Whether a file must be read and compared: its blob differs from the base's, or it
 /// may be an Application (which tells the application of every other file).
 fn wanted(path: &str, oid: &str, base: Option<&String>) -> bool {
-    base.is_none_or(|b| b != oid) || path.starts_with(&format!("{ARGOCD_FOLDER}/"))
+    base.is_none_or(|b| b != oid) || path.starts_with(&format!("{}/", layout::ARGOCD))
 }
 
 fn is_manifest(path: &str) -> bool {

@@ -1,7 +1,6 @@
 //! `kiln explain`: where a tenant's value, or a service's being on or off, comes from.
 
 use super::status::Status;
-use crate::diagnostic::Code;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -9,7 +8,7 @@ use serde_json::{json, Value as Json};
 
 use super::{print_json, report, Cli, Format};
 use crate::compile::{compile, Until};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::plan::merge::{item_name, KEYED_LISTS};
 use crate::plan::{MNode, MValue, Reason, TenantPlan};
 use crate::suggest;

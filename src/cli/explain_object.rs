@@ -4,7 +4,6 @@
 //! chain of layers that set it (kiln's defaults included).
 
 use super::status::Status;
-use crate::diagnostic::Code;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -15,7 +14,7 @@ use super::explain::{chain, inline, write_chain};
 use super::{print_json, report, Cli, Format};
 use crate::check::Templates;
 use crate::compile::{compile, Compilation, Until};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::plan::TenantPlan;
 use crate::render::{sources, Object, Renderer};
 use crate::suggest;

@@ -2,14 +2,13 @@
 //! repository, and push it.
 
 use super::status::Status;
-use crate::diagnostic::Code;
 use std::io::Write as _;
 use std::path::Path;
 
 use serde_json::json;
 
 use super::{fail, print_json, report, Cli, Format, Planned};
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Code, Diagnostic};
 use crate::emit::stream::Memory;
 use crate::git::{self, Outcome};
 use crate::publish::{self, Source};

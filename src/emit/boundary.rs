@@ -9,14 +9,13 @@
 //! output meanwhile; another program changing it at the same moment is not defended
 //! against.
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read as _};
 use std::path::{Component, Path};
 use std::sync::Mutex;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// What stands at a path inside the output directory, found without following links.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,11 +2,10 @@
 //! values a tenant gives a service it does not run. `check` and `build` warn where such
 //! a value is set; `kiln explain` says the same of it.
 
-use crate::diagnostic::Code;
 use serde_json::Value as Json;
 
 use super::{LayerKind, Reason, TenantPlan};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::Service;
 use crate::validate::Workspace;
 use crate::yaml::node::{escape_token, pointer_tokens};

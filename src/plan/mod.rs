@@ -9,14 +9,13 @@ pub mod effect;
 pub mod merge;
 pub mod pipeline;
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::names;
 use crate::validate::{Tenant, Workspace};
 use crate::yaml::node::escape_token;

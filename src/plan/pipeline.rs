@@ -1,12 +1,11 @@
 //! Plans each pipeline: where it runs, what each node is called, which volumes it
 //! shares, and the files the orchestrator is given.
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value as Json};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::blueprint::{BlueprintNode, NodeType};
 use crate::model::SecurityExceptions;
 use crate::names;

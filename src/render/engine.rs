@@ -1,6 +1,5 @@
 //! The one minijinja environment, and rendering of one template into objects.
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use minijinja::syntax::SyntaxConfig;
@@ -8,7 +7,7 @@ use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 use serde_json::Value as Json;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::SourceFile;
 use crate::yaml::{self, ReadOptions, Span};
 

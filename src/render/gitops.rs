@@ -8,12 +8,12 @@
 //! the kinds the platform owns), `kiln-platform` for the guard-rails and the cluster
 //! objects, and `kiln-pipelines` for pipelines with namespaces of their own.
 
-use crate::diagnostic::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::diagnostic::Diagnostic;
+use super::layout;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::SyncPolicy;
 use crate::names::derived;
 use crate::plan::pipeline::PipelinePlan;
@@ -22,8 +22,6 @@ use crate::render::object::PLATFORM_KINDS;
 use crate::unit::ObjectFact;
 use crate::validate::Workspace;
 
-/// The folder of the output that holds the Argo CD objects: the root application's path.
-pub const ARGOCD_FOLDER: &str = "argocd";
 pub const ROOT_APP: &str = "kiln-root";
 pub const CLUSTER_APP: &str = "kiln-cluster";
 pub const PLATFORM_PROJECT: &str = "kiln-platform";
@@ -150,12 +148,12 @@ pub fn plan(
         tenant: None,
     };
     let mut tenant_projects = Vec::new();
-    if let Some(kinds) = folders.get("cluster") {
+    if let Some(kinds) = folders.get(layout::CLUSTER) {
         platform.cluster_kinds.extend(kinds.iter().cloned());
         apps.push(Application {
             name: CLUSTER_APP.into(),
             project: PLATFORM_PROJECT.into(),
-            folder: "cluster".into(),
+            folder: layout::CLUSTER.into(),
             namespace: argocd_ns.clone(),
             recurse: false,
             wave: Some(CLUSTER_WAVE),
@@ -168,10 +166,10 @@ pub fn plan(
     for t in tenants {
         let primary = t.namespaces.first().cloned().unwrap_or_default();
         let sync = env_sync(&t.environment);
-        let app = |name: String, part: &str, project: &str, wave: i64| Application {
+        let app = |name: String, folder: String, project: &str, wave: i64| Application {
             name,
             project: project.to_string(),
-            folder: format!("tenants/{}/{part}", t.name),
+            folder,
             namespace: primary.clone(),
             recurse: true,
             wave: Some(wave),
@@ -182,7 +180,7 @@ pub fn plan(
         };
         let platform_app = app(
             derived::platform_application(&t.name),
-            "platform",
+            layout::tenant_platform(&t.name),
             PLATFORM_PROJECT,
             PLATFORM_WAVE,
         );
@@ -193,7 +191,7 @@ pub fn plan(
         }
         let workloads = app(
             derived::workloads_application(&t.name),
-            "workloads",
+            layout::tenant_workloads(&t.name),
             &t.name,
             WORKLOADS_WAVE,
         );
@@ -218,7 +216,7 @@ pub fn plan(
         });
     }
     for p in pipelines {
-        let folder = format!("pipelines/{}", p.name);
+        let folder = layout::pipeline(&p.name);
         let Some(kinds) = folders.get(folder.as_str()) else {
             continue;
         };
@@ -254,7 +252,7 @@ pub fn plan(
     apps.push(Application {
         name: ROOT_APP.into(),
         project: PLATFORM_PROJECT.into(),
-        folder: ARGOCD_FOLDER.into(),
+        folder: layout::ARGOCD.into(),
         namespace: argocd_ns,
         recurse: false,
         wave: None,

@@ -13,6 +13,7 @@ pub mod context;
 mod engine;
 pub mod gitops;
 pub mod guard;
+pub mod layout;
 pub mod object;
 pub mod pipeline;
 pub mod sources;

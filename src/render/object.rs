@@ -1,9 +1,9 @@
 //! A rendered Kubernetes object, where it goes in the output, and where it came from.
 
-use crate::diagnostic::Code;
 use serde_json::Value as Json;
 
-use crate::diagnostic::Diagnostic;
+use super::layout;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// Kinds the platform owns in a tenant's namespaces: they go to the tenant's platform
 /// application, which the tenant's own project may not manage.
@@ -203,27 +203,25 @@ pub fn from_document(
     // Guard-rails go to the tenant's platform application; a pipeline of its own
     // namespace keeps everything in its application.
     let app = match (pipeline, tenant) {
-        (Some(_) | None, Some(t)) if PLATFORM_KINDS.contains(&kind) => {
-            format!("tenants/{t}/platform")
-        }
-        (Some(p), _) => format!("pipelines/{p}"),
-        (None, Some(t)) => format!("tenants/{t}/workloads"),
-        (None, None) if provenance.argocd => crate::render::gitops::ARGOCD_FOLDER.to_string(),
-        (None, None) => "cluster".to_string(),
+        (Some(_) | None, Some(t)) if PLATFORM_KINDS.contains(&kind) => layout::tenant_platform(t),
+        (Some(p), _) => layout::pipeline(p),
+        (None, Some(t)) => layout::tenant_workloads(t),
+        (None, None) if provenance.argocd => layout::ARGOCD.to_string(),
+        (None, None) => layout::CLUSTER.to_string(),
     };
     let scoped = tenant.is_some() || pipeline.is_some();
-    let file = format!("{}_{name}.yaml", kind.to_ascii_lowercase());
+    let file = layout::file(kind, name);
     let path = match (cluster_scoped, namespace) {
         // The Argo CD objects live in Argo CD's namespace, all in one folder.
-        _ if provenance.argocd => format!("{app}/{file}"),
+        _ if provenance.argocd => layout::path(&app, None, &file),
         (true, Some(_)) => return fail(format!("`{kind}` `{name}` is cluster-scoped and must not have a namespace")),
-        (true, None) if kind == "Namespace" && scoped => format!("{app}/{name}/{file}"),
+        (true, None) if kind == "Namespace" && scoped => layout::path(&app, Some(name), &file),
         (true, None) if scoped => {
             return fail(format!(
                 "tenant templates may not emit the cluster-scoped `{kind}` `{name}`; put it in `templates/objects/cluster/`"
             ))
         }
-        (true, None) => format!("{app}/{file}"),
+        (true, None) => layout::path(&app, None, &file),
         (false, None) => return fail(format!("`{kind}` `{name}` has no `metadata.namespace`")),
         (false, Some(ns)) if !crate::names::is_dns1123_label(ns) => {
             return fail(format!("`{kind}` `{name}` is in namespace `{ns}`, which is not a valid namespace name"))
@@ -231,7 +229,7 @@ pub fn from_document(
         (false, Some(_)) if !scoped => {
             return fail(format!("cluster templates may emit only cluster-scoped objects, and `{kind}` is namespaced"))
         }
-        (false, Some(ns)) => format!("{app}/{ns}/{file}"),
+        (false, Some(ns)) => layout::path(&app, Some(ns), &file),
     };
     Ok(Object {
         app,

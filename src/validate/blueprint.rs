@@ -1,12 +1,11 @@
 //! Checks of a pipeline folder: the blueprint's format and topology, the names derived
 //! from it, and its deployment settings.
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::SourceFile;
 use crate::model::blueprint::{
     Blueprint, BlueprintNode, Edge, NodeType, Operation, PipelineSettings,

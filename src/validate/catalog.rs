@@ -1,10 +1,9 @@
 //! Checks of the platform catalog that a schema cannot express: references between
 //! services, stages, flags, ports and pools, and start-up order.
 
-use crate::diagnostic::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Catalog, Service, WorkloadKind};
 use crate::parse::Document;
 use crate::suggest;

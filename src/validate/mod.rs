@@ -7,10 +7,9 @@ mod catalog;
 pub mod secrets;
 mod values;
 
-use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::SourceFile;
 use crate::model::{Catalog, Settings};
 use crate::names;

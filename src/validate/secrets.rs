@@ -3,8 +3,7 @@
 //! literal under a key that names one (at any depth, in any shape: a string, a number, a
 //! list of them, a map of them), and a value shaped like one under any key.
 
-use crate::diagnostic::Code;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::parse::Document;
 use crate::secret::{self, Shape};
 use crate::yaml::node::escape_token;

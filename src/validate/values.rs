@@ -1,8 +1,7 @@
 //! Checks of one layer of values against the catalog: the flags, services and
 //! credentials it names exist, and it does not change what the catalog fixes.
 
-use crate::diagnostic::Code;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::Catalog;
 use crate::suggest;
 use crate::yaml::node::escape_token;
