@@ -22,6 +22,7 @@ pub(super) fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
         .unwrap_or_default();
     let mut routes: BTreeMap<&str, &str> = BTreeMap::new();
     let mut gateways = Vec::new();
+    let mut warnings = Vec::new();
     for (name, svc) in &catalog.services {
         let at = |field: &str| format!("/services/{}{field}", escape_token(name));
         let mut err = |field: &str, message: String, hint: Option<String>| {
@@ -136,21 +137,12 @@ pub(super) fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
             );
         }
         if svc.kind.is_long_lived() && svc.probes.is_none() && !svc.ports.is_empty() {
-            out.push(
+            // Pushed after the loop: `err` holds `out` for the whole iteration.
+            warnings.push(
                 located(doc, &at(""), Diagnostic::warning(Code::NoProbes, format!("service `{name}` has no probes")))
                     .hint("without a readiness probe Kubernetes sends traffic before the service is ready; add `probes` (http, tcp, grpc or exec)"),
             );
         }
-        let mut err = |field: &str, message: String, hint: Option<String>| {
-            out.push(
-                located(
-                    doc,
-                    &at(field),
-                    Diagnostic::error(Code::CatalogService, message),
-                )
-                .hint_opt(hint),
-            );
-        };
         if svc.strategy.is_some() && svc.kind != WorkloadKind::Deployment {
             err(
                 "/strategy",
@@ -235,6 +227,7 @@ pub(super) fn check(catalog: &Catalog, doc: &Document) -> Vec<Diagnostic> {
             err("/routes", format!("job `{name}` cannot serve routes"), None);
         }
     }
+    out.extend(warnings);
     if gateways.len() > 1 {
         out.push(located(
             doc,
@@ -450,6 +443,25 @@ mod tests {
             .filter(crate::diagnostic::Diagnostic::is_error)
             .map(|d| d.message)
             .collect()
+    }
+
+    #[test]
+    fn a_service_with_ports_and_no_probes_is_a_warning() {
+        let text = "platform: p\nstages: [one]\nservices:\n  api:\n    description: x\n    kind: Deployment\n    image: x\n    stage: one\n    ports: [{name: http, port: 80}]\n";
+        let file = SourceFile {
+            path: "templates/catalog.yaml".into(),
+            text: text.into(),
+        };
+        let doc = parse_document(&file, &ReadOptions::default(), &mut Diagnostics::new()).unwrap();
+        let catalog = Catalog::from_json(doc.root.to_json()).unwrap();
+        let found: Vec<(Code, String)> = check(&catalog, &doc)
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(Code::NoProbes, "service `api` has no probes".to_string())]
+        );
     }
 
     fn svc(name: &str, rest: &str) -> String {
