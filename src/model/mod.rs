@@ -3,6 +3,7 @@
 pub mod blueprint;
 mod catalog;
 mod settings;
+pub mod values;
 
 pub use catalog::{
     kinds_reading, Catalog, Credential, Endpoint, Flag, Port, PriorityClass, Probes, Route,

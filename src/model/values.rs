@@ -1,0 +1,426 @@
+//! The values of a tenant, typed: what `schemas/values.schema.json` describes, as Rust
+//! types. Layers are merged as untyped trees (each value keeps its origin, for
+//! `explain`); the merged tree of a tenant is read into [`Values`] once. Any key can be
+//! removed by a later layer (`null`), so every field is optional here; kiln's defaults
+//! (layer 0) are what make most of them present.
+//!
+//! A test holds these types and the schema to the same keys at every level, so neither
+//! can gain or lose a setting without the other.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+/// A Kubernetes quantity (`500m`, `2Gi`) or a plain number.
+pub type Quantity = Json;
+
+/// An integer or a percentage (`25%`).
+pub type IntOrPercent = Json;
+
+/// A list of resources by name (`cpu`, `memory`, …).
+pub type ResourceList = BTreeMap<String, Quantity>;
+
+/// The merged values of one tenant.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Values {
+    pub flags: Option<BTreeMap<String, bool>>,
+    pub extra_namespaces: Option<Vec<String>>,
+    pub quota: Option<BTreeMap<String, Quantity>>,
+    pub limits: Option<Limits>,
+    pub images: Option<Images>,
+    pub placement: Option<BTreeMap<String, Placement>>,
+    pub security: Option<Security>,
+    pub monitoring: Option<Monitoring>,
+    pub logging: Option<Logging>,
+    pub database: Option<Database>,
+    pub object_storage: Option<ObjectStorage>,
+    pub secret_store: Option<SecretStore>,
+    pub credentials: Option<BTreeMap<String, Option<CredentialRef>>>,
+    pub ingress: Option<Ingress>,
+    pub network: Option<Network>,
+    pub rollout: Option<Rollout>,
+    /// The configuration every service reads, as the catalog and layers give it.
+    pub config: Option<BTreeMap<String, Json>>,
+    pub services: Option<BTreeMap<String, Option<ServiceValues>>>,
+}
+
+/// LimitRange defaults for containers.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Limits {
+    pub default: Option<ResourceList>,
+    pub default_request: Option<ResourceList>,
+    pub max: Option<ResourceList>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Images {
+    pub registry: Option<String>,
+    pub pull_policy: Option<String>,
+    pub pull_secrets: Option<Vec<String>>,
+}
+
+/// Where the pods of a pool run.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Placement {
+    pub node_selector: Option<BTreeMap<String, String>>,
+    pub tolerations: Option<Vec<Toleration>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Toleration {
+    pub key: Option<String>,
+    pub operator: Option<String>,
+    pub value: Option<String>,
+    pub effect: Option<String>,
+    pub toleration_seconds: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Security {
+    pub run_as_user: Option<i64>,
+    pub run_as_group: Option<i64>,
+    pub fs_group: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Monitoring {
+    pub enabled: Option<bool>,
+    pub path: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Logging {
+    pub level: Option<String>,
+    pub format: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Database {
+    pub host: Option<String>,
+    pub port: Option<i64>,
+    pub prefix: Option<String>,
+    pub ssl_mode: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectStorage {
+    pub endpoint: Option<String>,
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretStore {
+    pub name: Option<String>,
+    pub prefix: Option<String>,
+    pub shared_prefixes: Option<Vec<String>>,
+    pub refresh_interval: Option<String>,
+    pub vault: Option<Vault>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Vault {
+    pub server: Option<String>,
+    pub path: Option<String>,
+    pub version: Option<String>,
+    pub auth_mount_path: Option<String>,
+    pub role_prefix: Option<String>,
+}
+
+/// Where a credential is in the secret store.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CredentialRef {
+    pub key: Option<String>,
+    pub property: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ingress {
+    pub enabled: Option<bool>,
+    pub host: Option<String>,
+    pub class_name: Option<String>,
+    pub tls: Option<IngressTls>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngressTls {
+    pub enabled: Option<bool>,
+    pub cluster_issuer: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Network {
+    pub ingress_controller_namespace: Option<String>,
+    pub monitoring_namespace: Option<String>,
+    pub external_egress: Option<BTreeMap<String, Option<Egress>>>,
+    pub api_server: Option<Egress>,
+}
+
+/// Addresses and ports a tenant's pods may reach.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Egress {
+    pub cidr: Option<String>,
+    pub ports: Option<Vec<i64>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rollout {
+    pub max_unavailable: Option<IntOrPercent>,
+    pub max_surge: Option<IntOrPercent>,
+}
+
+/// The values of one service.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceValues {
+    pub replicas: Option<i64>,
+    pub image: Option<ImageValues>,
+    pub resources: Option<Resources>,
+    pub env: Option<Vec<EnvVar>>,
+    pub config: Option<BTreeMap<String, Json>>,
+    pub autoscaling: Option<Autoscaling>,
+    pub pdb: Option<Pdb>,
+    pub storage: Option<Storage>,
+    pub schedule: Option<String>,
+    pub suspend: Option<bool>,
+    pub backoff_limit: Option<i64>,
+    pub ttl_seconds_after_finished: Option<i64>,
+    pub active_deadline_seconds: Option<i64>,
+    pub node_selector: Option<BTreeMap<String, String>>,
+    pub tolerations: Option<Vec<Toleration>>,
+    pub pod_annotations: Option<BTreeMap<String, String>>,
+    pub args: Option<Vec<String>>,
+    pub time_zone: Option<String>,
+    pub starting_deadline_seconds: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImageValues {
+    pub repository: Option<String>,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resources {
+    pub requests: Option<ResourceList>,
+    pub limits: Option<ResourceList>,
+}
+
+/// A container environment variable, as Kubernetes writes one.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvVar {
+    pub name: Option<String>,
+    pub value: Option<String>,
+    pub value_from: Option<EnvVarSource>,
+    /// `delete`: a layer's directive to remove the variable of that name.
+    #[serde(rename = "$patch")]
+    pub patch: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvVarSource {
+    pub secret_key_ref: Option<KeyRef>,
+    pub config_map_key_ref: Option<KeyRef>,
+    pub field_ref: Option<FieldRef>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyRef {
+    pub name: Option<String>,
+    pub key: Option<String>,
+    pub optional: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FieldRef {
+    pub field_path: Option<String>,
+    pub api_version: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Autoscaling {
+    pub enabled: Option<bool>,
+    pub min_replicas: Option<i64>,
+    pub max_replicas: Option<i64>,
+    #[serde(rename = "targetCPUUtilizationPercentage")]
+    pub target_cpu_utilization_percentage: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Pdb {
+    pub enabled: Option<bool>,
+    pub max_unavailable: Option<IntOrPercent>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Storage {
+    pub size: Option<Quantity>,
+    pub storage_class_name: Option<String>,
+}
+
+impl Values {
+    /// The merged values of a tenant, read once. An error here is kiln's own: the
+    /// merged layers were each valid against the values schema.
+    pub fn from_json(v: &Json) -> Result<Values, serde_json::Error> {
+        Values::deserialize(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Every key path of a schema: `/images/registry`, `/services/*/env/[]/name`, …,
+    /// following `$ref`s into `$defs` and through `anyOf`/`oneOf`/`allOf`.
+    fn key_paths(root: &Json) -> BTreeSet<String> {
+        fn walk(root: &Json, node: &Json, at: &str, depth: usize, out: &mut BTreeSet<String>) {
+            if depth > 24 {
+                return;
+            }
+            if let Some(r) = node.get("$ref").and_then(Json::as_str) {
+                let name = r.rsplit('/').next().unwrap_or("");
+                if let Some(def) = root.pointer(&format!("/$defs/{name}")) {
+                    walk(root, def, at, depth + 1, out);
+                }
+            }
+            for combinator in ["anyOf", "oneOf", "allOf"] {
+                for branch in node
+                    .get(combinator)
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    walk(root, branch, at, depth + 1, out);
+                }
+            }
+            if let Some(props) = node.get("properties").and_then(Json::as_object) {
+                for (k, v) in props {
+                    let here = format!("{at}/{k}");
+                    out.insert(here.clone());
+                    walk(root, v, &here, depth + 1, out);
+                }
+            }
+            if let Some(extra) = node.get("additionalProperties").filter(|a| a.is_object()) {
+                walk(root, extra, &format!("{at}/*"), depth + 1, out);
+            }
+            if let Some(items) = node.get("items").filter(|i| i.is_object()) {
+                walk(root, items, &format!("{at}/[]"), depth + 1, out);
+            }
+        }
+        let mut out = BTreeSet::new();
+        walk(root, root, "", 0, &mut out);
+        out
+    }
+
+    /// The merged values of every tenant of the root workspace, the examples and the
+    /// golden cases read into the types.
+    #[test]
+    fn every_merged_tenant_reads_into_the_types() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut workspaces = vec![root.to_path_buf()];
+        for parent in ["examples", "tests/golden"] {
+            let mut found: Vec<_> = std::fs::read_dir(root.join(parent))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .map(|p| {
+                    if parent == "examples" {
+                        p
+                    } else {
+                        p.join("workspace")
+                    }
+                })
+                .filter(|p| p.join("kiln.yaml").is_file())
+                .collect();
+            found.sort();
+            workspaces.extend(found);
+        }
+        let mut tenants = 0;
+        for ws in &workspaces {
+            let Ok(c) = crate::compile::compile(ws, crate::compile::Until::Explain) else {
+                continue;
+            };
+            for plan in &c.plans {
+                if let Err(e) = Values::from_json(&plan.values) {
+                    panic!("{} tenant {}: {e}", ws.display(), plan.name);
+                }
+                tenants += 1;
+            }
+        }
+        assert!(tenants >= 10, "{tenants}");
+    }
+
+    #[test]
+    fn the_types_and_the_values_schema_have_the_same_keys() {
+        let schema: Json =
+            serde_json::from_str(include_str!("../../schemas/values.schema.json")).unwrap();
+        let typed = serde_json::to_value(schemars::schema_for!(Values)).unwrap();
+        let in_schema = key_paths(&schema);
+        let in_types = key_paths(&typed);
+        let missing: Vec<_> = in_schema.difference(&in_types).collect();
+        let extra: Vec<_> = in_types.difference(&in_schema).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "in the schema, not the types: {missing:?}\nin the types, not the schema: {extra:?}"
+        );
+        assert!(in_schema.len() > 100, "{}", in_schema.len());
+    }
+}
