@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use serde_json::Value as Json;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::model::values::Values;
 use crate::names;
 use crate::validate::{Tenant, Workspace};
 use crate::yaml::node::escape_token;
@@ -116,6 +117,8 @@ pub struct TenantPlan {
     pub layers: Vec<Arc<Layer>>,
     pub merged: MNode,
     pub values: Json,
+    /// `values`, typed: read once from the merged tree.
+    pub typed: Values,
     pub flags: BTreeMap<String, (bool, Origin)>,
     pub services: BTreeMap<String, ServiceDecision>,
     /// The primary namespace first, then the extra namespaces in the order given.
@@ -133,6 +136,7 @@ impl TenantPlan {
             span: Span::default(),
         });
         self.values = Json::Null;
+        self.typed = Values::default();
         self
     }
 
@@ -149,6 +153,8 @@ impl TenantPlan {
         full.values = merged
             .map(|m| m.to_json())
             .unwrap_or_else(|| Json::Object(Default::default()));
+        // Read as when the plan was made, where a failure is reported.
+        full.typed = Values::from_json(&full.values).unwrap_or_default();
         std::borrow::Cow::Owned(full)
     }
 
@@ -505,6 +511,22 @@ fn plan_tenant(
     }
 
     let key_prefixes = key_prefixes(&values, &tenant.name);
+    // Every layer fits the values schema, and the types have its keys (a test holds
+    // them equal): a failure here is kiln's, reported rather than hidden.
+    let typed = match Values::from_json(&values) {
+        Ok(typed) => typed,
+        Err(e) => {
+            let d = Diagnostic::error(
+                Code::InvalidInput,
+                format!(
+                    "the merged values of tenant `{}` cannot be read: {e}",
+                    tenant.name
+                ),
+            )
+            .in_file(&tenant.doc.file);
+            return (None, vec![d]);
+        }
+    };
     let plan = TenantPlan {
         name: tenant.name.clone(),
         environment: tenant.environment.clone(),
@@ -512,6 +534,7 @@ fn plan_tenant(
         layers,
         merged,
         values,
+        typed,
         flags,
         services,
         namespaces,

@@ -134,14 +134,14 @@ fn pod_annotations(plan: &TenantPlan, svc: &Service, v: &Json) -> Map<String, Js
 /// The security context: `runAsUser`, `runAsGroup` and `fsGroup` (default
 /// `runAsUser`), and `security`, the restricted profile less the catalog's exceptions.
 pub(super) fn security(plan: &TenantPlan, svc: &Service) -> Map<String, Json> {
-    let id = |key: &str| get(&plan.values, &["security", key]).and_then(Json::as_i64);
-    let run_as_user = id("runAsUser");
+    let security = plan.typed.security.clone().unwrap_or_default();
+    let run_as_user = security.run_as_user;
     let exceptions = svc.security_exceptions.as_ref();
     let allows = |rule: &str| exceptions.is_some_and(|e| e.allows(rule));
     keys([
         ("runAsUser", json!(run_as_user)),
-        ("runAsGroup", json!(id("runAsGroup").or(run_as_user))),
-        ("fsGroup", json!(id("fsGroup").or(run_as_user))),
+        ("runAsGroup", json!(security.run_as_group.or(run_as_user))),
+        ("fsGroup", json!(security.fs_group.or(run_as_user))),
         (
             "security",
             json!({
