@@ -18,6 +18,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -33,11 +34,14 @@ def run(cmd, cwd=None, stdout=subprocess.DEVNULL, check=True):
     previous step are flushed first, so their writeback does not land in this one."""
     os.sync()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
+    # stderr goes to a file: a pipe that nobody reads until the end would stop the
+    # command once it has written 64 KiB (warnings of a thousand tenants, say).
+    with tempfile.TemporaryFile() as errfile:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=errfile)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        errfile.seek(0)
+        err = errfile.read().decode(errors="replace")
     code = os.waitstatus_to_exitcode(status)
     if check and code != 0:
         raise SystemExit(f"{' '.join(map(str, cmd))} exited {code}:\n{err}")
@@ -123,13 +127,16 @@ def bench_size(n, runs, helm, helm_per_tenant_max, work, trash):
 
     r["check"] = median([run(kiln + ["check"])[0] for _ in range(runs)])
 
-    # One tenant changes: trino's replicas flip between two values.
+    # One tenant changes: a variable of trino's environment flips between two values
+    # (in any environment, unlike `replicas`, which an autoscaler may decide).
     spec_path = ws / "tenants" / f"{names[0]}.yaml"
     original = json.loads(spec_path.read_text())
 
     def change(i):
         spec = json.loads(json.dumps(original))
-        spec.setdefault("services", {}).setdefault("trino", {})["replicas"] = 5 + i % 2
+        spec.setdefault("services", {}).setdefault("trino", {})["env"] = [
+            {"name": "TRINO_QUERY_MAX_MEMORY", "value": f"{8 + i % 2}GB"}
+        ]
         spec_path.write_text(json.dumps(spec, sort_keys=True) + "\n")
 
     one, one_written, outside = [], 0, []

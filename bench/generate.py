@@ -46,7 +46,10 @@ def tenant_spec(rng, name):
         spec["ingress"] = {"enabled": False}
     services = {}
     trino = {}
-    if rng.random() < 0.6:
+    # In prod the autoscalers of trino and superset decide their replicas, and kiln
+    # warns that a tenant's `replicas` has no effect there: the synthetic tenants set it
+    # only where it counts.
+    if rng.random() < 0.6 and env != "prod":
         trino["replicas"] = rng.randint(1, 4)
     if rng.random() < 0.3:
         cpu = rng.choice([1, 2, 4])
@@ -60,7 +63,7 @@ def tenant_spec(rng, name):
         ]
     if trino:
         services["trino"] = trino
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 and env != "prod":
         services["superset"] = {"replicas": rng.randint(1, 3)}
     if services:
         spec["services"] = services

@@ -223,8 +223,10 @@ pub(super) fn chain<'p>(
     plan: &'p TenantPlan,
     pointer: &str,
 ) -> (Option<&'p MNode>, Vec<String>, Vec<Json>) {
-    let merged = plan.merged.at(pointer);
-    let tokens = match normalize(&plan.merged, pointer) {
+    // `explain` plans with `Keep::All`, so the origins are there.
+    let root = plan.provenance.as_ref();
+    let merged = root.and_then(|r| r.at(pointer));
+    let tokens = match root.and_then(|r| normalize(r, pointer)) {
         Some(t) => t,
         None => pointer_tokens(pointer).collect(),
     };
@@ -267,7 +269,8 @@ fn value(
     let (merged, tokens, chain) = chain(plan, pointer);
     if merged.is_none() && chain.is_empty() {
         let parent = pointer.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
-        let keys: Vec<String> = match plan.merged.at(parent).map(|n| &n.value) {
+        let at_parent = plan.provenance.as_ref().and_then(|r| r.at(parent));
+        let keys: Vec<String> = match at_parent.map(|n| &n.value) {
             Some(MValue::Map(m)) => m.keys().cloned().collect(),
             _ => Vec::new(),
         };
@@ -381,7 +384,9 @@ pub(super) fn inline(v: &Json) -> String {
 
 fn all_values(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<Status> {
     let mut leaves = Vec::new();
-    collect(&plan.merged, String::new(), &mut leaves);
+    if let Some(root) = &plan.provenance {
+        collect(root, String::new(), &mut leaves);
+    }
     match cli.format {
         Format::Json => print_json(&json!({
             "tenant": plan.name,

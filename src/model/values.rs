@@ -9,8 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
+use serde_with::skip_serializing_none;
 
 /// A Kubernetes quantity (`500m`, `2Gi`) or a plain number.
 pub type Quantity = Json;
@@ -22,7 +23,8 @@ pub type IntOrPercent = Json;
 pub type ResourceList = BTreeMap<String, Quantity>;
 
 /// The merged values of one tenant.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Values {
@@ -48,7 +50,8 @@ pub struct Values {
 }
 
 /// LimitRange defaults for containers.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Limits {
@@ -57,7 +60,8 @@ pub struct Limits {
     pub max: Option<ResourceList>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Images {
@@ -67,7 +71,8 @@ pub struct Images {
 }
 
 /// Where the pods of a pool run.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Placement {
@@ -75,7 +80,8 @@ pub struct Placement {
     pub tolerations: Option<Vec<Toleration>>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Toleration {
@@ -86,7 +92,8 @@ pub struct Toleration {
     pub toleration_seconds: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Security {
@@ -95,7 +102,8 @@ pub struct Security {
     pub fs_group: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Monitoring {
@@ -103,7 +111,8 @@ pub struct Monitoring {
     pub path: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Logging {
@@ -112,7 +121,8 @@ pub struct Logging {
     pub endpoint: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Database {
@@ -122,7 +132,8 @@ pub struct Database {
     pub ssl_mode: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ObjectStorage {
@@ -131,7 +142,8 @@ pub struct ObjectStorage {
     pub region: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretStore {
@@ -142,7 +154,8 @@ pub struct SecretStore {
     pub vault: Option<Vault>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Vault {
@@ -154,7 +167,8 @@ pub struct Vault {
 }
 
 /// Where a credential is in the secret store.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CredentialRef {
@@ -162,7 +176,8 @@ pub struct CredentialRef {
     pub property: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ingress {
@@ -172,7 +187,8 @@ pub struct Ingress {
     pub tls: Option<IngressTls>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressTls {
@@ -180,7 +196,8 @@ pub struct IngressTls {
     pub cluster_issuer: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Network {
@@ -191,7 +208,8 @@ pub struct Network {
 }
 
 /// Addresses and ports a tenant's pods may reach.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Egress {
@@ -199,7 +217,8 @@ pub struct Egress {
     pub ports: Option<Vec<i64>>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rollout {
@@ -208,7 +227,8 @@ pub struct Rollout {
 }
 
 /// The values of one service.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceValues {
@@ -233,7 +253,8 @@ pub struct ServiceValues {
     pub starting_deadline_seconds: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImageValues {
@@ -242,7 +263,8 @@ pub struct ImageValues {
     pub digest: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Resources {
@@ -251,7 +273,8 @@ pub struct Resources {
 }
 
 /// A container environment variable, as Kubernetes writes one.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvVar {
@@ -263,7 +286,8 @@ pub struct EnvVar {
     pub patch: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvVarSource {
@@ -272,7 +296,8 @@ pub struct EnvVarSource {
     pub field_ref: Option<FieldRef>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeyRef {
@@ -281,7 +306,8 @@ pub struct KeyRef {
     pub optional: Option<bool>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FieldRef {
@@ -289,7 +315,8 @@ pub struct FieldRef {
     pub api_version: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Autoscaling {
@@ -300,7 +327,8 @@ pub struct Autoscaling {
     pub target_cpu_utilization_percentage: Option<i64>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Pdb {
@@ -308,7 +336,8 @@ pub struct Pdb {
     pub max_unavailable: Option<IntOrPercent>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[skip_serializing_none]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Storage {
@@ -321,6 +350,16 @@ impl Values {
     /// merged layers were each valid against the values schema.
     pub fn from_json(v: &Json) -> Result<Values, serde_json::Error> {
         Values::deserialize(v)
+    }
+
+    /// The values of service `name`, `None` when no layer gives it any.
+    pub fn service(&self, name: &str) -> Option<&ServiceValues> {
+        self.services.as_ref()?.get(name)?.as_ref()
+    }
+
+    /// The merged values as JSON, as the layers gave them.
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
     }
 }
 
@@ -372,7 +411,7 @@ mod tests {
     }
 
     /// The merged values of every tenant of the root workspace, the examples and the
-    /// golden cases read into the types.
+    /// golden cases read into the types, and written back the same.
     #[test]
     fn every_merged_tenant_reads_into_the_types() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -399,9 +438,15 @@ mod tests {
                 continue;
             };
             for plan in &c.plans {
-                if let Err(e) = Values::from_json(&plan.values) {
-                    panic!("{} tenant {}: {e}", ws.display(), plan.name);
-                }
+                // Nothing of the merged tree is lost or changed in the types.
+                let merged = plan.provenance.as_ref().unwrap().to_json();
+                assert_eq!(
+                    plan.values.to_json(),
+                    merged,
+                    "{} tenant {}",
+                    ws.display(),
+                    plan.name
+                );
                 tenants += 1;
             }
         }

@@ -2,21 +2,25 @@
 //! values a tenant gives a service it does not run. `check` and `build` warn where such
 //! a value is set; `kiln explain` says the same of it.
 
-use serde_json::Value as Json;
-
+use super::merge::MNode;
 use super::{LayerKind, Reason, TenantPlan};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::model::values::ServiceValues;
 use crate::model::Service;
 use crate::validate::Workspace;
 use crate::yaml::node::{escape_token, pointer_tokens};
 
 /// Whether a service runs under a HorizontalPodAutoscaler: the catalog lets it scale
 /// and its values turn `autoscaling.enabled` on.
-pub fn autoscaled(svc: &Service, values: &Json) -> bool {
+pub fn autoscaled(svc: &Service, values: &ServiceValues) -> bool {
     svc.autoscaling
         && svc.fixed_replicas.is_none()
         && svc.kind.is_long_lived()
-        && values.pointer("/autoscaling/enabled") == Some(&Json::Bool(true))
+        && values
+            .autoscaling
+            .as_ref()
+            .and_then(|a| a.enabled)
+            .unwrap_or(false)
 }
 
 /// Why the value at `pointer` in a tenant's values has no effect, if it has none.
@@ -39,9 +43,7 @@ pub fn no_effect(ws: &Workspace, plan: &TenantPlan, pointer: &str) -> Option<Str
         ));
     }
     let rest: Vec<String> = tokens.collect();
-    let values = plan
-        .values
-        .pointer(&format!("/services/{}", escape_token(&name)))?;
+    let values = plan.values.service(&name)?;
     let key = rest.first().map(String::as_str)?;
     if let Some((kinds, what)) = crate::model::kinds_reading(key) {
         if !kinds.contains(&svc.kind) {
@@ -62,7 +64,7 @@ pub fn no_effect(ws: &Workspace, plan: &TenantPlan, pointer: &str) -> Option<Str
 /// Warnings for the values of a tenant that have no effect, each where it is set. Not
 /// for kiln's defaults or the catalog's `workloadDefaults`, which apply to every
 /// service of a kind or class whether it needs them or not.
-pub fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
+pub fn check(ws: &Workspace, plan: &TenantPlan, merged: &MNode) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let warn = |origin, pointer: &str, why: String, hint: &str| {
         plan.at_origin(origin, pointer, Diagnostic::warning(Code::NoEffect, why))
@@ -71,7 +73,7 @@ pub fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
     };
     for name in ws.catalog.services.keys() {
         let base = format!("/services/{}", escape_token(name));
-        let Some(service) = plan.merged.at(&base) else {
+        let Some(service) = merged.at(&base) else {
             continue;
         };
         let off = plan.services.get(name).is_some_and(|d| !d.on);

@@ -115,10 +115,12 @@ pub struct TenantPlan {
     pub file: String,
     /// Shared between tenants where they are the same (the catalog's, an environment's).
     pub layers: Vec<Arc<Layer>>,
-    pub merged: MNode,
-    pub values: Json,
-    /// `values`, typed: read once from the merged tree.
-    pub typed: Values,
+    /// The merged values with the origin of each: kept for `kiln explain`
+    /// (`Keep::All`), dropped by a build once the plan's checks are done.
+    pub provenance: Option<MNode>,
+    /// The merged values, typed: read once from the merged tree. Rendering reads
+    /// these and nothing else of the layers.
+    pub values: Values,
     pub flags: BTreeMap<String, (bool, Origin)>,
     pub services: BTreeMap<String, ServiceDecision>,
     /// The primary namespace first, then the extra namespaces in the order given.
@@ -129,33 +131,10 @@ pub struct TenantPlan {
 }
 
 impl TenantPlan {
-    /// The plan without its merged values (see `Keep::Lean`).
+    /// The plan without the origins of its values (see `Keep::Lean`).
     fn lean(mut self) -> TenantPlan {
-        self.merged = MNode::empty_map(Origin {
-            layer: 0,
-            span: Span::default(),
-        });
-        self.values = Json::Null;
-        self.typed = Values::default();
+        self.provenance = None;
         self
-    }
-
-    /// The plan with its merged values, computed again from the layers when it is lean.
-    pub fn with_values(&self) -> std::borrow::Cow<'_, TenantPlan> {
-        if !self.values.is_null() {
-            return std::borrow::Cow::Borrowed(self);
-        }
-        let mut merged: Option<MNode> = None;
-        for (i, layer) in self.layers.iter().enumerate() {
-            merged = merge::merge(merged, &layer.root, i, None);
-        }
-        let mut full = self.clone();
-        full.values = merged
-            .map(|m| m.to_json())
-            .unwrap_or_else(|| Json::Object(Default::default()));
-        // Read as when the plan was made, where a failure is reported.
-        full.typed = Values::from_json(&full.values).unwrap_or_default();
-        std::borrow::Cow::Owned(full)
     }
 
     /// A diagnostic located where the value at `pointer` was set.
@@ -182,8 +161,8 @@ impl TenantPlan {
 pub enum Keep {
     /// Everything, provenance included (`kiln explain`).
     All,
-    /// Not the merged values: a build recomputes them for the units it renders, so
-    /// thousands of tenants do not each hold a copy of the catalog's defaults.
+    /// Not the origins of the merged values: a build renders from the typed values
+    /// alone, so thousands of tenants do not each hold a tree of origins.
     Lean,
 }
 
@@ -532,16 +511,19 @@ fn plan_tenant(
         environment: tenant.environment.clone(),
         file: tenant.doc.file.clone(),
         layers,
-        merged,
-        values,
-        typed,
+        provenance: None,
+        values: typed,
         flags,
         services,
         namespaces,
         key_prefixes,
     };
-    let mut problems = check(ws, &plan);
-    problems.extend(effect::check(ws, &plan));
+    let mut problems = check(ws, &plan, &merged);
+    problems.extend(effect::check(ws, &plan, &merged));
+    let plan = TenantPlan {
+        provenance: Some(merged),
+        ..plan
+    };
     let ok = !problems.iter().any(Diagnostic::is_error);
     (ok.then_some(plan), problems)
 }
@@ -621,7 +603,7 @@ pub fn describe_prefixes(prefixes: &[String]) -> String {
 
 /// The secret store is the platform's: no tenant layer may set it, and every remote key
 /// a tenant names is under its own prefix, so no tenant reads another's secrets.
-fn check_secret_scope(plan: &TenantPlan, out: &mut Vec<Diagnostic>) -> bool {
+fn check_secret_scope(plan: &TenantPlan, merged: &MNode, out: &mut Vec<Diagnostic>) -> bool {
     let mut tenant_set_store = false;
     // Any mention in a tenant layer, `null` included.
     for (i, layer) in plan.layers.iter().enumerate() {
@@ -644,7 +626,7 @@ fn check_secret_scope(plan: &TenantPlan, out: &mut Vec<Diagnostic>) -> bool {
             tenant_set_store = true;
         }
     }
-    let Some(MValue::Map(credentials)) = plan.merged.get("credentials").map(|c| &c.value) else {
+    let Some(MValue::Map(credentials)) = merged.get("credentials").map(|c| &c.value) else {
         return tenant_set_store;
     };
     for (name, c) in credentials {
@@ -676,10 +658,10 @@ fn check_secret_scope(plan: &TenantPlan, out: &mut Vec<Diagnostic>) -> bool {
     tenant_set_store
 }
 
-/// Checks that need the merged values.
-fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
+/// Checks that need the merged values (`merged`, with their origins).
+fn check(ws: &Workspace, plan: &TenantPlan, merged: &MNode) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let tenant_set_store = check_secret_scope(plan, &mut out);
+    let tenant_set_store = check_secret_scope(plan, merged, &mut out);
     for (name, (on, origin)) in &plan.flags {
         if !on {
             continue;
@@ -711,7 +693,7 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
             .note(format!("tenant `{}`", plan.name)),
         );
     }
-    if let Some(extra) = plan.merged.get("extraNamespaces") {
+    if let Some(extra) = merged.get("extraNamespaces") {
         if let MValue::List(items) = &extra.value {
             for (i, item) in items.iter().enumerate() {
                 let Some(ns) = plan.namespaces.get(i + 1) else {
@@ -750,7 +732,7 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
             }
         }
     }
-    let config = plan.values.get("config");
+    let config = plan.values.config.as_ref();
     for name in plan.enabled_services() {
         let Some(svc) = ws.catalog.services.get(name) else {
             continue;
@@ -762,13 +744,8 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
                 Diagnostic::error(Code::MissingValue, message),
             )
         };
-        let store = plan.values.get("secretStore");
-        let has_store = store
-            .and_then(|s| s.get("name"))
-            .is_some_and(Json::is_string)
-            && store
-                .and_then(|s| s.get("vault"))
-                .is_some_and(Json::is_object);
+        let store = plan.values.secret_store.as_ref();
+        let has_store = store.is_some_and(|s| s.name.is_some() && s.vault.is_some());
         if !svc.credentials.is_empty() && !has_store && !tenant_set_store {
             let d = missing("/credentials", format!(
                 "service `{name}` reads credentials, and no layer sets `secretStore.name` and `secretStore.vault`"
@@ -805,11 +782,11 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
             };
             out.push(d.note(format!("tenant `{}`", plan.name)));
         }
-        let service_values = plan.values.get("services").and_then(|s| s.get(name));
         if svc.kind == crate::model::WorkloadKind::CronJob
-            && service_values
-                .and_then(|v| v.get("schedule"))
-                .and_then(Json::as_str)
+            && plan
+                .values
+                .service(name)
+                .and_then(|v| v.schedule.as_ref())
                 .is_none()
         {
             let d = missing("", format!("CronJob `{name}` has no schedule"));
@@ -823,8 +800,9 @@ fn check(ws: &Workspace, plan: &TenantPlan) -> Vec<Diagnostic> {
         if svc.database.name(name).is_some()
             && plan
                 .values
-                .get("database")
-                .and_then(|d| d.get("host"))
+                .database
+                .as_ref()
+                .and_then(|d| d.host.as_ref())
                 .is_none()
         {
             let d = missing(

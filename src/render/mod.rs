@@ -85,10 +85,9 @@ impl<'a> Renderer<'a> {
                 }
             }
             UnitSpec::Tenant { plan, pipelines } => {
-                let plan = plan.with_values();
                 render_tenant(
                     self.ws,
-                    &plan,
+                    plan,
                     &self.engine,
                     &self.by_scope,
                     &mut objects,

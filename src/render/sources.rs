@@ -47,6 +47,7 @@ pub const SERVICE: &[(&str, &[&str])] = &[
     ("ports", &["catalog:/services/{service}/ports"]),
     ("probes", &["catalog:/services/{service}/probes/*"]),
     ("resources", &["/services/{service}/resources/*"]),
+    ("values", &["/services/{service}/*"]),
     (
         "env",
         &[

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value as Json};
 
-use super::{get, is_on, str_at, svc_values, Instance};
+use super::{is_on, svc_values, Instance};
 use crate::model::{Service, WorkloadKind};
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
@@ -33,18 +33,18 @@ pub(super) fn config_document(ws: &Workspace, plan: &TenantPlan, inst: &Instance
     if !svc.reads.is_empty() {
         doc.insert("config".into(), Json::Object(config_read(plan, svc)));
     }
-    if let Some(own) = get(svc_values(plan, inst.name), &["config"]) {
-        doc.insert("service".into(), own.clone());
+    if let Some(own) = &svc_values(plan, inst.name).config {
+        doc.insert("service".into(), json!(own));
     }
-    if let Some(logging) = get(&plan.values, &["logging"]) {
-        doc.insert("logging".into(), logging.clone());
+    if let Some(logging) = &plan.values.logging {
+        doc.insert("logging".into(), json!(logging));
     }
     if let Some(name) = database_name(plan, inst.name, svc) {
         let mut db = database_server(plan);
         db.insert("name".into(), json!(name));
         doc.insert("database".into(), Json::Object(db));
     }
-    let object_storage = get(&plan.values, &["objectStorage"]).cloned();
+    let object_storage = plan.values.object_storage.as_ref().map(|o| json!(o));
     if svc.object_storage {
         if let Some(mut os) = object_storage.clone() {
             if let Some(o) = os.as_object_mut() {
@@ -71,13 +71,7 @@ pub(super) fn config_document(ws: &Workspace, plan: &TenantPlan, inst: &Instance
 /// The tenant's configuration keys a service reads (`reads`, `*` for all of them).
 fn config_read(plan: &TenantPlan, svc: &Service) -> Map<String, Json> {
     let mut read = Map::new();
-    for (k, v) in plan
-        .values
-        .get("config")
-        .and_then(Json::as_object)
-        .into_iter()
-        .flatten()
-    {
+    for (k, v) in plan.values.config.iter().flatten() {
         if svc.reads.iter().any(|r| r == "*" || r == k) {
             read.insert(k.clone(), v.clone());
         }
@@ -93,18 +87,22 @@ fn is_init_job(svc: &Service) -> bool {
 /// `<prefix><tenant>_<service or shared name>`, with `-` as `_`.
 fn database_name(plan: &TenantPlan, service: &str, svc: &Service) -> Option<String> {
     let suffix = svc.database.name(service)?;
-    let prefix = str_at(&plan.values, &["database", "prefix"]).unwrap_or("");
+    let prefix = plan
+        .values
+        .database
+        .as_ref()
+        .and_then(|d| d.prefix.as_deref())
+        .unwrap_or("");
     Some(format!("{prefix}{}_{suffix}", plan.name).replace('-', "_"))
 }
 
 /// The shared PostgreSQL's address, as services read it.
 fn database_server(plan: &TenantPlan) -> Map<String, Json> {
-    let db = plan.values.get("database").cloned().unwrap_or(Json::Null);
+    let db = plan.values.database.clone().unwrap_or_default();
     let mut m = Map::new();
-    m.insert("host".into(), db.get("host").cloned().unwrap_or(Json::Null));
-    for key in ["port", "sslMode"] {
-        m.insert(key.into(), db.get(key).cloned().unwrap_or(Json::Null));
-    }
+    m.insert("host".into(), json!(db.host));
+    m.insert("port".into(), json!(db.port));
+    m.insert("sslMode".into(), json!(db.ssl_mode));
     m
 }
 

@@ -10,8 +10,11 @@
 //! service reads. This file holds what they share: the instances, the labels and the
 //! readers of the merged values.
 
+use std::sync::LazyLock;
+
 use serde_json::{json, Map, Value as Json};
 
+use crate::model::values::ServiceValues;
 use crate::model::Service;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
@@ -78,24 +81,10 @@ fn common_labels(ws: &Workspace, plan: &TenantPlan) -> Map<String, Json> {
     m
 }
 
-/// The merged values of one service (`services.<name>`), `null` when it has none.
-fn svc_values<'v>(plan: &'v TenantPlan, name: &str) -> &'v Json {
-    static NULL: Json = Json::Null;
-    plan.values
-        .get("services")
-        .and_then(|s| s.get(name))
-        .unwrap_or(&NULL)
-}
-
-/// The value at `path`, `None` when it is missing or `null`.
-fn get<'v>(v: &'v Json, path: &[&str]) -> Option<&'v Json> {
-    path.iter()
-        .try_fold(v, |acc, k| acc.get(*k))
-        .filter(|v| !v.is_null())
-}
-
-fn str_at<'v>(v: &'v Json, path: &[&str]) -> Option<&'v str> {
-    get(v, path).and_then(Json::as_str)
+/// The merged values of one service (`services.<name>`), empty when it has none.
+fn svc_values<'v>(plan: &'v TenantPlan, name: &str) -> &'v ServiceValues {
+    static NONE: LazyLock<ServiceValues> = LazyLock::new(ServiceValues::default);
+    plan.values.service(name).unwrap_or(&NONE)
 }
 
 fn port_number(svc: &Service, port_name: &str) -> Option<u16> {
@@ -106,16 +95,18 @@ fn port_number(svc: &Service, port_name: &str) -> Option<u16> {
 }
 
 fn monitoring_on(plan: &TenantPlan) -> bool {
-    get(&plan.values, &["monitoring", "enabled"])
-        .and_then(Json::as_bool)
+    plan.values
+        .monitoring
+        .as_ref()
+        .and_then(|m| m.enabled)
         .unwrap_or(false)
 }
 
 /// The host of the tenant's Ingress, `None` when it has none.
 fn ingress_host(plan: &TenantPlan) -> Option<&str> {
-    let enabled = get(&plan.values, &["ingress", "enabled"]).and_then(Json::as_bool) == Some(true);
-    if enabled {
-        str_at(&plan.values, &["ingress", "host"])
+    let ingress = plan.values.ingress.as_ref()?;
+    if ingress.enabled == Some(true) {
+        ingress.host.as_deref()
     } else {
         None
     }

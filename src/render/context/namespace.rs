@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value as Json};
 
-use super::{get, instances, str_at};
+use super::instances;
 use crate::names::derived;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
@@ -38,23 +38,24 @@ fn secret_store(ws: &Workspace, plan: &TenantPlan, namespace: &str) -> Json {
     let needed = instances(ws, plan)
         .iter()
         .any(|i| i.namespace == namespace && !i.service.credentials.is_empty());
+    let store = plan.values.secret_store.as_ref();
     let (Some(name), Some(vault)) = (
-        str_at(&plan.values, &["secretStore", "name"]),
-        get(&plan.values, &["secretStore", "vault"]).filter(|v| v.is_object()),
+        store.and_then(|s| s.name.as_ref()),
+        store.and_then(|s| s.vault.as_ref()),
     ) else {
         return Json::Null;
     };
     if !needed {
         return Json::Null;
     }
-    let role_prefix = str_at(vault, &["rolePrefix"]).unwrap_or("");
+    let role_prefix = vault.role_prefix.as_deref().unwrap_or("");
     json!({
         "name": name,
         "vault": {
-            "server": get(vault, &["server"]),
-            "path": get(vault, &["path"]),
-            "version": get(vault, &["version"]),
-            "authMountPath": get(vault, &["authMountPath"]),
+            "server": vault.server,
+            "path": vault.path,
+            "version": vault.version,
+            "authMountPath": vault.auth_mount_path,
             "role": format!("{role_prefix}{}", plan.name),
         },
     })

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use super::{common_labels, get, ingress_host, port_number, Instance};
+use super::{common_labels, ingress_host, port_number, Instance};
 use crate::names::derived;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
@@ -22,7 +22,7 @@ pub fn tenant_context(ws: &Workspace, plan: &TenantPlan, all: &[Instance]) -> Js
             "namespaces": plan.namespaces,
         },
         "labels": common_labels(ws, plan),
-        "values": complete_values(&plan.values),
+        "values": complete_values(plan.values.to_json()),
         "flags": plan.flags.iter().map(|(k, (on, _))| (k.clone(), json!(on))).collect::<Map<_, _>>(),
         "routes": routes(all),
         "endpoints": endpoints(all),
@@ -92,22 +92,22 @@ fn gateway(all: &[Instance]) -> Json {
 
 /// The tenant's Ingress, `null` when it has none.
 fn ingress(plan: &TenantPlan) -> Json {
-    match ingress_host(plan) {
-        Some(host) => json!({
-            "host": host,
-            "className": get(&plan.values, &["ingress", "className"]),
-            "tls": get(&plan.values, &["ingress", "tls", "enabled"]).and_then(Json::as_bool) == Some(true),
-            "clusterIssuer": get(&plan.values, &["ingress", "tls", "clusterIssuer"]),
-            "tlsSecret": derived::tenant_tls_secret(&plan.name),
-        }),
-        None => Json::Null,
-    }
+    let (Some(host), Some(ingress)) = (ingress_host(plan), plan.values.ingress.as_ref()) else {
+        return Json::Null;
+    };
+    let tls = ingress.tls.as_ref();
+    json!({
+        "host": host,
+        "className": ingress.class_name,
+        "tls": tls.and_then(|t| t.enabled) == Some(true),
+        "clusterIssuer": tls.and_then(|t| t.cluster_issuer.as_ref()),
+        "tlsSecret": derived::tenant_tls_secret(&plan.name),
+    })
 }
 
 /// The merged values with every top-level key of the values schema present (`null`
 /// when no layer sets it).
-fn complete_values(values: &Json) -> Json {
-    let mut v = values.clone();
+fn complete_values(mut v: Json) -> Json {
     if let Json::Object(m) = &mut v {
         for key in crate::schema::known_keys("values", "") {
             m.entry(key).or_insert(Json::Null);

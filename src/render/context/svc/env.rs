@@ -4,8 +4,9 @@
 use serde_json::{json, Map, Value as Json};
 
 use super::super::config::{canonical_json, config_document};
-use super::super::{get, str_at, Instance};
+use super::super::Instance;
 use super::keys;
+use crate::model::values::ServiceValues;
 use crate::model::Credential;
 use crate::names::derived;
 use crate::plan::TenantPlan;
@@ -29,7 +30,11 @@ pub(super) fn configuration(
 
 /// `env`, `credentials` and `secretStore`: one ExternalSecret per instance, and env
 /// vars filled from its Secret.
-pub(super) fn credentials(plan: &TenantPlan, inst: &Instance, v: &Json) -> Map<String, Json> {
+pub(super) fn credentials(
+    plan: &TenantPlan,
+    inst: &Instance,
+    v: &ServiceValues,
+) -> Map<String, Json> {
     let svc = inst.service;
     let secret_name = derived::credentials_secret(inst.name);
     let data: Vec<Json> = svc
@@ -37,10 +42,7 @@ pub(super) fn credentials(plan: &TenantPlan, inst: &Instance, v: &Json) -> Map<S
         .iter()
         .map(|c| json!({"secretKey": c.env, "remoteRef": remote_ref(plan, c)}))
         .collect();
-    let mut env: Vec<Json> = get(v, &["env"])
-        .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let mut env: Vec<Json> = v.env.iter().flatten().map(|e| json!(e)).collect();
     for c in &svc.credentials {
         env.retain(|e| e.get("name").and_then(Json::as_str) != Some(c.env.as_str()));
         env.push(json!({"name": c.env, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": c.env}}}));
@@ -58,8 +60,8 @@ pub(super) fn credentials(plan: &TenantPlan, inst: &Instance, v: &Json) -> Map<S
         (
             "secretStore",
             json!({
-                "name": str_at(&plan.values, &["secretStore", "name"]),
-                "refreshInterval": str_at(&plan.values, &["secretStore", "refreshInterval"]),
+                "name": plan.values.secret_store.as_ref().and_then(|s| s.name.as_ref()),
+                "refreshInterval": plan.values.secret_store.as_ref().and_then(|s| s.refresh_interval.as_ref()),
             }),
         ),
     ])
@@ -68,8 +70,18 @@ pub(super) fn credentials(plan: &TenantPlan, inst: &Instance, v: &Json) -> Map<S
 /// Where a credential is read in the store: the tenant's `credentials.<name>`, else
 /// `[<secretStore.prefix>/]<tenant>/<credential>` and the catalog's property.
 fn remote_ref(plan: &TenantPlan, c: &Credential) -> Json {
-    let over = get(&plan.values, &["credentials", &c.credential]);
-    let store_prefix = str_at(&plan.values, &["secretStore", "prefix"]).unwrap_or("");
+    let over = plan
+        .values
+        .credentials
+        .as_ref()
+        .and_then(|all| all.get(&c.credential))
+        .and_then(Option::as_ref);
+    let store_prefix = plan
+        .values
+        .secret_store
+        .as_ref()
+        .and_then(|s| s.prefix.as_deref())
+        .unwrap_or("");
     let default_key = if store_prefix.is_empty() {
         format!("{}/{}", plan.name, c.credential)
     } else {
@@ -80,13 +92,9 @@ fn remote_ref(plan: &TenantPlan, c: &Credential) -> Json {
             c.credential
         )
     };
-    let key = over
-        .and_then(|o| str_at(o, &["key"]))
-        .map(str::to_string)
-        .unwrap_or(default_key);
+    let key = over.and_then(|o| o.key.clone()).unwrap_or(default_key);
     let property = over
-        .and_then(|o| str_at(o, &["property"]))
-        .map(str::to_string)
+        .and_then(|o| o.property.clone())
         .or_else(|| c.property.clone());
     match property {
         Some(p) => json!({"key": key, "property": p}),

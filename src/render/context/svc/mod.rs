@@ -4,6 +4,9 @@
 //! (`workload.rs`), and its network rules (`network.rs`). Each concern returns its own
 //! keys of `svc`, listed in `SERVICE` in `src/render/sources.rs`.
 
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
 use serde_json::{json, Map, Value as Json};
 
 use super::{common_labels, svc_values, Instance, INSTANCE_LABEL, NAME_LABEL};
@@ -38,9 +41,53 @@ pub fn instance_context(
     ctx.extend(workload::stateful(inst.name, svc, v));
     ctx.extend(workload::job(v));
     ctx.insert("network".into(), network::network(ws, plan, inst, all));
+    ctx.insert("values".into(), own_values(v));
     Json::Object(ctx)
 }
 
+/// `values`: the service's own merged values (`services.<name>`), with every key the
+/// values schema gives a service, and every key of the mappings it describes, present
+/// (`null` when unset). A setting that a template only places into YAML reads it here,
+/// with no code of its own.
+fn own_values(v: &crate::model::values::ServiceValues) -> Json {
+    static SHAPE: LazyLock<Shape> = LazyLock::new(|| Shape::of("/services/_", 0));
+    let mut values = json!(v);
+    SHAPE.fill(&mut values);
+    values
+}
+
+/// The keys the values schema describes at one place, each with the keys below it
+/// (none for maps of any keys, such as annotations).
+struct Shape(BTreeMap<String, Shape>);
+
+impl Shape {
+    /// The shape at `pointer`, read from the schema (any service name: the schema
+    /// describes every service alike).
+    fn of(pointer: &str, depth: usize) -> Shape {
+        if depth > 8 {
+            return Shape(BTreeMap::new());
+        }
+        let keys = crate::schema::known_keys("values", pointer);
+        Shape(
+            keys.into_iter()
+                .map(|k| {
+                    let below = format!("{pointer}/{}", crate::yaml::node::escape_token(&k));
+                    (k, Shape::of(&below, depth + 1))
+                })
+                .collect(),
+        )
+    }
+
+    /// Puts every key of the shape into `value`, `null` where missing.
+    fn fill(&self, value: &mut Json) {
+        let Json::Object(m) = value else {
+            return;
+        };
+        for (key, below) in &self.0 {
+            below.fill(m.entry(key.clone()).or_insert(Json::Null));
+        }
+    }
+}
 /// Some keys of `svc`, as a map to merge into it.
 fn keys<const N: usize>(pairs: [(&str, Json); N]) -> Map<String, Json> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value as Json};
 
 use super::super::{
-    get, ingress_host, is_on, monitoring_on, port_number, str_at, Instance, INSTANCE_LABEL,
-    NAMESPACE_LABEL, NAME_LABEL, TENANT_LABEL,
+    ingress_host, is_on, monitoring_on, port_number, Instance, INSTANCE_LABEL, NAMESPACE_LABEL,
+    NAME_LABEL, TENANT_LABEL,
 };
+use crate::model::values::{Egress, Network};
 use crate::model::Service;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
@@ -192,37 +193,37 @@ fn egress_to(ws: &Workspace, plan: &TenantPlan, inst: &Instance, all: &[Instance
 /// Destinations outside the cluster: the service's `external` ones, and the API
 /// server for a service with `rbac`.
 fn external(plan: &TenantPlan, svc: &Service) -> Vec<Json> {
+    let network = network_values(plan);
     let mut external: Vec<Json> = svc
         .external
         .iter()
         .filter_map(|name| {
-            destination(
-                name,
-                get(&plan.values, &["network", "externalEgress", name])?,
-            )
+            let dest = network?.external_egress.as_ref()?.get(name)?.as_ref()?;
+            destination(name, dest)
         })
         .collect();
     if !svc.rbac.is_empty() {
-        if let Some(api) = get(&plan.values, &["network", "apiServer"]) {
+        if let Some(api) = network.and_then(|n| n.api_server.as_ref()) {
             external.extend(destination("kubernetes-api", api));
         }
     }
     external
 }
 
+fn network_values(plan: &TenantPlan) -> Option<&Network> {
+    plan.values.network.as_ref()
+}
+
 /// One destination outside the cluster, `None` without a `cidr`.
-fn destination(name: &str, dest: &Json) -> Option<Json> {
-    let cidr = dest.get("cidr").and_then(Json::as_str)?;
+fn destination(name: &str, dest: &Egress) -> Option<Json> {
+    let cidr = dest.cidr.as_deref()?;
     let ports: Vec<Json> = dest
-        .get("ports")
-        .and_then(Json::as_array)
-        .map(|ps| {
-            ps.iter()
-                .filter_map(Json::as_u64)
-                .map(|p| tcp(p as u16))
-                .collect()
-        })
-        .unwrap_or_default();
+        .ports
+        .iter()
+        .flatten()
+        .filter_map(|p| u16::try_from(*p).ok())
+        .map(tcp)
+        .collect();
     Some(json!({"name": name, "cidr": cidr, "ports": ports}))
 }
 
@@ -237,7 +238,8 @@ fn from_ingress_controller(plan: &TenantPlan, inst: &Instance, all: &[Instance])
         } else {
             !svc.routes.is_empty()
         };
-    let controller_ns = str_at(&plan.values, &["network", "ingressControllerNamespace"]);
+    let controller_ns =
+        network_values(plan).and_then(|n| n.ingress_controller_namespace.as_deref());
     let controller_ports = if svc.gateway {
         svc.ports.iter().take(1).map(|p| tcp(p.port)).collect()
     } else {
@@ -254,7 +256,7 @@ fn from_ingress_controller(plan: &TenantPlan, inst: &Instance, all: &[Instance])
 /// The monitoring namespace, on the metrics port, when monitoring is on.
 fn from_monitoring(plan: &TenantPlan, svc: &Service) -> Json {
     let metrics_port = svc.metrics_port.as_ref().and_then(|m| port_number(svc, m));
-    let monitoring_ns = str_at(&plan.values, &["network", "monitoringNamespace"]);
+    let monitoring_ns = network_values(plan).and_then(|n| n.monitoring_namespace.as_deref());
     match (monitoring_on(plan), metrics_port, monitoring_ns) {
         (true, Some(port), Some(ns)) => {
             json!({"namespaceSelector": {NAMESPACE_LABEL: ns}, "ports": [tcp(port)]})

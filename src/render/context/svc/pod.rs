@@ -3,28 +3,32 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use super::super::{get, monitoring_on, port_number, str_at, Instance};
+use super::super::{monitoring_on, port_number, Instance};
 use super::keys;
+use crate::model::values::ServiceValues;
 use crate::model::Service;
 use crate::plan::TenantPlan;
 
 /// `image`, `imagePullPolicy`, `imagePullSecrets`, `command` and `args`.
-pub(super) fn image(plan: &TenantPlan, inst: &Instance, v: &Json) -> Map<String, Json> {
+pub(super) fn image(plan: &TenantPlan, inst: &Instance, v: &ServiceValues) -> Map<String, Json> {
     let svc = inst.service;
-    let args = get(v, &["args"])
-        .cloned()
-        .unwrap_or_else(|| json!(svc.args));
+    let images = plan.values.images.as_ref();
+    let args = v
+        .args
+        .as_ref()
+        .map_or_else(|| json!(svc.args), |a| json!(a));
     keys([
         ("image", json!(image_ref(plan, svc, v))),
         (
             "imagePullPolicy",
-            json!(str_at(&plan.values, &["images", "pullPolicy"])),
+            json!(images.and_then(|i| i.pull_policy.as_ref())),
         ),
         (
             "imagePullSecrets",
-            get(&plan.values, &["images", "pullSecrets"])
+            json!(images
+                .and_then(|i| i.pull_secrets.as_ref())
                 .cloned()
-                .unwrap_or(json!([])),
+                .unwrap_or_default()),
         ),
         ("command", json!(svc.command)),
         ("args", args),
@@ -33,17 +37,25 @@ pub(super) fn image(plan: &TenantPlan, inst: &Instance, v: &Json) -> Map<String,
 
 /// The full image reference: `[registry/]repository[:tag][@digest]`, from the
 /// service's values `v`.
-fn image_ref(plan: &TenantPlan, svc: &Service, v: &Json) -> String {
-    let repository = str_at(v, &["image", "repository"]).unwrap_or(&svc.image);
-    let mut image = match str_at(&plan.values, &["images", "registry"]) {
+fn image_ref(plan: &TenantPlan, svc: &Service, v: &ServiceValues) -> String {
+    let own = v.image.as_ref();
+    let repository = own
+        .and_then(|i| i.repository.as_deref())
+        .unwrap_or(&svc.image);
+    let registry = plan
+        .values
+        .images
+        .as_ref()
+        .and_then(|i| i.registry.as_deref());
+    let mut image = match registry {
         Some(reg) if !reg.is_empty() => format!("{}/{repository}", reg.trim_end_matches('/')),
         _ => repository.to_string(),
     };
-    if let Some(tag) = str_at(v, &["image", "tag"]) {
+    if let Some(tag) = own.and_then(|i| i.tag.as_deref()) {
         image.push(':');
         image.push_str(tag);
     }
-    if let Some(digest) = str_at(v, &["image", "digest"]) {
+    if let Some(digest) = own.and_then(|i| i.digest.as_deref()) {
         image.push('@');
         image.push_str(digest);
     }
@@ -79,45 +91,44 @@ fn probes(svc: &Service) -> Json {
 
 /// `resources`, `podAnnotations`, and where the pod runs: `nodeSelector` and
 /// `tolerations` (the service's own, else its pool's) and `priorityClassName`.
-pub(super) fn placement(plan: &TenantPlan, svc: &Service, v: &Json) -> Map<String, Json> {
+pub(super) fn placement(plan: &TenantPlan, svc: &Service, v: &ServiceValues) -> Map<String, Json> {
     let pool = svc
         .pool
         .as_ref()
-        .and_then(|pool| get(&plan.values, &["placement", pool]))
+        .and_then(|pool| plan.values.placement.as_ref()?.get(pool));
+    let node_selector = v
+        .node_selector
+        .as_ref()
+        .or_else(|| pool.and_then(|p| p.node_selector.as_ref()))
         .cloned()
-        .unwrap_or(Json::Null);
-    let node_selector = get(v, &["nodeSelector"])
-        .or_else(|| get(&pool, &["nodeSelector"]))
+        .unwrap_or_default();
+    let tolerations = v
+        .tolerations
+        .as_ref()
+        .or_else(|| pool.and_then(|p| p.tolerations.as_ref()))
         .cloned()
-        .unwrap_or(json!({}));
-    let tolerations = get(v, &["tolerations"])
-        .or_else(|| get(&pool, &["tolerations"]))
-        .cloned()
-        .unwrap_or(json!([]));
+        .unwrap_or_default();
     keys([
-        (
-            "resources",
-            get(v, &["resources"]).cloned().unwrap_or(json!({})),
-        ),
+        ("resources", json!(v.resources.clone().unwrap_or_default())),
         (
             "podAnnotations",
             Json::Object(pod_annotations(plan, svc, v)),
         ),
-        ("nodeSelector", node_selector),
-        ("tolerations", tolerations),
+        ("nodeSelector", json!(node_selector)),
+        ("tolerations", json!(tolerations)),
         ("priorityClassName", json!(svc.priority_class)),
     ])
 }
 
 /// Scrape annotations first, so that the values' own pod annotations win.
-fn pod_annotations(plan: &TenantPlan, svc: &Service, v: &Json) -> Map<String, Json> {
+fn pod_annotations(plan: &TenantPlan, svc: &Service, v: &ServiceValues) -> Map<String, Json> {
     let mut annotations = Map::new();
     if monitoring_on(plan) {
         if let Some(port) = svc.metrics_port.as_ref().and_then(|m| port_number(svc, m)) {
             let path = svc
                 .metrics_path
                 .as_deref()
-                .or_else(|| str_at(&plan.values, &["monitoring", "path"]));
+                .or_else(|| plan.values.monitoring.as_ref()?.path.as_deref());
             annotations.insert("prometheus.io/scrape".into(), json!("true"));
             annotations.insert("prometheus.io/port".into(), json!(port.to_string()));
             if let Some(path) = path {
@@ -125,8 +136,8 @@ fn pod_annotations(plan: &TenantPlan, svc: &Service, v: &Json) -> Map<String, Js
             }
         }
     }
-    if let Some(own) = get(v, &["podAnnotations"]).and_then(Json::as_object) {
-        annotations.extend(own.clone());
+    for (k, value) in v.pod_annotations.iter().flatten() {
+        annotations.insert(k.clone(), json!(value));
     }
     annotations
 }
@@ -134,7 +145,7 @@ fn pod_annotations(plan: &TenantPlan, svc: &Service, v: &Json) -> Map<String, Js
 /// The security context: `runAsUser`, `runAsGroup` and `fsGroup` (default
 /// `runAsUser`), and `security`, the restricted profile less the catalog's exceptions.
 pub(super) fn security(plan: &TenantPlan, svc: &Service) -> Map<String, Json> {
-    let security = plan.typed.security.clone().unwrap_or_default();
+    let security = plan.values.security.clone().unwrap_or_default();
     let run_as_user = security.run_as_user;
     let exceptions = svc.security_exceptions.as_ref();
     let allows = |rule: &str| exceptions.is_some_and(|e| e.allows(rule));

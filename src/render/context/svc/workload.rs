@@ -3,26 +3,21 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use super::super::get;
 use super::keys;
+use crate::model::values::ServiceValues;
 use crate::model::{Service, WorkloadKind};
 use crate::names::derived;
 use crate::plan::TenantPlan;
 
 /// `replicas`, `autoscaling` and `pdb`.
-pub(super) fn scaling(svc: &Service, v: &Json) -> Map<String, Json> {
-    let replicas = svc
-        .fixed_replicas
-        .map(i64::from)
-        .or_else(|| get(v, &["replicas"]).and_then(Json::as_i64));
-    let pdb = get(v, &["pdb"])
-        .filter(|p| {
-            get(p, &["enabled"])
-                .and_then(Json::as_bool)
-                .unwrap_or(false)
-        })
+pub(super) fn scaling(svc: &Service, v: &ServiceValues) -> Map<String, Json> {
+    let replicas = svc.fixed_replicas.map(i64::from).or(v.replicas);
+    let pdb = v
+        .pdb
+        .as_ref()
+        .filter(|p| p.enabled == Some(true))
         .filter(|_| svc.kind.is_long_lived())
-        .map(|p| json!({"maxUnavailable": get(p, &["maxUnavailable"])}))
+        .map(|p| json!({"maxUnavailable": p.max_unavailable}))
         .unwrap_or(Json::Null);
     keys([
         ("replicas", json!(replicas)),
@@ -32,19 +27,18 @@ pub(super) fn scaling(svc: &Service, v: &Json) -> Map<String, Json> {
 }
 
 /// The autoscaler, when the values enable it and the catalog allows it.
-fn autoscaling(svc: &Service, v: &Json) -> Json {
-    get(v, &["autoscaling"])
+fn autoscaling(svc: &Service, v: &ServiceValues) -> Json {
+    v.autoscaling
+        .as_ref()
         .filter(|_| crate::plan::effect::autoscaled(svc, v))
         .map(|a| {
-            let min = get(a, &["minReplicas"]).and_then(Json::as_i64);
+            let min = a.min_replicas;
             // Not a default but a rule: three times the floor, as src/defaults.yaml says.
-            let max = get(a, &["maxReplicas"])
-                .and_then(Json::as_i64)
-                .or(min.map(|m| m.max(1) * 3));
+            let max = a.max_replicas.or(min.map(|m| m.max(1) * 3));
             json!({
                 "minReplicas": min,
                 "maxReplicas": max,
-                "targetCPUUtilizationPercentage": get(a, &["targetCPUUtilizationPercentage"]),
+                "targetCPUUtilizationPercentage": a.target_cpu_utilization_percentage,
             })
         })
         .unwrap_or(Json::Null)
@@ -57,8 +51,8 @@ pub(super) fn rollout(plan: &TenantPlan, svc: &Service) -> Map<String, Json> {
         (
             "rollout",
             json!({
-                "maxUnavailable": get(&plan.values, &["rollout", "maxUnavailable"]),
-                "maxSurge": get(&plan.values, &["rollout", "maxSurge"]),
+                "maxUnavailable": plan.values.rollout.as_ref().and_then(|r| r.max_unavailable.as_ref()),
+                "maxSurge": plan.values.rollout.as_ref().and_then(|r| r.max_surge.as_ref()),
             }),
         ),
     ])
@@ -66,12 +60,13 @@ pub(super) fn rollout(plan: &TenantPlan, svc: &Service) -> Map<String, Json> {
 
 /// What only a StatefulSet has: `storage`, its persistent volume, and `headlessName`,
 /// the headless Service that governs it; `null` for other kinds.
-pub(super) fn stateful(name: &str, svc: &Service, v: &Json) -> Map<String, Json> {
+pub(super) fn stateful(name: &str, svc: &Service, v: &ServiceValues) -> Map<String, Json> {
     let stateful = svc.kind == WorkloadKind::StatefulSet;
     let storage = if stateful {
+        let own = v.storage.as_ref();
         json!({
-            "size": get(v, &["storage", "size"]),
-            "storageClassName": get(v, &["storage", "storageClassName"]),
+            "size": own.and_then(|s| s.size.as_ref()),
+            "storageClassName": own.and_then(|s| s.storage_class_name.as_ref()),
             "mountPath": svc.data_path,
         })
     } else {
@@ -87,22 +82,20 @@ pub(super) fn stateful(name: &str, svc: &Service, v: &Json) -> Map<String, Json>
 }
 
 /// The settings of jobs and cron jobs, from the service's values.
-pub(super) fn job(v: &Json) -> Map<String, Json> {
-    [
-        "schedule",
-        "timeZone",
-        "startingDeadlineSeconds",
-        "ttlSecondsAfterFinished",
-        "activeDeadlineSeconds",
-        "suspend",
-        "backoffLimit",
-    ]
-    .into_iter()
-    .map(|key| {
+pub(super) fn job(v: &ServiceValues) -> Map<String, Json> {
+    keys([
+        ("schedule", json!(v.schedule)),
+        ("timeZone", json!(v.time_zone)),
         (
-            key.to_string(),
-            get(v, &[key]).cloned().unwrap_or(Json::Null),
-        )
-    })
-    .collect()
+            "startingDeadlineSeconds",
+            json!(v.starting_deadline_seconds),
+        ),
+        (
+            "ttlSecondsAfterFinished",
+            json!(v.ttl_seconds_after_finished),
+        ),
+        ("activeDeadlineSeconds", json!(v.active_deadline_seconds)),
+        ("suspend", json!(v.suspend)),
+        ("backoffLimit", json!(v.backoff_limit)),
+    ])
 }
