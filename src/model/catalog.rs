@@ -61,36 +61,6 @@ impl Catalog {
     }
 }
 
-/// The service values that only some workload kinds read: the key, those kinds, and
-/// how a message names them. A key not listed applies to every kind.
-pub const KIND_VALUES: [(&str, &[WorkloadKind], &str); 10] = [
-    ("schedule", &[WorkloadKind::CronJob], "CronJobs"),
-    ("timeZone", &[WorkloadKind::CronJob], "CronJobs"),
-    (
-        "startingDeadlineSeconds",
-        &[WorkloadKind::CronJob],
-        "CronJobs",
-    ),
-    ("suspend", &[WorkloadKind::CronJob], "CronJobs"),
-    ("storage", &[WorkloadKind::StatefulSet], "StatefulSets"),
-    ("replicas", &LONG_LIVED, "Deployments and StatefulSets"),
-    ("pdb", &LONG_LIVED, "Deployments and StatefulSets"),
-    ("backoffLimit", &JOBS, "Jobs and CronJobs"),
-    ("ttlSecondsAfterFinished", &JOBS, "Jobs and CronJobs"),
-    ("activeDeadlineSeconds", &JOBS, "Jobs and CronJobs"),
-];
-
-const LONG_LIVED: [WorkloadKind; 2] = [WorkloadKind::Deployment, WorkloadKind::StatefulSet];
-const JOBS: [WorkloadKind; 2] = [WorkloadKind::Job, WorkloadKind::CronJob];
-
-/// Which kinds read a service value `key` (see [`KIND_VALUES`]), when not every kind.
-pub fn kinds_reading(key: &str) -> Option<(&'static [WorkloadKind], &'static str)> {
-    KIND_VALUES
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, kinds, what)| (*kinds, *what))
-}
-
 impl WorkloadKind {
     /// The kind as Kubernetes and kiln's defaults spell it.
     pub fn name(self) -> &'static str {

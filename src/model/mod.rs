@@ -6,7 +6,8 @@ mod settings;
 pub mod values;
 
 pub use catalog::{
-    kinds_reading, Catalog, Credential, Endpoint, Flag, Port, PriorityClass, Probes, Route,
-    SecurityExceptions, Service, WorkloadKind, KIND_VALUES,
+    Catalog, Credential, Endpoint, Flag, Port, PriorityClass, Probes, Route, SecurityExceptions,
+    Service, WorkloadKind,
 };
 pub use settings::{ImageRules, PipelineDefaults, Settings, SyncPolicy};
+pub use values::{kinds_reading, KIND_VALUES};

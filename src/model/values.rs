@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
+
+use super::WorkloadKind;
 use serde_with::skip_serializing_none;
 
 /// A Kubernetes quantity (`500m`, `2Gi`) or a plain number.
@@ -251,6 +253,9 @@ pub struct ServiceValues {
     pub args: Option<Vec<String>>,
     pub time_zone: Option<String>,
     pub starting_deadline_seconds: Option<i64>,
+    pub revision_history_limit: Option<i64>,
+    pub successful_jobs_history_limit: Option<i64>,
+    pub failed_jobs_history_limit: Option<i64>,
 }
 
 #[skip_serializing_none]
@@ -343,6 +348,52 @@ pub struct Pdb {
 pub struct Storage {
     pub size: Option<Quantity>,
     pub storage_class_name: Option<String>,
+}
+
+/// The keys of [`ServiceValues`] that only some workload kinds read: the key, those
+/// kinds, and how a message names them. A key not listed applies to every kind. A value
+/// set for another kind is an error in a layer and has no effect (`kiln explain`).
+pub const KIND_VALUES: &[(&str, &[WorkloadKind], &str)] = &[
+    ("schedule", &[WorkloadKind::CronJob], "CronJobs"),
+    ("timeZone", &[WorkloadKind::CronJob], "CronJobs"),
+    (
+        "startingDeadlineSeconds",
+        &[WorkloadKind::CronJob],
+        "CronJobs",
+    ),
+    ("suspend", &[WorkloadKind::CronJob], "CronJobs"),
+    ("storage", &[WorkloadKind::StatefulSet], "StatefulSets"),
+    ("replicas", &LONG_LIVED, "Deployments and StatefulSets"),
+    ("pdb", &LONG_LIVED, "Deployments and StatefulSets"),
+    (
+        "revisionHistoryLimit",
+        &LONG_LIVED,
+        "Deployments and StatefulSets",
+    ),
+    (
+        "successfulJobsHistoryLimit",
+        &[WorkloadKind::CronJob],
+        "CronJobs",
+    ),
+    (
+        "failedJobsHistoryLimit",
+        &[WorkloadKind::CronJob],
+        "CronJobs",
+    ),
+    ("backoffLimit", &JOBS, "Jobs and CronJobs"),
+    ("ttlSecondsAfterFinished", &JOBS, "Jobs and CronJobs"),
+    ("activeDeadlineSeconds", &JOBS, "Jobs and CronJobs"),
+];
+
+const LONG_LIVED: [WorkloadKind; 2] = [WorkloadKind::Deployment, WorkloadKind::StatefulSet];
+const JOBS: [WorkloadKind; 2] = [WorkloadKind::Job, WorkloadKind::CronJob];
+
+/// Which kinds read a service value `key` (see [`KIND_VALUES`]), when not every kind.
+pub fn kinds_reading(key: &str) -> Option<(&'static [WorkloadKind], &'static str)> {
+    KIND_VALUES
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, kinds, what)| (*kinds, *what))
 }
 
 impl Values {
@@ -451,6 +502,16 @@ mod tests {
             }
         }
         assert!(tenants >= 10, "{tenants}");
+    }
+
+    #[test]
+    fn every_kind_value_is_a_service_value() {
+        let typed = serde_json::to_value(schemars::schema_for!(ServiceValues)).unwrap();
+        let keys = key_paths(&typed);
+        for (key, kinds, _) in KIND_VALUES {
+            assert!(keys.contains(&format!("/{key}")), "{key}");
+            assert!(!kinds.is_empty(), "{key}");
+        }
     }
 
     #[test]

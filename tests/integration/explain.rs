@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use crate::test::Test;
 use common::{kiln, repo};
 
 fn explain(args: &[&str]) -> (i32, String, String) {
@@ -537,4 +538,72 @@ ingress.tlsSecret comes from:
 ",
         )
         .run();
+}
+
+/// A setting added through the typed model, kiln's defaults and a template alone
+/// (`revisionHistoryLimit`): its default is traced from the output to
+/// `src/defaults.yaml`, a tenant replaces it like any value, and a value for a kind
+/// that does not read it is refused.
+#[test]
+fn a_setting_read_through_svc_values_is_traced_and_overridden() {
+    let (code, stdout, _) = explain(&["Deployment/acme/api", "/spec/revisionHistoryLimit"]);
+    assert_eq!(code, 0, "{stdout}");
+    let template = line_of(
+        "templates/objects/service/deployment.yaml.j2",
+        "  revisionHistoryLimit: {{ svc.values.revisionHistoryLimit }}",
+    );
+    let default = defaults_line("    revisionHistoryLimit: 5");
+    assert_eq!(
+        stdout,
+        format!(
+            "tenants/acme/workloads/acme/deployment_api.yaml /spec/revisionHistoryLimit = 5
+
+rendered for tenant `acme`, service `api`
+written by kiln:templates/objects/service/deployment.yaml.j2:{template}
+  {template} |   revisionHistoryLimit: {{{{ svc.values.revisionHistoryLimit }}}}
+
+svc.values.revisionHistoryLimit comes from:
+  /services/api/revisionHistoryLimit = 5
+    kiln defaults  kiln:defaults.yaml:{default}  set         5  ← final
+"
+        )
+    );
+
+    let ran = Test::new()
+        .file(
+            "tenants/acme.yaml",
+            "environment: dev\nflags:\n  ontology: true\nservices:\n  trino:\n    revisionHistoryLimit: 2\n",
+        )
+        .args(&["build"])
+        .run();
+    let trino = std::fs::read_to_string(
+        ran.path()
+            .join("out/tenants/acme/workloads/acme/deployment_trino.yaml"),
+    )
+    .unwrap();
+    assert!(trino.contains("\n  revisionHistoryLimit: 2\n"), "{trino}");
+    let superset = std::fs::read_to_string(
+        ran.path()
+            .join("out/tenants/acme/workloads/acme/deployment_superset.yaml"),
+    )
+    .unwrap();
+    assert!(
+        superset.contains("\n  revisionHistoryLimit: 5\n"),
+        "{superset}"
+    );
+
+    let ran = Test::new()
+        .file(
+            "tenants/acme.yaml",
+            "environment: dev\nflags:\n  ontology: true\nservices:\n  trino:\n    failedJobsHistoryLimit: 2\n",
+        )
+        .args(&["check"])
+        .status(1)
+        .run();
+    assert!(
+        ran.stderr
+            .contains("`failedJobsHistoryLimit` applies to CronJobs, and `trino` is a Deployment"),
+        "{}",
+        ran.stderr
+    );
 }
