@@ -249,7 +249,10 @@ fn explain(ws: &Workspace, c: &Compilation, o: &Object, pointer: &str, value: &J
                 parts.extend(below.iter().copied());
             }
             let from = sources::of(&parts)?;
-            let from: Vec<Json> = from.iter().filter_map(|s| source(ws, plan, o, s)).collect();
+            let from: Vec<Json> = from
+                .iter()
+                .filter_map(|s| source(ws, c, plan, o, s))
+                .collect();
             Some(json!({"expression": expr, "from": from}))
         })
         .collect();
@@ -385,8 +388,9 @@ fn enclosing<'l>(lines: &[&'l str], index: usize, levels: usize) -> Option<&'l s
     lines.get(at).and_then(|l| written_key(l))
 }
 
-/// The loop variables of a template and the lists they walk: `{% for p in svc.ports %}`
-/// gives `p` → `svc.ports`.
+/// The loop variables of a template and the lists they walk, and the names it sets:
+/// `{% for p in svc.ports %}` gives `p` → `svc.ports`, `{% set o =
+/// pipeline.orchestrator %}` gives `o` → `pipeline.orchestrator`.
 fn loop_aliases(text: &str) -> std::collections::BTreeMap<String, String> {
     let mut out = std::collections::BTreeMap::new();
     for part in text.split("{%").skip(1) {
@@ -394,7 +398,7 @@ fn loop_aliases(text: &str) -> std::collections::BTreeMap<String, String> {
             continue;
         };
         let words: Vec<&str> = tag.trim_matches(['-', '+']).split_whitespace().collect();
-        if let ["for", name, "in", list, ..] = words.as_slice() {
+        if let ["for", name, "in", list, ..] | ["set", name, "=", list, ..] = words.as_slice() {
             let list: String = list
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
@@ -430,7 +434,19 @@ fn expressions(line: &str) -> Vec<String> {
 /// One source of a context key, resolved for the object: a value of its tenant with
 /// its chain of layers, or a catalog entry with the line that sets it (kiln's defaults
 /// when the catalog leaves it out).
-fn source(ws: &Workspace, plan: Option<&TenantPlan>, o: &Object, s: &str) -> Option<Json> {
+fn source(
+    ws: &Workspace,
+    c: &Compilation,
+    plan: Option<&TenantPlan>,
+    o: &Object,
+    s: &str,
+) -> Option<Json> {
+    if let Some(pipeline) = o.provenance.pipeline.as_deref() {
+        return file_source(c, Some(pipeline), o.provenance.service.as_deref(), s);
+    }
+    if s.starts_with("settings:") {
+        return file_source(c, None, None, s);
+    }
     let service = o.provenance.service.as_deref();
     let pool = service
         .and_then(|n| ws.catalog.services.get(n))
@@ -456,6 +472,122 @@ fn source(ws: &Workspace, plan: Option<&TenantPlan>, o: &Object, s: &str) -> Opt
         "value": merged.map(|m| crate::secret::hide_json(key, &m.to_json())),
         "chain": rows,
     }))
+}
+
+/// One source read from a workspace file: a value of a pipeline's `pipeline.yaml` or
+/// `blueprint.json` (`node` is the object's node, if any), or of `kiln.yaml`, with the
+/// line of each file that sets it, kiln's defaults first.
+fn file_source(
+    c: &Compilation,
+    pipeline: Option<&str>,
+    node: Option<&str>,
+    s: &str,
+) -> Option<Json> {
+    if let Some(how) = s.strip_prefix("derived:") {
+        return Some(json!({"source": "derived", "from": how}));
+    }
+    let folder = c
+        .sources
+        .blueprints
+        .iter()
+        .find(|b| Some(b.name.as_str()) == pipeline);
+    let (file, section, pointer) = if let Some(p) = s.strip_prefix("pipeline:") {
+        let container = node.map(|n| escape_token(n).into_owned());
+        if p.contains("{container}") && container.is_none() {
+            return None;
+        }
+        let p = p.replace("{container}", container.as_deref().unwrap_or(""));
+        (folder.and_then(|f| f.settings.as_ref()), "pipeline", p)
+    } else if let Some(p) = s.strip_prefix("settings:") {
+        (c.sources.settings.as_ref(), "settings", p.to_string())
+    } else {
+        let p = s.strip_prefix("blueprint:")?;
+        let file = folder.and_then(|f| f.blueprint.as_ref())?;
+        let doc = parsed(file)?;
+        // `{node}`: the node's place in the blueprint's `nodes`.
+        let index = match (p.contains("{node}"), node) {
+            (false, _) => String::new(),
+            (true, Some(name)) => doc
+                .root
+                .get("nodes")
+                .map(crate::yaml::Node::items)
+                .and_then(|items| {
+                    items.iter().position(|i| {
+                        i.get("container_name").and_then(crate::yaml::Node::as_str) == Some(name)
+                    })
+                })?
+                .to_string(),
+            (true, None) => return None,
+        };
+        let p = p.replace("{node}", &index);
+        let found = doc.root.locate(&p);
+        let rows: Vec<Json> = found
+            .complete
+            .then(|| {
+                json!({
+                    "layer": "blueprint",
+                    "at": format!("{}:{}", file.path, found.node.span.line),
+                    "pointer": p,
+                    "value": found.node.to_json(),
+                })
+            })
+            .into_iter()
+            .collect();
+        return Some(file_rows("blueprint", &file.path, &p, rows));
+    };
+    let mut rows = Vec::new();
+    let in_defaults = format!("/{section}{pointer}");
+    let d = crate::defaults::root().locate(&in_defaults);
+    if d.complete {
+        rows.push(json!({
+            "layer": crate::defaults::LABEL,
+            "at": format!("{}:{}", crate::defaults::FILE, d.node.span.line),
+            "pointer": in_defaults,
+            "value": d.node.to_json(),
+        }));
+    }
+    let path = file.map_or(
+        if section == "settings" {
+            "kiln.yaml"
+        } else {
+            "pipeline.yaml"
+        },
+        |f| f.path.as_str(),
+    );
+    if let Some(doc) = file.and_then(parsed) {
+        let found = doc.root.locate(&pointer);
+        if found.complete {
+            rows.push(json!({
+                "layer": if section == "settings" { "kiln.yaml" } else { "pipeline.yaml" },
+                "at": format!("{}:{}", doc.file, found.node.span.line),
+                "pointer": pointer,
+                "value": found.node.to_json(),
+            }));
+        }
+    }
+    Some(file_rows(section, path, &pointer, rows))
+}
+
+/// A source read from files: the value of the last row that sets it, and the rows.
+fn file_rows(source: &str, file: &str, pointer: &str, rows: Vec<Json>) -> Json {
+    let key = pointer_tokens(pointer).last();
+    let rows: Vec<Json> = rows
+        .into_iter()
+        .map(|mut r| {
+            if let Some(v) = r.get_mut("value") {
+                *v = crate::secret::hide_json(key.as_deref(), v);
+            }
+            r
+        })
+        .collect();
+    let value = rows.last().map_or(Json::Null, |r| r["value"].clone());
+    json!({"source": source, "file": file, "pointer": pointer, "value": value, "chain": rows})
+}
+
+/// A workspace file read again as a document, with its positions.
+fn parsed(file: &crate::load::SourceFile) -> Option<crate::parse::Document> {
+    let mut ignored = crate::diagnostic::Diagnostics::new();
+    crate::parse::parse_document(file, &crate::yaml::ReadOptions::default(), &mut ignored)
 }
 
 fn catalog_source(ws: &Workspace, service: Option<&str>, pointer: &str) -> Json {
@@ -582,6 +714,10 @@ fn text(r: &Json) -> String {
                     _ => String::new(),
                 };
                 let _ = writeln!(out, "  catalog {pointer} {shown}{at}");
+            } else if f["file"].is_string() {
+                let _ = writeln!(out, "  {} {pointer} {shown}", s(&f["file"]));
+                let rows = f["chain"].as_array().cloned().unwrap_or_default();
+                write_chain(&mut out, &rows, !f["value"].is_null(), "    ");
             } else {
                 let _ = writeln!(out, "  {pointer} {shown}");
                 let rows = f["chain"].as_array().cloned().unwrap_or_default();

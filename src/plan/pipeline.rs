@@ -174,9 +174,8 @@ fn plan_one(
 
     let deployable: Vec<&BlueprintNode> = bp.deployable().collect();
     let pipeline_mode = deployable.len() > 1;
-    let default_resources = s.resources.clone().unwrap_or_else(|| {
-        json!({"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}})
-    });
+    // kiln's defaults (`pipeline.resources`) fill it in when pipeline.yaml leaves it out.
+    let default_resources = s.resources.clone().unwrap_or_default();
 
     // Shared folders and who mounts them.
     let mut shared_folders = Vec::new();

@@ -198,10 +198,100 @@ pub const TENANT: &[(&str, &[&str])] = &[
 
 /// Context keys below a key mapped one to one (`ingress` from `/ingress/*`) that kiln
 /// makes rather than reads: a source `derived:<how>` says how.
-pub const DERIVED: &[(&str, &str)] = &[(
-    "ingress.tlsSecret",
-    "derived:the tenant's name, as `<tenant>-tls`",
-)];
+pub const DERIVED: &[(&str, &str)] = &[
+    (
+        "ingress.tlsSecret",
+        "derived:the tenant's name, as `<tenant>-tls`",
+    ),
+    (
+        "pipeline.webui.tlsSecret",
+        "derived:the pipeline's name, as `<pipeline>-webui-tls`",
+    ),
+    (
+        "pipeline.serviceAccount",
+        "derived:the pipeline's name, as `pipeline` in a namespace of its own, else `<pipeline>-pipeline`",
+    ),
+    (
+        "node.name",
+        "derived:the node's name in the blueprint, as `<node>` in a namespace of its own, else `<pipeline>-<node>`",
+    ),
+];
+
+/// The keys of `pipeline` in the pipeline and node scopes, by dotted path below it
+/// (`orchestrator.image`). `pipeline:` is a pointer into the pipeline's `pipeline.yaml`
+/// and `settings:` one into `kiln.yaml`, each above its section of kiln's defaults
+/// (`pipeline`, `settings`); `blueprint:` is one into its `blueprint.json`, where
+/// `{node}` is the node's place in `nodes`.
+pub const PIPELINE: &[(&str, &[&str])] = &[
+    (
+        "name",
+        &["derived:the pipeline's folder under `blueprints/`"],
+    ),
+    ("namespace", &["pipeline:/namespace", "pipeline:/tenant"]),
+    ("ownNamespace", &["pipeline:/namespace", "pipeline:/tenant"]),
+    ("tenant", &["pipeline:/tenant"]),
+    ("imagePullSecrets", &["pipeline:/imagePullSecrets"]),
+    (
+        "orchestrator.image",
+        &[
+            "pipeline:/orchestrator/image",
+            "settings:/pipelines/orchestratorImage",
+        ],
+    ),
+    (
+        "orchestrator.resources",
+        &["pipeline:/orchestrator/resources/*"],
+    ),
+    (
+        "starter.image",
+        &[
+            "pipeline:/starter/image",
+            "settings:/pipelines/starterImage",
+        ],
+    ),
+    (
+        "starter.command",
+        &[
+            "pipeline:/starter/command",
+            "settings:/pipelines/starterCommand",
+        ],
+    ),
+    ("starter.args", &["pipeline:/starter/args"]),
+    ("sharedFolders.size", &["pipeline:/sharedFolder/size"]),
+    (
+        "sharedFolders.storageClassName",
+        &["pipeline:/sharedFolder/storageClassName"],
+    ),
+    ("webui.host", &["pipeline:/webui/host"]),
+    ("webui.className", &["pipeline:/webui/className"]),
+    ("webui.tls", &["pipeline:/webui/tls/enabled"]),
+    (
+        "webui.clusterIssuer",
+        &["pipeline:/webui/tls/clusterIssuer"],
+    ),
+];
+
+/// The keys of `argocd` in the Argo CD scope: `kiln.yaml`'s, above kiln's defaults.
+pub const ARGOCD: &[(&str, &[&str])] = &[
+    ("namespace", &["settings:/argocd/namespace"]),
+    ("server", &["settings:/argocd/server"]),
+    ("repoURL", &["settings:/repoURL"]),
+    ("targetRevision", &["settings:/targetRevision"]),
+];
+
+/// The keys of `node`, one model container of a pipeline, by dotted path below it.
+pub const NODE: &[(&str, &[&str])] = &[
+    ("image", &["blueprint:/nodes/{node}/image"]),
+    ("containerName", &["blueprint:/nodes/{node}/container_name"]),
+    ("type", &["blueprint:/nodes/{node}/node_type"]),
+    (
+        "resources",
+        &[
+            "pipeline:/nodes/{container}/resources/*",
+            "pipeline:/resources/*",
+        ],
+    ),
+];
 
 /// The keys of `namespace` in the namespace scope.
 pub const NAMESPACE: &[(&str, &[&str])] = &[
@@ -221,24 +311,45 @@ pub fn of(path: &[&str]) -> Option<Vec<String>> {
         return Some(vec![(*how).to_string()]);
     }
     let (table, rest): (&[(&str, &[&str])], &[&str]) = match path {
+        ["pipeline", rest @ ..] => return by_dotted_key(PIPELINE, rest),
+        ["node", rest @ ..] => return by_dotted_key(NODE, rest),
+        ["argocd", rest @ ..] => return by_dotted_key(ARGOCD, rest),
         ["svc", rest @ ..] => (SERVICE, rest),
         ["namespace", rest @ ..] => (NAMESPACE, rest),
         rest => (TENANT, rest),
     };
     let (key, below) = rest.split_first()?;
     let sources = table.iter().find(|(k, _)| k == key).map(|(_, s)| *s)?;
-    Some(
-        sources
-            .iter()
-            .map(|s| match s.strip_suffix("/*") {
-                Some(base) => {
-                    let tail: String = below.iter().map(|t| format!("/{t}")).collect();
-                    format!("{base}{tail}")
-                }
-                None => s.to_string(),
-            })
-            .collect(),
-    )
+    Some(expand(sources, below))
+}
+
+/// The sources of the longest key of `table` (dotted: `orchestrator.image`) that the
+/// path starts with.
+fn by_dotted_key(table: &[(&str, &[&str])], path: &[&str]) -> Option<Vec<String>> {
+    let (key, sources) = table
+        .iter()
+        .filter(|(k, _)| {
+            let parts: Vec<&str> = k.split('.').collect();
+            path.starts_with(&parts)
+        })
+        .max_by_key(|(k, _)| k.len())?;
+    let below = path.get(key.split('.').count()..).unwrap_or_default();
+    Some(expand(sources, below))
+}
+
+/// The sources, with the rest of the path appended to those that map keys one to one
+/// (`/*`).
+fn expand(sources: &[&str], below: &[&str]) -> Vec<String> {
+    sources
+        .iter()
+        .map(|s| match s.strip_suffix("/*") {
+            Some(base) => {
+                let tail: String = below.iter().map(|t| format!("/{t}")).collect();
+                format!("{base}{tail}")
+            }
+            None => (*s).to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -286,6 +397,39 @@ mod tests {
         assert_eq!(context_keys(&tenant), keys(TENANT));
         let ns = crate::render::context::namespace_value(ws, plan, 0);
         assert_eq!(context_keys(&ns), keys(NAMESPACE));
+    }
+
+    /// Every key of the pipeline and node tables is a key of the context of some
+    /// pipeline of the root workspace (a list's items stand for the list).
+    #[test]
+    fn the_pipeline_tables_name_keys_of_the_context() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let c = crate::compile::compile(root, crate::compile::Until::Explain).unwrap();
+        let ws = c.workspace.as_ref().unwrap();
+        let has = |v: &serde_json::Value, key: &str| {
+            key.split('.')
+                .try_fold(v, |at, k| match at {
+                    serde_json::Value::Array(items) => items.first()?.get(k),
+                    other => other.get(k),
+                })
+                .is_some()
+        };
+        assert!(!c.pipelines.is_empty());
+        for (key, _) in PIPELINE {
+            let found = c.pipelines.iter().any(|p| {
+                let ctx = super::super::pipeline::pipeline_context(ws, p);
+                has(&ctx["pipeline"], key)
+            });
+            assert!(found, "pipeline.{key}");
+        }
+        for (key, _) in NODE {
+            let found = c
+                .pipelines
+                .iter()
+                .flat_map(|p| p.nodes.iter().map(move |n| (p, n)))
+                .any(|(p, n)| has(&super::super::pipeline::node_context(p, n), key));
+            assert!(found, "node.{key}");
+        }
     }
 
     /// docs/templates.md documents every key of `svc`, `namespace` and the tenant

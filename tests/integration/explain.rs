@@ -607,3 +607,74 @@ svc.values.revisionHistoryLimit comes from:
         ran.stderr
     );
 }
+
+/// kiln explain on the root workspace.
+fn explain_root(args: &[&str]) -> String {
+    let out = kiln(&repo()).arg("explain").args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn a_pipeline_field_back_to_pipeline_yaml_over_kiln_defaults() {
+    let stdout = explain_root(&[
+        "pipelines/news-training/news-training/deployment_newstrainer1.yaml",
+        "/spec/template/spec/containers/0/resources/requests/memory",
+    ]);
+    let default = defaults_line("    requests: {cpu: 100m, memory: 256Mi}");
+    let template = line_of(
+        "templates/objects/node/deployment.yaml.j2",
+        "          resources: {{ node.resources }}",
+    );
+    assert_eq!(
+        stdout,
+        format!(
+            "pipelines/news-training/news-training/deployment_newstrainer1.yaml /spec/template/spec/containers/0/resources/requests/memory = 1Gi
+
+rendered for pipeline `news-training`, node `newstrainer1`
+written by templates/objects/node/deployment.yaml.j2:{template}
+  {template} |           resources: {{{{ node.resources }}}}
+
+node.resources comes from:
+  blueprints/news-training/pipeline.yaml /nodes/newstrainer1/resources/requests/memory not set
+  blueprints/news-training/pipeline.yaml /resources/requests/memory = 1Gi
+    kiln defaults  kiln:defaults.yaml:{default}                    set         256Mi
+    pipeline.yaml  blueprints/news-training/pipeline.yaml:7  overridden  1Gi  ← final
+"
+        )
+    );
+}
+
+#[test]
+fn a_node_image_back_to_its_blueprint_line() {
+    let stdout = explain_root(&[
+        "Deployment/news-training/newstrainer1",
+        "/spec/template/spec/containers/0/image",
+    ]);
+    let line = line_of(
+        "blueprints/news-training/blueprint.json",
+        "      \"image\": \"registry.example.com/training/news-trainer:1.2.0\",",
+    );
+    assert!(
+        stdout.contains(&format!(
+            "node.image comes from:\n  blueprints/news-training/blueprint.json /nodes/2/image = registry.example.com/training/news-trainer:1.2.0\n    blueprint  blueprints/news-training/blueprint.json:{line}  set"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_argocd_field_back_to_kiln_yaml() {
+    let stdout = explain_root(&[
+        "argocd/application_acme-platform.yaml",
+        "/metadata/namespace",
+    ]);
+    let default = defaults_line("    namespace: argocd");
+    let own = line_of("kiln.yaml", "  namespace: argocd");
+    assert!(
+        stdout.contains(&format!(
+            "argocd.namespace comes from:\n  kiln.yaml /argocd/namespace = argocd\n    kiln defaults  kiln:defaults.yaml:{default}  set         argocd\n    kiln.yaml      kiln.yaml:{own}             overridden  argocd  ← final\n"
+        )),
+        "{stdout}"
+    );
+}
