@@ -75,21 +75,8 @@ pub fn explain(error: &jsonschema::ValidationError, lookup: &Lookup) -> Vec<Viol
             )
         }
         ValidationErrorKind::Enum { options } => {
-            let choices: Vec<String> = options
-                .as_array()
-                .map(|a| a.iter().filter(|v| !v.is_null()).map(short).collect())
-                .unwrap_or_default();
-            let hint = value
-                .as_str()
-                .and_then(|s| suggest::did_you_mean(s, choices.iter().map(String::as_str)));
-            one(
-                format!(
-                    "expected one of {}, found {}",
-                    suggest::code_list(&choices),
-                    describe(value)
-                ),
-                hint,
-            )
+            let (message, hint) = enum_message(options, value);
+            one(message, hint)
         }
         ValidationErrorKind::Pattern { pattern } => one(
             format!(
@@ -112,6 +99,24 @@ pub fn explain(error: &jsonschema::ValidationError, lookup: &Lookup) -> Vec<Viol
         }
         _ => one(lower_first(&error.to_string()), None),
     }
+}
+
+/// The message for a value that is none of the schema's choices, with the nearest
+/// choice as a hint.
+fn enum_message(options: &Value, value: &Value) -> (String, Option<String>) {
+    let choices: Vec<String> = options
+        .as_array()
+        .map(|a| a.iter().filter(|v| !v.is_null()).map(short).collect())
+        .unwrap_or_default();
+    let hint = value
+        .as_str()
+        .and_then(|s| suggest::did_you_mean(s, choices.iter().map(String::as_str)));
+    let message = format!(
+        "expected one of {}, found {}",
+        suggest::code_list(&choices),
+        describe(value)
+    );
+    (message, hint)
 }
 
 /// The hint for a value of the wrong type: a YAML 1.1 boolean, a quoted integer, or a

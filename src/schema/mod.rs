@@ -2,8 +2,6 @@
 //! schema violations into diagnostics that name the file, line and key, with hints.
 
 mod explain;
-#[cfg(test)]
-mod tests;
 
 use std::sync::OnceLock;
 
@@ -230,3 +228,6 @@ fn description(kind: &str, pointer: &str) -> Option<String> {
         .find_map(|(_, n)| n.get("description").and_then(Value::as_str))
         .map(lower_first)
 }
+
+#[cfg(test)]
+mod tests;

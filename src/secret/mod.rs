@@ -15,8 +15,6 @@
 
 mod hide;
 mod shape;
-#[cfg(test)]
-mod tests;
 
 pub use hide::{hide_json, hide_line, hide_shapes, is_literal_value, line_entry, shown};
 pub(crate) use shape::pattern;
@@ -165,3 +163,6 @@ pub fn is_reference(value: &str) -> bool {
         || wrapped("<", ">")
         || v.chars().all(|c| c == '*')
 }
+
+#[cfg(test)]
+mod tests;

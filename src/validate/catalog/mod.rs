@@ -2,8 +2,6 @@
 //! services, stages, flags, ports and pools, and start-up order.
 
 mod service;
-#[cfg(test)]
-mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -155,3 +153,6 @@ fn check_cycles(catalog: &Catalog, doc: &Document, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

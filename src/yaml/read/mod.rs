@@ -11,8 +11,6 @@
 mod events;
 mod resolve;
 mod scalar;
-#[cfg(test)]
-mod tests;
 mod text;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -102,3 +100,6 @@ pub fn parse_stream(text: &str, options: &ReadOptions) -> ReadResult {
         problems: reader.problems,
     }
 }
+
+#[cfg(test)]
+mod tests;
