@@ -106,36 +106,9 @@ pub fn load(out: &Path, build_id: &str) -> Previous {
             .collect(),
         _ => BTreeSet::new(),
     };
-    let mut lines = text.lines();
-    if lines.next() != Some(&format!("{MAGIC}\t{build_id}")) {
+    let Some((units, records)) = parse(&text, build_id) else {
         return Previous::default();
-    }
-    let mut units: Vec<(String, String)> = Vec::new();
-    let mut records: Vec<Record> = Vec::new();
-    for line in lines {
-        let fields: Vec<&str> = line.split('\t').collect();
-        match fields.as_slice() {
-            ["U", key, fingerprint] => units.push((key.to_string(), fingerprint.to_string())),
-            ["F", size, mtime, ino, rest @ ..] if rest.len() == 9 && !units.is_empty() => {
-                let stamp = match (size.parse(), mtime.parse(), ino.parse()) {
-                    (Ok(size), Ok(mtime_ns), Ok(ino)) => Stamp {
-                        size,
-                        mtime_ns,
-                        ino,
-                    },
-                    _ => return Previous::default(),
-                };
-                let mut fields = [""; 9];
-                fields.copy_from_slice(rest);
-                records.push(Record {
-                    unit: units.len() - 1,
-                    stamp,
-                    fields,
-                });
-            }
-            _ => return Previous::default(),
-        }
-    }
+    };
     // Every file as it is now, on all cores: this is most of a no-op build. A file
     // under a link is not the file kiln wrote.
     let prober = Prober::new(out);
@@ -148,6 +121,51 @@ pub fn load(out: &Path, build_id: &str) -> Previous {
                 && prober.probe(file).ok() == Some(Probe::File(r.stamp))
         })
         .collect();
+    assemble(units, &records, intact)
+}
+
+/// Each unit of a cache: its key and fingerprint.
+type UnitLine = (String, String);
+
+/// The units (key and fingerprint) and the file records of a cache's text; `None` when
+/// it was written by another build of kiln or is malformed.
+fn parse<'t>(text: &'t str, build_id: &str) -> Option<(Vec<UnitLine>, Vec<Record<'t>>)> {
+    let mut lines = text.lines();
+    if lines.next() != Some(&format!("{MAGIC}\t{build_id}")) {
+        return None;
+    }
+    let mut units: Vec<UnitLine> = Vec::new();
+    let mut records: Vec<Record> = Vec::new();
+    for line in lines {
+        let fields: Vec<&str> = line.split('\t').collect();
+        match fields.as_slice() {
+            ["U", key, fingerprint] => units.push((key.to_string(), fingerprint.to_string())),
+            ["F", size, mtime, ino, rest @ ..] if rest.len() == 9 && !units.is_empty() => {
+                let stamp = match (size.parse(), mtime.parse(), ino.parse()) {
+                    (Ok(size), Ok(mtime_ns), Ok(ino)) => Stamp {
+                        size,
+                        mtime_ns,
+                        ino,
+                    },
+                    _ => return None,
+                };
+                let mut fields = [""; 9];
+                fields.copy_from_slice(rest);
+                records.push(Record {
+                    unit: units.len() - 1,
+                    stamp,
+                    fields,
+                });
+            }
+            _ => return None,
+        }
+    }
+    Some((units, records))
+}
+
+/// What the cache holds, given which of its `records` are intact on disk: each unit
+/// whose files are all intact, and the blob id and stamp of every intact file.
+fn assemble(units: Vec<UnitLine>, records: &[Record], intact: Vec<bool>) -> Previous {
     let mut previous = Previous::default();
     let mut outputs: Vec<(UnitOutput, bool)> = units
         .into_iter()
@@ -192,7 +210,6 @@ pub fn load(out: &Path, build_id: &str) -> Previous {
     }
     previous
 }
-
 /// Whether the output is exactly what the cache already records: every unit reused.
 pub fn unchanged(previous: &Previous, output: &Output) -> bool {
     output.units.len() == previous.units.len()

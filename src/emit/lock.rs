@@ -51,20 +51,46 @@ pub fn acquire(
         return Ok(Err(d));
     }
     let lock_path = path(out)?;
+    let Some(file) = open_lock(out, &lock_path, access)? else {
+        return Ok(Ok(Guard {
+            _file: None,
+            recovered: Recovered::Nothing,
+        }));
+    };
+    let mut waiter = Waiter {
+        file: &file,
+        path: &lock_path,
+        waiting,
+        told: false,
+    };
+    let recovered = match access {
+        Access::Write => {
+            waiter.wait(false)?;
+            journal::recover(out)?
+        }
+        Access::Read => read_lock(&mut waiter, out)?,
+    };
+    Ok(Ok(Guard {
+        _file: Some(file),
+        recovered,
+    }))
+}
+
+/// The lock file, opened (its folder created for a writer); `None` when a reader needs
+/// no lock: there is no output, or the lock file cannot be written and no build is
+/// pending.
+fn open_lock(out: &Path, lock_path: &Path, access: Access) -> anyhow::Result<Option<fs::File>> {
     let parent = lock_path.parent().unwrap_or(Path::new("."));
     if boundary::lstat(parent)?.is_none() {
         if access == Access::Read {
             // No output, nothing to read or finish.
-            return Ok(Ok(Guard {
-                _file: None,
-                recovered: Recovered::Nothing,
-            }));
+            return Ok(None);
         }
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create `{}`", parent.display()))?;
     }
-    let file = match open(&lock_path) {
-        Ok(f) => f,
+    match open(lock_path) {
+        Ok(f) => Ok(Some(f)),
         // A workspace kiln may not write to is one no kiln is building in.
         Err(e)
             if access == Access::Read
@@ -74,68 +100,74 @@ pub fn acquire(
                 )
                 && !journal::pending(out)? =>
         {
-            return Ok(Ok(Guard {
-                _file: None,
-                recovered: Recovered::Nothing,
-            }))
+            Ok(None)
         }
-        Err(e) => return Err(e).with_context(|| format!("cannot open `{}`", lock_path.display())),
-    };
-    let mut told = false;
-    let mut wait = |shared: bool| -> anyhow::Result<()> {
+        Err(e) => Err(e).with_context(|| format!("cannot open `{}`", lock_path.display())),
+    }
+}
+
+/// Takes the lock of the lock file, telling `waiting` once when another kiln holds it.
+struct Waiter<'a> {
+    file: &'a fs::File,
+    path: &'a Path,
+    waiting: &'a dyn Fn(&Path),
+    told: bool,
+}
+
+impl Waiter<'_> {
+    /// Takes the lock, shared or to itself, waiting as long as it takes.
+    fn wait(&mut self, shared: bool) -> anyhow::Result<()> {
         let tried = if shared {
-            file.try_lock_shared()
+            self.file.try_lock_shared()
         } else {
-            file.try_lock()
+            self.file.try_lock()
         };
         match tried {
             Ok(()) => return Ok(()),
             Err(fs::TryLockError::WouldBlock) => {}
             Err(fs::TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock `{}`", lock_path.display()))
+                return Err(e).with_context(|| format!("cannot lock `{}`", self.path.display()))
             }
         }
-        if !told {
-            waiting(&lock_path);
-            told = true;
+        if !self.told {
+            (self.waiting)(self.path);
+            self.told = true;
         }
         if shared {
-            file.lock_shared()
+            self.file.lock_shared()
         } else {
-            file.lock()
+            self.file.lock()
         }
-        .with_context(|| format!("cannot lock `{}`", lock_path.display()))
-    };
-    let recovered = match access {
-        Access::Write => {
-            wait(false)?;
-            journal::recover(out)?
+        .with_context(|| format!("cannot lock `{}`", self.path.display()))
+    }
+
+    /// Lets the lock go.
+    fn unlock(&self) -> anyhow::Result<()> {
+        self.file
+            .unlock()
+            .with_context(|| format!("cannot unlock `{}`", self.path.display()))
+    }
+}
+
+/// A reader's lock: shared, but while a build is pending it takes the lock to itself
+/// to finish the build, and starts over. Says what it put right.
+fn read_lock(waiter: &mut Waiter, out: &Path) -> anyhow::Result<Recovered> {
+    let mut recovered = Recovered::Nothing;
+    loop {
+        waiter.wait(true)?;
+        if !journal::pending(out)? {
+            break;
         }
-        Access::Read => {
-            let mut recovered = Recovered::Nothing;
-            loop {
-                wait(true)?;
-                if !journal::pending(out)? {
-                    break;
-                }
-                // Finishing needs the lock to itself.
-                file.unlock()
-                    .with_context(|| format!("cannot unlock `{}`", lock_path.display()))?;
-                wait(false)?;
-                let r = journal::recover(out)?;
-                if r != Recovered::Nothing {
-                    recovered = r;
-                }
-                file.unlock()
-                    .with_context(|| format!("cannot unlock `{}`", lock_path.display()))?;
-            }
-            recovered
+        // Finishing needs the lock to itself.
+        waiter.unlock()?;
+        waiter.wait(false)?;
+        let r = journal::recover(out)?;
+        if r != Recovered::Nothing {
+            recovered = r;
         }
-    };
-    Ok(Ok(Guard {
-        _file: Some(file),
-        recovered,
-    }))
+        waiter.unlock()?;
+    }
+    Ok(recovered)
 }
 
 /// Opens (creating) the lock file, never through a link.

@@ -10,6 +10,7 @@ use anyhow::Context as _;
 
 pub mod boundary;
 pub mod cache;
+mod compare;
 pub mod journal;
 pub mod lock;
 pub mod stream;
