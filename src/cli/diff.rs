@@ -17,7 +17,7 @@ use crate::compile::Sink;
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::diff::{self, markdown, Files};
 use crate::git::{self, Outcome};
-use crate::render::layout;
+use crate::layout;
 use crate::unit::{blob_id, UnitOutput};
 
 #[derive(Debug, clap::Args)]

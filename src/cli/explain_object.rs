@@ -141,8 +141,14 @@ fn render_all(ws: &Workspace, c: &Compilation) -> Result<Vec<Object>, Vec<Diagno
         .zip(&files)
         .map(|(o, bytes)| o.fact(bytes))
         .collect();
-    let (argocd, problems) =
-        renderer.argocd(&c.plans, &c.pipelines, &facts.iter().collect::<Vec<_>>());
+    let (plan, mut problems) = crate::argocd::plan(
+        ws,
+        &c.plans,
+        &c.pipelines,
+        &facts.iter().collect::<Vec<_>>(),
+    );
+    let (argocd, render_problems) = renderer.argocd(&plan);
+    problems.extend(render_problems);
     if !problems.is_empty() {
         return Err(problems);
     }

@@ -2,21 +2,8 @@
 
 use serde_json::Value as Json;
 
-use super::layout;
 use crate::diagnostic::{Code, Diagnostic};
-
-/// Kinds the platform owns in a tenant's namespaces: they go to the tenant's platform
-/// application, which the tenant's own project may not manage.
-pub const PLATFORM_KINDS: [&str; 8] = [
-    "Namespace",
-    "SecretStore",
-    "ResourceQuota",
-    "LimitRange",
-    "NetworkPolicy",
-    "ServiceAccount",
-    "Role",
-    "RoleBinding",
-];
+use crate::layout::{self, PLATFORM_KINDS};
 
 /// What produced an object: the template, and the input and scope it rendered for.
 #[derive(Clone, Debug, Default, PartialEq)]
