@@ -20,6 +20,7 @@ pub mod layout;
 pub mod load;
 pub mod model;
 pub mod names;
+pub mod object_id;
 pub mod parse;
 pub mod plan;
 pub mod publish;

@@ -23,6 +23,7 @@ use crate::diagnostic::Diagnostic;
 use crate::layout::{self, PLATFORM_KINDS};
 use crate::model::{Settings, SyncPolicy};
 use crate::names::derived;
+use crate::object_id::GroupKind;
 use crate::plan::pipeline::PipelinePlan;
 use crate::plan::TenantPlan;
 use crate::unit::ObjectFact;
@@ -65,13 +66,6 @@ pub struct ArgocdPlan {
 pub struct Destination {
     pub server: String,
     pub namespace: String,
-}
-
-/// A kind of an API group, as Argo CD lists the kinds a project may manage.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GroupKind {
-    pub group: String,
-    pub kind: String,
 }
 
 /// One Argo CD Application.
@@ -142,11 +136,8 @@ fn folders<'o>(objects: &[&'o ObjectFact]) -> BTreeMap<&'o str, BTreeSet<GroupKi
     let mut folders: BTreeMap<&str, BTreeSet<GroupKind>> = BTreeMap::new();
     for o in objects {
         let kinds = folders.entry(o.app.as_str()).or_default();
-        if o.namespace.is_none() {
-            kinds.insert(GroupKind {
-                group: o.group.clone(),
-                kind: o.kind.clone(),
-            });
+        if o.id.namespace.is_none() {
+            kinds.insert(o.id.group_kind());
         }
     }
     folders

@@ -53,10 +53,7 @@ pub(super) fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Res
         let same_kind: Vec<String> = objects
             .iter()
             .filter(|o| o.kind().eq_ignore_ascii_case(kind))
-            .map(|o| match o.namespace() {
-                Some(ns) => format!("{}/{ns}/{}", o.kind(), o.name()),
-                None => format!("{}/{}", o.kind(), o.name()),
-            })
+            .map(|o| o.id().to_string())
             .collect();
         let hint = suggest::did_you_mean(wanted, paths.iter().copied())
             .or_else(|| suggest::did_you_mean(target, same_kind.iter().map(String::as_str)))

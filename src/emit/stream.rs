@@ -447,6 +447,7 @@ fn rename_cache(staged: &Path, out: &Path) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use crate::emit::read_tree as read;
+    use crate::object_id::ObjectId;
     use crate::unit::ObjectFact;
 
     /// Builds `files` through a staging directory and commits them, as `kiln build`
@@ -460,10 +461,7 @@ mod tests {
         let objects = owned
             .iter()
             .map(|(p, bytes)| ObjectFact {
-                group: String::new(),
-                kind: "ConfigMap".into(),
-                namespace: Some("n".into()),
-                name: p.replace(['/', '.'], "-"),
+                id: ObjectId::new("v1", "ConfigMap", Some("n"), &p.replace(['/', '.'], "-")),
                 app: "a".into(),
                 path: p.clone(),
                 template: "t".into(),

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::argocd::{Application, ArgocdPlan, GroupKind, Project};
+use crate::argocd::{Application, ArgocdPlan, Project};
+use crate::object_id::GroupKind;
 use crate::validate::Workspace;
 
 fn group_kinds(set: &BTreeSet<GroupKind>) -> Json {

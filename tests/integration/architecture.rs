@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Every top-level module, in pipeline order: each may import only those before it.
-const ORDER: [&str; 25] = [
+const ORDER: [&str; 26] = [
     // Leaves: YAML, credentials, diagnostics, suggestions, names, kiln's defaults, the
-    // Kubernetes facts and the output layout.
+    // Kubernetes facts, an object's identity and the output layout.
     "yaml",
     "secret",
     "diagnostic",
@@ -18,6 +18,7 @@ const ORDER: [&str; 25] = [
     "names",
     "defaults",
     "kube",
+    "object_id",
     "layout",
     // The stages, in order, with the types they hand on.
     "load",
