@@ -7,6 +7,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::argocd;
 use crate::check::{self, Checker};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 use crate::load::{self, Sources};
@@ -168,29 +169,21 @@ pub fn build(
     // The Argo CD objects, from what every other unit holds.
     let facts: Vec<&ObjectFact> = outputs.iter().flat_map(|u| u.objects.iter()).collect();
     let fingerprint = fps.argocd(facts.iter().copied(), &c.plans, &c.pipelines);
-    let argocd = match reusable
-        .get(unit::ARGOCD)
-        .filter(|r| r.fingerprint == fingerprint)
-    {
-        Some(r) => r.clone(),
+    let reused = reusable.get(unit::ARGOCD);
+    let built = match reused.filter(|r| r.fingerprint == fingerprint) {
+        Some(r) => Built::Reused(r.clone()),
         None => {
-            let (objects, problems) = renderer.argocd(&c.plans, &c.pipelines, &facts);
-            if !problems.is_empty() {
-                c.diagnostics.extend(check_problems);
-                c.diagnostics
-                    .extend(crate::diagnostic::collapse_repeats(problems));
-                return Ok(());
-            }
-            check_problems.extend(checker.unit(&objects));
-            match finish(unit::ARGOCD.to_string(), fingerprint, &objects, sink)? {
-                Ok(u) => u,
-                Err(too_big) => {
-                    check_problems.extend(too_big);
-                    c.diagnostics
-                        .extend(crate::diagnostic::collapse_repeats(check_problems));
-                    return Ok(());
-                }
-            }
+            let (built, checks) =
+                build_argocd(c, ws, &renderer, &checker, sink, &facts, fingerprint)?;
+            check_problems.extend(checks);
+            built
+        }
+    };
+    let argocd = match built {
+        Built::Reused(u) | Built::Fresh(u) => u,
+        failed => {
+            c.diagnostics.extend(stopped(failed, check_problems));
+            return Ok(());
         }
     };
     drop(facts);
@@ -205,6 +198,49 @@ pub fn build(
         c.output = Some(Output { units: outputs });
     }
     Ok(())
+}
+
+/// The Argo CD unit: planned (`argocd::plan`) from the facts of every other unit's
+/// objects, rendered, checked and serialised. `RenderFailed` holds the problems of the
+/// plan and of the templates; `CheckFailed` a unit too large. The findings of its
+/// checks come apart, to be reported with the other units'.
+fn build_argocd(
+    c: &Compilation,
+    ws: &Workspace,
+    renderer: &Renderer,
+    checker: &Checker,
+    sink: &dyn Sink,
+    facts: &[&ObjectFact],
+    fingerprint: String,
+) -> anyhow::Result<(Built, Vec<Diagnostic>)> {
+    let (plan, mut problems) = argocd::plan(ws, &c.plans, &c.pipelines, facts);
+    let (objects, render_problems) = renderer.argocd(&plan);
+    problems.extend(render_problems);
+    if !problems.is_empty() {
+        return Ok((Built::RenderFailed(problems), Vec::new()));
+    }
+    let checks = checker.unit(&objects);
+    let built = match finish(unit::ARGOCD.to_string(), fingerprint, &objects, sink)? {
+        Ok(u) => Built::Fresh(u),
+        Err(too_big) => Built::CheckFailed(too_big),
+    };
+    Ok((built, checks))
+}
+
+/// What a build that stops at the Argo CD unit reports: the checks so far, then the
+/// problems of its plan and templates; or, for a unit too large, the checks and that.
+fn stopped(built: Built, mut checks: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    match built {
+        Built::RenderFailed(problems) => {
+            checks.extend(crate::diagnostic::collapse_repeats(problems));
+            checks
+        }
+        Built::CheckFailed(too_big) => {
+            checks.extend(too_big);
+            crate::diagnostic::collapse_repeats(checks)
+        }
+        Built::Reused(_) | Built::Fresh(_) => checks,
+    }
 }
 
 fn build_unit(

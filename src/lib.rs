@@ -1,9 +1,11 @@
 //! kiln: a static compiler for GitOps.
 //!
 //! The pipeline, one module per stage: [`load`] → [`parse`] → [`validate`] → [`plan`] →
-//! [`render`] → [`check`] → [`emit`]; [`compile`] runs it. I/O happens only in `load`
+//! [`render`] → [`check`] → [`emit`], with [`argocd`] planning the Argo CD objects
+//! from what the other units rendered; [`compile`] runs it. I/O happens only in `load`
 //! and `emit`.
 
+pub mod argocd;
 pub mod check;
 pub mod cli;
 pub mod compile;
@@ -14,9 +16,11 @@ pub mod diff;
 pub mod emit;
 pub mod git;
 pub mod kube;
+pub mod layout;
 pub mod load;
 pub mod model;
 pub mod names;
+pub mod object_id;
 pub mod parse;
 pub mod plan;
 pub mod publish;

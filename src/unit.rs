@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::load::Sources;
+use crate::object_id::ObjectId;
 use crate::plan::pipeline::PipelinePlan;
 use crate::plan::TenantPlan;
 
@@ -82,10 +83,8 @@ pub fn units<'a>(tenants: &'a [TenantPlan], pipelines: &'a [PipelinePlan]) -> Ve
 /// its place, and where it came from (for messages).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectFact {
-    pub group: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
+    #[serde(flatten)]
+    pub id: ObjectId,
     /// Its application folder.
     pub app: String,
     pub path: String,
@@ -107,19 +106,28 @@ impl ObjectFact {
     ) -> crate::diagnostic::Diagnostic {
         crate::diagnostic::Diagnostic::error(code, message)
             .in_file(&self.template)
-            .note(format!("{} `{}` → {}", self.kind, self.name, self.path))
+            .note(format!(
+                "{} `{}` → {}",
+                self.id.kind, self.id.name, self.path
+            ))
             .note(self.origin.clone())
     }
 
-    /// `group/kind/namespace/name`.
+    /// `group/kind/namespace/name` ([`ObjectId::key`]), what `check::identities` tells
+    /// objects apart by as text. (It could key by the `id` field itself; this and the
+    /// `Deref` below keep `check/` as it is.)
     pub fn id(&self) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.group,
-            self.kind,
-            self.namespace.as_deref().unwrap_or(""),
-            self.name
-        )
+        self.id.key()
+    }
+}
+
+/// The object's identity, as fields of the fact (`fact.kind`): for `check/`, which
+/// reads them so.
+impl std::ops::Deref for ObjectFact {
+    type Target = ObjectId;
+
+    fn deref(&self) -> &ObjectId {
+        &self.id
     }
 }
 
@@ -236,8 +244,8 @@ impl Fingerprints {
         h.update(ARGOCD.as_bytes());
         let mut folders: std::collections::BTreeSet<(&str, &str, &str)> = Default::default();
         for o in objects {
-            let (group, kind) = match o.namespace {
-                None => (o.group.as_str(), o.kind.as_str()),
+            let (group, kind) = match o.id.namespace {
+                None => (o.id.group.as_str(), o.id.kind.as_str()),
                 Some(_) => ("", ""),
             };
             folders.insert((o.app.as_str(), group, kind));

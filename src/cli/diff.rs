@@ -3,7 +3,7 @@
 
 use super::status::Status;
 use std::io::{IsTerminal as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use rayon::prelude::*;
@@ -13,11 +13,11 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use super::{fail, print_json, report, Cli, Format, Planned};
-use crate::compile::Sink;
+use crate::compile::{Compilation, Sink};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::diff::{self, markdown, Files};
 use crate::git::{self, Outcome};
-use crate::render::layout;
+use crate::layout;
 use crate::unit::{blob_id, UnitOutput};
 
 #[derive(Debug, clap::Args)]
@@ -106,6 +106,29 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
         .into_iter()
         .map(|(path, o)| (path, o.oid.as_str()))
         .collect();
+    read_new(&new_ids, &base, out_path, &mut new_files)?;
+    let base_files = base_files(&new_ids, &base, &new_files)?;
+    p.timings.mark("read the files that differ");
+    let same = new_ids
+        .iter()
+        .filter(|(path, oid)| !wanted(path, oid, base.ids.get(**path)) && is_manifest(path))
+        .count();
+    let mut r = diff::compare(&base_files, &new_files, &ws.settings.repo_path);
+    r.unchanged += same;
+    p.timings.mark("compare");
+    p.timings.print();
+    print(cli, args, c, &r, &base.label)?;
+    Ok(Status::problems_if(args.exit_code && r.has_differences()))
+}
+
+/// Reads from the output folder the files of the build that must be compared and that
+/// the sink did not keep.
+fn read_new(
+    new_ids: &BTreeMap<&str, &str>,
+    base: &Base,
+    out_path: &Path,
+    new_files: &mut Files,
+) -> anyhow::Result<()> {
     let to_read: Vec<&str> = new_ids
         .iter()
         .filter(|(path, oid)| wanted(path, oid, base.ids.get(**path)))
@@ -125,8 +148,17 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
         let (path, bytes) = r?;
         new_files.insert(path, bytes);
     }
-    // Files with the same blob on both sides (Applications read for their folders) are
-    // taken from the build rather than read from the base again.
+    Ok(())
+}
+
+/// The base's files that must be compared. Files with the same blob on both sides
+/// (Applications read for their folders) are taken from the build rather than read
+/// from the base again.
+fn base_files(
+    new_ids: &BTreeMap<&str, &str>,
+    base: &Base,
+    new_files: &Files,
+) -> anyhow::Result<Files> {
     let mut base_files = Files::new();
     let mut to_fetch: Vec<&String> = Vec::new();
     for (path, oid) in &base.ids {
@@ -142,16 +174,18 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
         }
     }
     base_files.extend(base.contents(&to_fetch)?);
-    p.timings.mark("read the files that differ");
-    let same = new_ids
-        .iter()
-        .filter(|(path, oid)| !wanted(path, oid, base.ids.get(**path)) && is_manifest(path))
-        .count();
-    let mut r = diff::compare(&base_files, &new_files, &ws.settings.repo_path);
-    r.unchanged += same;
-    p.timings.mark("compare");
-    p.timings.print();
-    let label = base.label;
+    Ok(base_files)
+}
+
+/// Prints the report in the chosen format; outside JSON, the files left out go to
+/// stderr.
+fn print(
+    cli: &Cli,
+    args: &Args,
+    c: &Compilation,
+    r: &diff::Report,
+    label: &str,
+) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match cli.format {
         Format::Json => {
@@ -168,10 +202,11 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
                 "skipped": r.skipped,
                 "diagnostics": c.diagnostics.sorted(),
             }));
+            return Ok(());
         }
         Format::Markdown => {
             let title = format!("kiln diff against {label}");
-            write!(stdout, "{}", markdown::render(&r, &title, args.max_chars))?;
+            write!(stdout, "{}", markdown::render(r, &title, args.max_chars))?;
         }
         Format::Text => {
             let color = match args.color {
@@ -181,25 +216,19 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
                     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            write!(stdout, "{}", diff::text::render(&r, color))?;
+            write!(stdout, "{}", diff::text::render(r, color))?;
         }
     }
-    if cli.format != Format::Json {
-        let mut stderr = std::io::stderr().lock();
-        for s in &r.skipped {
-            let side = if s.side == "base" {
-                label.as_str()
-            } else {
-                "the build"
-            };
-            writeln!(
-                stderr,
-                "note: `{}` of {side} was left out: {}",
-                s.path, s.reason
-            )?;
-        }
+    let mut stderr = std::io::stderr().lock();
+    for s in &r.skipped {
+        let side = if s.side == "base" { label } else { "the build" };
+        writeln!(
+            stderr,
+            "note: `{}` of {side} was left out: {}",
+            s.path, s.reason
+        )?;
     }
-    Ok(Status::problems_if(args.exit_code && r.has_differences()))
+    Ok(())
 }
 
 /// Whether a file must be read and compared: its blob differs from the base's, or it

@@ -53,10 +53,7 @@ pub(super) fn run(cli: &Cli, target: &str, pointer: Option<&str>) -> anyhow::Res
         let same_kind: Vec<String> = objects
             .iter()
             .filter(|o| o.kind().eq_ignore_ascii_case(kind))
-            .map(|o| match o.namespace() {
-                Some(ns) => format!("{}/{ns}/{}", o.kind(), o.name()),
-                None => format!("{}/{}", o.kind(), o.name()),
-            })
+            .map(|o| o.id().to_string())
             .collect();
         let hint = suggest::did_you_mean(wanted, paths.iter().copied())
             .or_else(|| suggest::did_you_mean(target, same_kind.iter().map(String::as_str)))
@@ -141,8 +138,14 @@ fn render_all(ws: &Workspace, c: &Compilation) -> Result<Vec<Object>, Vec<Diagno
         .zip(&files)
         .map(|(o, bytes)| o.fact(bytes))
         .collect();
-    let (argocd, problems) =
-        renderer.argocd(&c.plans, &c.pipelines, &facts.iter().collect::<Vec<_>>());
+    let (plan, mut problems) = crate::argocd::plan(
+        ws,
+        &c.plans,
+        &c.pipelines,
+        &facts.iter().collect::<Vec<_>>(),
+    );
+    let (argocd, render_problems) = renderer.argocd(&plan);
+    problems.extend(render_problems);
     if !problems.is_empty() {
         return Err(problems);
     }

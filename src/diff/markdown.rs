@@ -32,7 +32,7 @@ fn entry_heading(c: &Change) -> String {
         Some(before) => format!(" (from `{before}`)"),
         None => String::new(),
     };
-    format!("**{}** `{}`{place}", c.change.as_str(), c.key.display())
+    format!("**{}** `{}`{place}", c.change.as_str(), c.id.spaced())
 }
 
 fn full_entry(c: &Change) -> String {
@@ -101,51 +101,41 @@ fn data_at_risk(report: &Report, budget: usize) -> String {
     out
 }
 
-/// The report as markdown, at most `max_chars` characters long. The changes that put
-/// data at risk come first and are the last thing left out.
-pub fn render(report: &Report, title: &str, max_chars: usize) -> String {
-    let mut header = format!("### {title}\n\n");
-    if !report.has_differences() {
-        let _ = writeln!(
-            header,
-            "No differences ({} compared).",
-            plural(report.unchanged, "object", "objects")
-        );
-        return clip(header, max_chars);
-    }
+/// The head of the summary table.
+const TABLE_HEAD: &str =
+    "| Application | Added | Changed | Moved | Removed | By kind |\n|---|--:|--:|--:|--:|---|\n";
+
+/// The closing note of a report that leaves out `n` objects' diffs.
+fn footer(n: usize, max_chars: usize) -> String {
+    format!(
+        "> The diffs of {} were left out to keep this comment under {max_chars} characters; each is named above. Run `kiln diff` for all of them.\n",
+        plural(n, "object", "objects")
+    )
+}
+
+/// The last row of a table that leaves out `rest` applications.
+fn note(rest: usize, max_chars: usize) -> String {
+    format!(
+        "| … | | | | | {} more, left out to stay under {max_chars} characters |\n",
+        plural(rest, "application", "applications")
+    )
+}
+
+/// `**2 objects differ** in 1 application (2 changed); 0 unchanged.`
+fn totals_line(report: &Report) -> String {
     let totals = report.totals();
-    let totals_line = format!(
+    format!(
         "**{}** in {} ({}); {} unchanged.\n\n",
         plural(totals.total(), "object differs", "objects differ"),
         plural(report.summary.len(), "application", "applications"),
         totals.describe(),
         report.unchanged
-    );
-    let footer = |n: usize| {
-        format!(
-            "> The diffs of {} were left out to keep this comment under {max_chars} characters; each is named above. Run `kiln diff` for all of them.\n",
-            plural(n, "object", "objects")
-        )
-    };
-    let note = |rest: usize| {
-        format!(
-            "| … | | | | | {} more, left out to stay under {max_chars} characters |\n",
-            plural(rest, "application", "applications")
-        )
-    };
-    // Room for everything the shortest report has besides: the totals, the table's
-    // head and its closing note, and the footer.
-    let table_head = "| Application | Added | Changed | Moved | Removed | By kind |\n|---|--:|--:|--:|--:|---|\n";
-    let rest = chars(&header)
-        + chars(&totals_line)
-        + chars(table_head)
-        + chars(&note(report.summary.len()))
-        + 1
-        + chars(&footer(report.objects.len()));
-    header.push_str(&data_at_risk(report, max_chars.saturating_sub(rest)));
-    header.push_str(&totals_line);
-    header.push_str(table_head);
-    let rows: Vec<String> = report
+    )
+}
+
+/// One row of the summary table per application.
+fn rows(report: &Report) -> Vec<String> {
+    report
         .summary
         .iter()
         .map(|s| {
@@ -164,8 +154,12 @@ pub fn render(report: &Report, title: &str, max_chars: usize) -> String {
                 kinds.join(", ")
             )
         })
-        .collect();
-    let sections: Vec<Section> = report
+        .collect()
+}
+
+/// One collapsible section per application, with its objects' entries.
+fn sections(report: &Report) -> Vec<Section> {
+    report
         .summary
         .iter()
         .map(|s| {
@@ -182,41 +176,117 @@ pub fn render(report: &Report, title: &str, max_chars: usize) -> String {
                 .collect();
             Section { open, entries }
         })
-        .collect();
-    let table: String = rows.concat();
-    let fixed = chars(&header) + chars(&table);
-    let frame: usize = sections.iter().map(|s| chars(&s.open) + chars(CLOSE)).sum();
-    let all_full: usize = sections
-        .iter()
-        .flat_map(|s| s.entries.iter().map(|(full, _)| chars(full)))
-        .sum();
-    if fixed + frame + all_full <= max_chars {
-        let mut out = header + &table + "\n";
-        for s in &sections {
+        .collect()
+}
+
+/// The report as markdown, at most `max_chars` characters long. The changes that put
+/// data at risk come first and are the last thing left out.
+pub fn render(report: &Report, title: &str, max_chars: usize) -> String {
+    let mut header = format!("### {title}\n\n");
+    if !report.has_differences() {
+        let _ = writeln!(
+            header,
+            "No differences ({} compared).",
+            plural(report.unchanged, "object", "objects")
+        );
+        return clip(header, max_chars);
+    }
+    let totals_line = totals_line(report);
+    // Room for everything the shortest report has besides: the totals, the table's
+    // head and its closing note, and the footer.
+    let rest = chars(&header)
+        + chars(&totals_line)
+        + chars(TABLE_HEAD)
+        + chars(&note(report.summary.len(), max_chars))
+        + 1
+        + chars(&footer(report.objects.len(), max_chars));
+    header.push_str(&data_at_risk(report, max_chars.saturating_sub(rest)));
+    header.push_str(&totals_line);
+    header.push_str(TABLE_HEAD);
+    let parts = Parts {
+        header,
+        rows: rows(report),
+        sections: sections(report),
+        objects: report.objects.len(),
+        max_chars,
+    };
+    let out = parts
+        .every_diff()
+        .or_else(|| parts.diffs_that_fit())
+        .unwrap_or_else(|| parts.table_only());
+    clip(out, max_chars)
+}
+
+/// A report with differences, before it is fitted under the limit.
+struct Parts {
+    /// The title, the data at risk, the totals and the table's head.
+    header: String,
+    rows: Vec<String>,
+    sections: Vec<Section>,
+    /// How many objects differ.
+    objects: usize,
+    max_chars: usize,
+}
+
+impl Parts {
+    fn table(&self) -> String {
+        self.rows.concat()
+    }
+
+    /// The header and the table; the sections' openings and closings.
+    fn fixed_and_frame(&self) -> (usize, usize) {
+        let fixed = chars(&self.header) + chars(&self.table());
+        let frame = self
+            .sections
+            .iter()
+            .map(|s| chars(&s.open) + chars(CLOSE))
+            .sum();
+        (fixed, frame)
+    }
+
+    /// Every object's diff, when they all fit.
+    fn every_diff(&self) -> Option<String> {
+        let (fixed, frame) = self.fixed_and_frame();
+        let all_full: usize = self
+            .sections
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|(full, _)| chars(full)))
+            .sum();
+        if fixed + frame + all_full > self.max_chars {
+            return None;
+        }
+        let mut out = self.header.clone() + &self.table() + "\n";
+        for s in &self.sections {
             out.push_str(&s.open);
             for (full, _) in &s.entries {
                 out.push_str(full);
             }
             out.push_str(CLOSE);
         }
-        return clip(out, max_chars);
+        Some(out)
     }
-    let total_objects = report.objects.len();
-    let all_omitted: usize = sections
-        .iter()
-        .flat_map(|s| s.entries.iter().map(|(_, left)| chars(left)))
-        .sum();
-    let reserve = chars(&footer(total_objects));
-    let mut size = fixed + 1 + frame + all_omitted + reserve;
-    if size <= max_chars {
-        // Every diff left out fits: put back as many as fit, in order.
-        let mut out = header + &table + "\n";
+
+    /// Every object named, with as many diffs as fit, in order; when even naming each
+    /// object does not fit, `None`.
+    fn diffs_that_fit(&self) -> Option<String> {
+        let (fixed, frame) = self.fixed_and_frame();
+        let all_omitted: usize = self
+            .sections
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|(_, left)| chars(left)))
+            .sum();
+        let reserve = chars(&footer(self.objects, self.max_chars));
+        let mut size = fixed + 1 + frame + all_omitted + reserve;
+        if size > self.max_chars {
+            return None;
+        }
+        let mut out = self.header.clone() + &self.table() + "\n";
         let mut left_out = 0;
-        for s in &sections {
+        for s in &self.sections {
             out.push_str(&s.open);
             for (full, left) in &s.entries {
                 let extra = chars(full).saturating_sub(chars(left));
-                if size + extra <= max_chars {
+                if size + extra <= self.max_chars {
                     size += extra;
                     out.push_str(full);
                 } else {
@@ -226,25 +296,30 @@ pub fn render(report: &Report, title: &str, max_chars: usize) -> String {
             }
             out.push_str(CLOSE);
         }
-        out.push_str(&footer(left_out));
-        return clip(out, max_chars);
+        out.push_str(&footer(left_out, self.max_chars));
+        Some(out)
     }
-    // Too many objects to even name: one line per application.
-    let mut out = header;
-    let mut shown = 0;
-    for row in &rows {
-        if chars(&out) + chars(row) + chars(&note(rows.len())) + reserve > max_chars {
-            break;
+
+    /// Too many objects to even name: one line per application, as many as fit.
+    fn table_only(&self) -> String {
+        let reserve = chars(&footer(self.objects, self.max_chars));
+        let note_all = chars(&note(self.rows.len(), self.max_chars));
+        let mut out = self.header.clone();
+        let mut shown = 0;
+        for row in &self.rows {
+            if chars(&out) + chars(row) + note_all + reserve > self.max_chars {
+                break;
+            }
+            out.push_str(row);
+            shown += 1;
         }
-        out.push_str(row);
-        shown += 1;
+        if shown < self.rows.len() {
+            out.push_str(&note(self.rows.len() - shown, self.max_chars));
+        }
+        out.push('\n');
+        out.push_str(&footer(self.objects, self.max_chars));
+        out
     }
-    if shown < rows.len() {
-        out.push_str(&note(rows.len() - shown));
-    }
-    out.push('\n');
-    out.push_str(&footer(total_objects));
-    clip(out, max_chars)
 }
 
 /// The last guard: never more than `max` characters, whatever the content.

@@ -17,46 +17,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use crate::object_id::ObjectId;
 use crate::yaml;
 
 /// Files by path, relative to the root of a compiled tree.
 pub type Files = BTreeMap<String, Vec<u8>>;
-
-/// What Kubernetes identifies an object by.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ObjectKey {
-    pub group: String,
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-}
-
-impl ObjectKey {
-    fn of(value: &Json) -> Option<ObjectKey> {
-        let api = value.get("apiVersion")?.as_str()?;
-        let kind = value.get("kind")?.as_str()?;
-        let name = value.pointer("/metadata/name")?.as_str()?;
-        let namespace = value
-            .pointer("/metadata/namespace")
-            .and_then(Json::as_str)
-            .unwrap_or("");
-        Some(ObjectKey {
-            group: api.rsplit_once('/').map(|(g, _)| g).unwrap_or("").into(),
-            kind: kind.into(),
-            namespace: namespace.into(),
-            name: name.into(),
-        })
-    }
-
-    /// `Deployment acme/trino`, `Namespace acme`.
-    pub fn display(&self) -> String {
-        if self.namespace.is_empty() {
-            format!("{} {}", self.kind, self.name)
-        } else {
-            format!("{} {}/{}", self.kind, self.namespace, self.name)
-        }
-    }
-}
 
 /// One object of a tree, where it is and which application delivers it.
 #[derive(Clone, Debug)]
@@ -98,7 +63,7 @@ pub struct Change {
     pub previous_application: Option<String>,
     pub change: ChangeKind,
     #[serde(flatten)]
-    pub key: ObjectKey,
+    pub id: ObjectId,
     /// Its file now (for a removed object, its file before).
     pub path: String,
     /// Its file before, when it had one and it was elsewhere.
@@ -220,13 +185,13 @@ const NO_APPLICATION: &str = "(no application)";
 /// read from the tree's own Application objects. `repo_path` is the folder of the
 /// rendered repository the tree sits in, stripped from the applications' paths.
 fn application_folders(
-    objects: &BTreeMap<ObjectKey, (String, Json)>,
+    objects: &BTreeMap<ObjectId, (String, Json)>,
     repo_path: &str,
 ) -> BTreeMap<String, String> {
     let prefix = repo_path.trim_matches('/');
     let mut folders = BTreeMap::new();
-    for (key, (_, value)) in objects {
-        if key.kind != "Application" || key.group != "argoproj.io" {
+    for (id, (_, value)) in objects {
+        if !id.is("argoproj.io", "Application") {
             continue;
         }
         let Some(path) = value.pointer("/spec/source/path").and_then(Json::as_str) else {
@@ -240,7 +205,7 @@ fn application_folders(
                 .and_then(|rest| rest.strip_prefix('/'))
         };
         if let Some(folder) = folder.filter(|f| !f.is_empty() && *f != ".") {
-            folders.insert(folder.to_string(), key.name.clone());
+            folders.insert(folder.to_string(), id.name.clone());
         }
     }
     folders
@@ -321,7 +286,7 @@ fn read_objects(
     parsed: BTreeMap<&str, Parsed>,
     side: &'static str,
     skipped: &mut Vec<Skipped>,
-) -> BTreeMap<ObjectKey, (String, Json)> {
+) -> BTreeMap<ObjectId, (String, Json)> {
     let mut objects = BTreeMap::new();
     for (path, Parsed { values, .. }) in parsed {
         let skip = |reason: String| Skipped {
@@ -340,12 +305,12 @@ fn read_objects(
             if value.is_null() {
                 continue;
             }
-            match ObjectKey::of(&value) {
+            match ObjectId::of(&value) {
                 Some(key) => match objects.entry(key) {
                     std::collections::btree_map::Entry::Occupied(e) => {
                         skipped.push(skip(format!(
                             "`{}` appears twice; the second is left out",
-                            e.key().display()
+                            e.key().spaced()
                         )));
                     }
                     std::collections::btree_map::Entry::Vacant(e) => {
@@ -362,10 +327,10 @@ fn read_objects(
 }
 
 fn locate(
-    objects: BTreeMap<ObjectKey, (String, Json)>,
+    objects: BTreeMap<ObjectId, (String, Json)>,
     repo_path: &str,
     fallback: &BTreeMap<String, String>,
-) -> (BTreeMap<ObjectKey, Located>, BTreeMap<String, String>) {
+) -> (BTreeMap<ObjectId, Located>, BTreeMap<String, String>) {
     let mut folders = fallback.clone();
     folders.extend(application_folders(&objects, repo_path));
     let located = objects
@@ -390,7 +355,7 @@ pub fn compare(base: &Files, new: &Files, repo_path: &str) -> Report {
     // base has none (a base written before kiln wrote Argo CD objects).
     let (new_located, new_folders) = locate(new_objects, repo_path, &BTreeMap::new());
     let (old_located, _) = locate(old_objects, repo_path, &new_folders);
-    let keys: BTreeSet<&ObjectKey> = old_located.keys().chain(new_located.keys()).collect();
+    let keys: BTreeSet<&ObjectId> = old_located.keys().chain(new_located.keys()).collect();
     let mut objects = Vec::new();
     let mut unchanged = 0;
     let mut pairs = risk::Pairs {
@@ -438,28 +403,13 @@ pub fn compare(base: &Files, new: &Files, repo_path: &str) -> Report {
             application: app,
             previous_application: previous_app,
             change,
-            key: key.clone(),
+            id: key.clone(),
             path,
             previous_path,
             diff,
         });
     }
-    objects.sort_by(|a, b| {
-        (
-            &a.application,
-            &a.key.kind,
-            &a.key.namespace,
-            &a.key.name,
-            &a.key.group,
-        )
-            .cmp(&(
-                &b.application,
-                &b.key.kind,
-                &b.key.namespace,
-                &b.key.name,
-                &b.key.group,
-            ))
-    });
+    objects.sort_by(|a, b| (&a.application, a.id.by_kind()).cmp(&(&b.application, b.id.by_kind())));
     let mut summary: BTreeMap<&str, AppSummary> = BTreeMap::new();
     for o in &objects {
         let s = summary.entry(&o.application).or_insert_with(|| AppSummary {
@@ -467,7 +417,7 @@ pub fn compare(base: &Files, new: &Files, repo_path: &str) -> Report {
             ..AppSummary::default()
         });
         s.counts.add(o.change);
-        s.kinds.entry(o.key.kind.clone()).or_default().add(o.change);
+        s.kinds.entry(o.id.kind.clone()).or_default().add(o.change);
     }
     Report {
         data_at_risk: risk::assess(&pairs),

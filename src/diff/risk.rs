@@ -20,8 +20,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::{Located, ObjectKey};
+use super::Located;
 use crate::check::quantity;
+use crate::object_id::ObjectId;
 use crate::render::guard;
 
 /// What happens to the object.
@@ -53,9 +54,9 @@ pub struct Risk {
     /// The application that delivered it (for a moved object, the one it leaves).
     pub application: String,
     #[serde(flatten)]
-    pub key: ObjectKey,
+    pub id: ObjectId,
     /// For a renamed object, the one that takes its place.
-    pub renamed_to: Option<ObjectKey>,
+    pub renamed_to: Option<ObjectId>,
     /// For a moved object, the application that delivers it now.
     pub moved_to: Option<String>,
     /// For a recreated object, the fields that changed, as Kubernetes names them.
@@ -68,7 +69,7 @@ pub struct Risk {
 }
 
 /// Kinds whose removal deletes data (or, for a StatefulSet, its pods and their names).
-fn holds_data(key: &ObjectKey) -> bool {
+fn holds_data(key: &ObjectId) -> bool {
     matches!(
         (key.group.as_str(), key.kind.as_str()),
         ("", "Namespace" | "PersistentVolumeClaim") | ("apps", "StatefulSet")
@@ -76,7 +77,7 @@ fn holds_data(key: &ObjectKey) -> bool {
 }
 
 /// The fields of a kind that Kubernetes does not let change, as JSON pointers.
-fn immutable_fields(key: &ObjectKey) -> &'static [&'static str] {
+fn immutable_fields(key: &ObjectId) -> &'static [&'static str] {
     match (key.group.as_str(), key.kind.as_str()) {
         ("apps", "StatefulSet") => &[
             "/spec/volumeClaimTemplates",
@@ -117,8 +118,8 @@ fn is_hook(value: &Json) -> bool {
 const STORAGE: &str = "/spec/resources/requests/storage";
 
 /// The immutable fields that differ between two versions of an object.
-fn changed_fields(key: &ObjectKey, old: &Json, new: &Json) -> Vec<String> {
-    if key.group == "batch" && key.kind == "Job" && is_hook(new) {
+fn changed_fields(key: &ObjectId, old: &Json, new: &Json) -> Vec<String> {
+    if key.is("batch", "Job") && is_hook(new) {
         return Vec::new();
     }
     let mut fields: Vec<String> = immutable_fields(key)
@@ -126,7 +127,7 @@ fn changed_fields(key: &ObjectKey, old: &Json, new: &Json) -> Vec<String> {
         .filter(|p| old.pointer(p) != new.pointer(p))
         .map(|p| field_name(p))
         .collect();
-    if key.group.is_empty() && key.kind == "PersistentVolumeClaim" {
+    if key.is("", "PersistentVolumeClaim") {
         let size = |v: &Json| v.pointer(STORAGE).and_then(quantity::parse_json);
         if let (Some(before), Some(after)) = (size(old), size(new)) {
             if after < before {
@@ -150,7 +151,7 @@ fn guarded(old: &Located, application_removed: bool) -> Option<&'static str> {
 }
 
 /// What deleting an object of a kind that holds data deletes: `it with its pods; …`.
-fn deletes(key: &ObjectKey, old: &Json) -> &'static str {
+fn deletes(key: &ObjectId, old: &Json) -> &'static str {
     match key.kind.as_str() {
         "Namespace" => "it with everything in it, claims and their data",
         "PersistentVolumeClaim" => {
@@ -171,7 +172,7 @@ fn deletes(key: &ObjectKey, old: &Json) -> &'static str {
 }
 
 /// What a removal does; `guard` is the option that keeps the object, when it does.
-fn removal(key: &ObjectKey, old: &Json, guard: Option<&str>) -> String {
+fn removal(key: &ObjectId, old: &Json, guard: Option<&str>) -> String {
     match guard {
         Some(option) => format!(
             "Argo CD leaves it in the cluster (`{option}=false`), out of sync, until it is deleted by hand"
@@ -181,15 +182,15 @@ fn removal(key: &ObjectKey, old: &Json, guard: Option<&str>) -> String {
 }
 
 /// What the object that takes a renamed one's place starts with.
-fn replacement(to: &ObjectKey) -> String {
+fn replacement(to: &ObjectId) -> String {
     match to.kind.as_str() {
-        "Namespace" => format!("`{}` is created empty", to.display()),
-        "PersistentVolumeClaim" => format!("`{}` is a new, empty claim", to.display()),
-        _ => format!("`{}` starts with new, empty claims", to.display()),
+        "Namespace" => format!("`{}` is created empty", to.spaced()),
+        "PersistentVolumeClaim" => format!("`{}` is a new, empty claim", to.spaced()),
+        _ => format!("`{}` starts with new, empty claims", to.spaced()),
     }
 }
 
-fn recreation(key: &ObjectKey) -> String {
+fn recreation(key: &ObjectId) -> String {
     match key.kind.as_str() {
         "PersistentVolumeClaim" => "Kubernetes refuses the change (a claim's storage can only grow, the rest of its spec is fixed): the sync fails until the claim is deleted and created again, empty".into(),
         "StatefulSet" => "Kubernetes refuses the change: the sync fails until the StatefulSet is deleted and created again; its claims stay as they are".into(),
@@ -199,10 +200,10 @@ fn recreation(key: &ObjectKey) -> String {
 
 /// The objects of both trees, as the comparison pairs them.
 pub(super) struct Pairs<'a> {
-    pub removed: Vec<(&'a ObjectKey, &'a Located)>,
-    pub added: Vec<(&'a ObjectKey, &'a Located)>,
+    pub removed: Vec<(&'a ObjectId, &'a Located)>,
+    pub added: Vec<(&'a ObjectId, &'a Located)>,
     /// In both trees, with different contents or applications.
-    pub changed: Vec<(&'a ObjectKey, &'a Located, &'a Located)>,
+    pub changed: Vec<(&'a ObjectId, &'a Located, &'a Located)>,
 }
 
 /// How a removed object and an added one are paired as a rename, in order of
@@ -219,11 +220,11 @@ enum Match {
 
 /// For each removed object, the index in `added` of the one that takes its place.
 fn renames(
-    removed: &[(&ObjectKey, &Located)],
-    added: &[(&ObjectKey, &Located)],
+    removed: &[(&ObjectId, &Located)],
+    added: &[(&ObjectId, &Located)],
 ) -> Vec<Option<usize>> {
-    let alike = |(a, x): &(&ObjectKey, &Located), (b, y): &(&ObjectKey, &Located)| {
-        a.group == b.group && a.kind == b.kind && x.app == y.app
+    let alike = |(a, x): &(&ObjectId, &Located), (b, y): &(&ObjectId, &Located)| {
+        a.is(&b.group, &b.kind) && x.app == y.app
     };
     let mut taken = vec![false; added.len()];
     let mut to: Vec<Option<usize>> = vec![None; removed.len()];
@@ -232,7 +233,7 @@ fn renames(
             if to.get(r).copied().flatten().is_some() {
                 continue;
             }
-            let free: Vec<(usize, &ObjectKey)> = added
+            let free: Vec<(usize, &ObjectId)> = added
                 .iter()
                 .enumerate()
                 .filter(|(i, new)| !taken.get(*i).copied().unwrap_or(true) && alike(old, new))
@@ -242,7 +243,7 @@ fn renames(
                 Match::SameName => free.iter().find(|(_, k)| k.name == old.0.name),
                 Match::SameNamespace => free
                     .iter()
-                    .find(|(_, k)| !k.namespace.is_empty() && k.namespace == old.0.namespace),
+                    .find(|(_, k)| k.namespace.is_some() && k.namespace == old.0.namespace),
                 Match::OnlyOne => {
                     let unpaired = removed
                         .iter()
@@ -268,21 +269,34 @@ fn renames(
 /// Every change of `pairs` that destroys or recreates data, sorted by application,
 /// kind, namespace and name.
 pub(super) fn assess(pairs: &Pairs) -> Vec<Risk> {
+    let mut risks = removals(pairs);
+    for (key, old, new) in &pairs.changed {
+        risks.extend(change(key, old, new));
+    }
+    risks.sort_by(|a, b| {
+        (&a.application, a.id.by_kind(), a.risk).cmp(&(&b.application, b.id.by_kind(), b.risk))
+    });
+    risks
+}
+
+/// The objects that hold data and are removed, or renamed (one of their kind added in
+/// their place).
+fn removals(pairs: &Pairs) -> Vec<Risk> {
     let removed_apps: BTreeSet<&str> = pairs
         .removed
         .iter()
-        .filter(|(k, _)| k.group == "argoproj.io" && k.kind == "Application")
+        .filter(|(k, _)| k.is("argoproj.io", "Application"))
         .map(|(k, _)| k.name.as_str())
         .collect();
     let mut risks = Vec::new();
 
-    let removed: Vec<(&ObjectKey, &Located)> = pairs
+    let removed: Vec<(&ObjectId, &Located)> = pairs
         .removed
         .iter()
         .filter(|(k, _)| holds_data(k))
         .copied()
         .collect();
-    let added: Vec<(&ObjectKey, &Located)> = pairs
+    let added: Vec<(&ObjectId, &Located)> = pairs
         .added
         .iter()
         .filter(|(k, _)| holds_data(k))
@@ -304,7 +318,7 @@ pub(super) fn assess(pairs: &Pairs) -> Vec<Risk> {
                 RiskKind::Removed
             },
             application: old.app.clone(),
-            key: (*key).clone(),
+            id: (*key).clone(),
             renamed_to: to,
             moved_to: None,
             fields: Vec::new(),
@@ -312,64 +326,52 @@ pub(super) fn assess(pairs: &Pairs) -> Vec<Risk> {
             consequence,
         });
     }
+    risks
+}
 
-    for (key, old, new) in &pairs.changed {
-        if old.app != new.app && holds_data(key) {
-            let is_guarded = guarded(old, false).is_some();
-            let consequence = if is_guarded {
-                format!(
-                    "`{}` leaves it in the cluster (`Prune=false`) for `{}` to take over",
-                    old.app, new.app
-                )
-            } else {
-                format!(
-                    "`{}` may prune it before `{}` takes it over, which deletes {}",
-                    old.app,
-                    new.app,
-                    deletes(key, &old.value)
-                )
-            };
-            risks.push(Risk {
-                risk: RiskKind::Moved,
-                application: old.app.clone(),
-                key: (*key).clone(),
-                renamed_to: None,
-                moved_to: Some(new.app.clone()),
-                fields: Vec::new(),
-                guarded: is_guarded,
-                consequence,
-            });
-        }
-        let fields = changed_fields(key, &old.value, &new.value);
-        if !fields.is_empty() {
-            risks.push(Risk {
-                risk: RiskKind::Recreated,
-                application: new.app.clone(),
-                key: (*key).clone(),
-                renamed_to: None,
-                moved_to: None,
-                fields,
-                guarded: false,
-                consequence: recreation(key),
-            });
-        }
+/// What a change puts at risk: an object that holds data and moves to another
+/// application, and one whose immutable fields change.
+fn change(key: &ObjectId, old: &Located, new: &Located) -> Vec<Risk> {
+    let mut risks = Vec::new();
+    if old.app != new.app && holds_data(key) {
+        let is_guarded = guarded(old, false).is_some();
+        let consequence = if is_guarded {
+            format!(
+                "`{}` leaves it in the cluster (`Prune=false`) for `{}` to take over",
+                old.app, new.app
+            )
+        } else {
+            format!(
+                "`{}` may prune it before `{}` takes it over, which deletes {}",
+                old.app,
+                new.app,
+                deletes(key, &old.value)
+            )
+        };
+        risks.push(Risk {
+            risk: RiskKind::Moved,
+            application: old.app.clone(),
+            id: (*key).clone(),
+            renamed_to: None,
+            moved_to: Some(new.app.clone()),
+            fields: Vec::new(),
+            guarded: is_guarded,
+            consequence,
+        });
     }
-    risks.sort_by(|a, b| {
-        (
-            &a.application,
-            &a.key.kind,
-            &a.key.namespace,
-            &a.key.name,
-            a.risk,
-        )
-            .cmp(&(
-                &b.application,
-                &b.key.kind,
-                &b.key.namespace,
-                &b.key.name,
-                b.risk,
-            ))
-    });
+    let fields = changed_fields(key, &old.value, &new.value);
+    if !fields.is_empty() {
+        risks.push(Risk {
+            risk: RiskKind::Recreated,
+            application: new.app.clone(),
+            id: (*key).clone(),
+            renamed_to: None,
+            moved_to: None,
+            fields,
+            guarded: false,
+            consequence: recreation(key),
+        });
+    }
     risks
 }
 
@@ -383,15 +385,15 @@ impl Risk {
     /// The headline without its first word, with names in backticks when `code` is set.
     pub fn subject(&self, code: bool) -> String {
         let q = |s: String| if code { format!("`{s}`") } else { s };
-        let mut s = q(self.key.display());
+        let mut s = q(self.id.spaced());
         if let Some(to) = &self.renamed_to {
-            let to = if to.kind == self.key.kind {
-                to.display()
+            let to = if to.kind == self.id.kind {
+                to.spaced()
                     .strip_prefix(&format!("{} ", to.kind))
                     .unwrap_or_default()
                     .to_string()
             } else {
-                to.display()
+                to.spaced()
             };
             s.push_str(&format!(" to {}", q(to)));
         }
@@ -558,7 +560,7 @@ mod tests {
         let guarded: Vec<(&str, bool)> = r
             .data_at_risk
             .iter()
-            .map(|r| (r.key.kind.as_str(), r.guarded))
+            .map(|r| (r.id.kind.as_str(), r.guarded))
             .collect();
         assert_eq!(
             guarded,

@@ -130,7 +130,7 @@ fn heading(change: &Change, p: &Paint) -> String {
         Some(before) => format!("from {before} to {}", change.application),
         None => format!("in {}", change.application),
     };
-    let mut s = format!("{what} {} {place}\n", change.key.display());
+    let mut s = format!("{what} {} {place}\n", change.id.spaced());
     if change.diff.is_empty() {
         s.push_str("  (same content)\n");
     }

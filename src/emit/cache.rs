@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use super::boundary::{self, Probe, Prober};
 use super::stream::Moved;
 use super::{is_safe_path, parse_index, INDEX_FILE};
+use crate::object_id::ObjectId;
 use crate::unit::Output;
 use crate::unit::{ObjectFact, Reusable, UnitOutput};
 
@@ -191,10 +192,12 @@ fn assemble(units: Vec<UnitLine>, records: &[Record], intact: Vec<bool>) -> Prev
             *unit_ok = false;
         }
         unit.objects.push(ObjectFact {
-            group: group.to_string(),
-            kind: kind.to_string(),
-            namespace: (!namespace.is_empty()).then(|| namespace.to_string()),
-            name: name.to_string(),
+            id: ObjectId {
+                group: group.to_string(),
+                kind: kind.to_string(),
+                namespace: (!namespace.is_empty()).then(|| namespace.to_string()),
+                name: name.to_string(),
+            },
             app: app.to_string(),
             path: file.to_string(),
             template: template.to_string(),
@@ -273,10 +276,10 @@ fn file_lines(unit: &UnitOutput, stamp: &dyn Fn(&ObjectFact) -> Option<Stamp>) -
         let stamp = stamp(o)?;
         let fields = [
             &o.oid,
-            &o.group,
-            &o.kind,
-            o.namespace.as_deref().unwrap_or_default(),
-            &o.name,
+            &o.id.group,
+            &o.id.kind,
+            o.id.namespace.as_deref().unwrap_or_default(),
+            &o.id.name,
             &o.app,
             &o.path,
             &o.template,
@@ -315,10 +318,7 @@ mod tests {
                 key: "tenant/acme".into(),
                 fingerprint: "f1".into(),
                 objects: vec![ObjectFact {
-                    group: String::new(),
-                    kind: "ConfigMap".into(),
-                    namespace: Some("acme".into()),
-                    name: "x".into(),
+                    id: ObjectId::new("v1", "ConfigMap", Some("acme"), "x"),
                     app: "acme-workloads".into(),
                     path: "a.yaml".into(),
                     template: "t".into(),

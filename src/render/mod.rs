@@ -13,7 +13,6 @@ pub mod context;
 mod engine;
 pub mod gitops;
 pub mod guard;
-pub mod layout;
 pub mod object;
 pub mod pipeline;
 pub mod sources;
@@ -21,10 +20,11 @@ pub mod sources;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
+use crate::argocd::ArgocdPlan;
 use crate::diagnostic::Diagnostic;
 use crate::plan::pipeline::PipelinePlan;
 use crate::plan::TenantPlan;
-use crate::unit::{ObjectFact, UnitSpec};
+use crate::unit::UnitSpec;
 use crate::validate::Workspace;
 
 pub use engine::{environment, Engine};
@@ -121,17 +121,13 @@ impl<'a> Renderer<'a> {
         (objects, problems)
     }
 
-    /// Renders the Argo CD objects that deliver the objects of every other unit.
-    pub fn argocd(
-        &self,
-        plans: &[TenantPlan],
-        pipelines: &[PipelinePlan],
-        facts: &[&ObjectFact],
-    ) -> (Vec<Object>, Vec<Diagnostic>) {
+    /// Renders the Argo CD objects of a plan (`crate::argocd::plan`): those that deliver
+    /// the objects of every other unit.
+    pub fn argocd(&self, plan: &ArgocdPlan) -> (Vec<Object>, Vec<Diagnostic>) {
         let mut objects = Vec::new();
-        let (delivery, mut problems) = gitops::plan(self.ws, plans, pipelines, facts);
-        if !delivery.applications.is_empty() {
-            let ctx = engine::value(&gitops::context(self.ws, &delivery));
+        let mut problems = Vec::new();
+        if !plan.applications.is_empty() {
+            let ctx = engine::value(&gitops::context(self.ws, plan));
             let names: Vec<&&str> = self.by_scope.get("argocd").into_iter().flatten().collect();
             // Each template renders every application or project: one per thread.
             let rendered: Vec<(Vec<Object>, Vec<Diagnostic>)> = names

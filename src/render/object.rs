@@ -2,21 +2,9 @@
 
 use serde_json::Value as Json;
 
-use super::layout;
 use crate::diagnostic::{Code, Diagnostic};
-
-/// Kinds the platform owns in a tenant's namespaces: they go to the tenant's platform
-/// application, which the tenant's own project may not manage.
-pub const PLATFORM_KINDS: [&str; 8] = [
-    "Namespace",
-    "SecretStore",
-    "ResourceQuota",
-    "LimitRange",
-    "NetworkPolicy",
-    "ServiceAccount",
-    "Role",
-    "RoleBinding",
-];
+use crate::layout::{self, PLATFORM_KINDS};
+use crate::object_id::{self, ObjectId};
 
 /// What produced an object: the template, and the input and scope it rendered for.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -116,18 +104,16 @@ impl Object {
 
     /// The API group (`apps`, `networking.k8s.io`, or empty for the core group).
     pub fn group(&self) -> &str {
-        let api = self.field("apiVersion").as_str().unwrap_or("");
-        api.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+        object_id::group_of(self.field("apiVersion").as_str().unwrap_or(""))
     }
 
-    /// `group/kind/namespace/name`, the identity Kubernetes gives an object.
-    pub fn id(&self) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.group(),
+    /// The identity Kubernetes gives the object.
+    pub fn id(&self) -> ObjectId {
+        ObjectId::new(
+            self.field("apiVersion").as_str().unwrap_or(""),
             self.kind(),
-            self.namespace().unwrap_or(""),
-            self.name()
+            self.namespace(),
+            self.name(),
         )
     }
 
@@ -135,10 +121,7 @@ impl Object {
     /// `bytes`.
     pub fn fact(&self, bytes: &[u8]) -> crate::unit::ObjectFact {
         crate::unit::ObjectFact {
-            group: self.group().to_string(),
-            kind: self.kind().to_string(),
-            namespace: self.namespace().map(str::to_string),
-            name: self.name().to_string(),
+            id: self.id(),
             app: self.app.clone(),
             path: self.path.clone(),
             template: self.provenance.template.clone(),
@@ -276,7 +259,7 @@ mod tests {
         let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "trino", "namespace": "acme"}});
         let o = from_document(d, &tenant(), 0, &crate::kube::Scopes::new([])).unwrap();
         assert_eq!(o.path, "tenants/acme/workloads/acme/deployment_trino.yaml");
-        assert_eq!(o.id(), "apps/Deployment/acme/trino");
+        assert_eq!(o.id().key(), "apps/Deployment/acme/trino");
         let n = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "acme"}});
         assert_eq!(
             from_document(n, &tenant(), 0, &crate::kube::Scopes::new([]))

@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Every top-level module, in pipeline order: each may import only those before it.
-const ORDER: [&str; 23] = [
-    // Leaves: YAML, credentials, diagnostics, suggestions, names, kiln's defaults and
-    // the Kubernetes facts.
+const ORDER: [&str; 26] = [
+    // Leaves: YAML, credentials, diagnostics, suggestions, names, kiln's defaults, the
+    // Kubernetes facts, an object's identity and the output layout.
     "yaml",
     "secret",
     "diagnostic",
@@ -18,6 +18,8 @@ const ORDER: [&str; 23] = [
     "names",
     "defaults",
     "kube",
+    "object_id",
+    "layout",
     // The stages, in order, with the types they hand on.
     "load",
     "parse",
@@ -27,6 +29,7 @@ const ORDER: [&str; 23] = [
     "validate",
     "plan",
     "unit",
+    "argocd",
     "render",
     "check",
     "emit",

@@ -1,5 +1,6 @@
 use super::*;
 use crate::emit::read_tree as read;
+use crate::object_id::ObjectId;
 use crate::unit::{blob_id, ObjectFact};
 
 /// Builds `files` through a staging directory and commits them, as `kiln build`
@@ -13,10 +14,7 @@ fn build(out: &Path, files: &[(&str, &str)]) -> anyhow::Result<WriteOutcome> {
     let objects = owned
         .iter()
         .map(|(p, bytes)| ObjectFact {
-            group: String::new(),
-            kind: "ConfigMap".into(),
-            namespace: Some("n".into()),
-            name: p.replace(['/', '.'], "-"),
+            id: ObjectId::new("v1", "ConfigMap", Some("n"), &p.replace(['/', '.'], "-")),
             app: "a".into(),
             path: p.clone(),
             template: "t".into(),

@@ -1,6 +1,7 @@
 //! The output layout, decided here and nowhere else: which folder of the output tree
 //! (and so which Argo CD Application) each object goes to, and the file it is written
-//! as. docs/output.md describes the tree.
+//! as. docs/output.md describes the tree. A leaf, so that `render` (each object's path),
+//! `argocd` (each application's folder) and `diff` read the same layout.
 //!
 //! ```text
 //! cluster/<kind>_<name>.yaml                          cluster-scoped platform objects
@@ -9,6 +10,19 @@
 //! tenants/<tenant>/workloads/<namespace>/<file>       a tenant's services
 //! pipelines/<pipeline>/<namespace>/<file>             a pipeline
 //! ```
+
+/// Kinds the platform owns in a tenant's namespaces: they go to the tenant's platform
+/// application, which the tenant's own project may not manage.
+pub const PLATFORM_KINDS: [&str; 8] = [
+    "Namespace",
+    "SecretStore",
+    "ResourceQuota",
+    "LimitRange",
+    "NetworkPolicy",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+];
 
 /// The folder of the cluster-scoped platform objects.
 pub const CLUSTER: &str = "cluster";
