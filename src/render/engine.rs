@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
-use serde_json::Value as Json;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::load::SourceFile;
@@ -135,7 +134,7 @@ pub(super) struct Job<'a> {
 }
 
 /// Converts a JSON context into a template value.
-pub(super) fn value(context: &Json) -> minijinja::Value {
+pub(super) fn value<T: serde::Serialize>(context: &T) -> minijinja::Value {
     minijinja::Value::from(Serde(context))
 }
 

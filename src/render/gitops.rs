@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use crate::argocd::{Application, ArgocdPlan, Project};
@@ -66,18 +67,50 @@ fn application(a: &Application) -> Json {
     })
 }
 
+/// The context of the `argocd` scope (docs/templates.md, "Argo CD context").
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArgocdContext {
+    /// `kubernetesVersion`.
+    kiln: Json,
+    argocd: ArgocdSettings,
+    /// The AppProjects' sync wave.
+    project_wave: String,
+    /// `name`, `description`, `labels`, `sourceRepos`, `destinations` and the kinds it
+    /// allows and denies.
+    projects: Vec<Json>,
+    /// `name`, `project`, `root`, `path`, `recurse`, `destination`, `wave`, `sync`,
+    /// `labels`.
+    applications: Vec<Json>,
+}
+
+/// Where Argo CD runs and what it reads, from `kiln.yaml`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArgocdSettings {
+    namespace: String,
+    server: String,
+    #[serde(rename = "repoURL")]
+    repo_url: String,
+    target_revision: String,
+}
+
 /// The context of the `argocd` scope.
-pub fn context(ws: &Workspace, plan: &ArgocdPlan) -> Json {
-    json!({
-        "kiln": {"kubernetesVersion": ws.settings.kubernetes_version},
-        "argocd": {
-            "namespace": plan.namespace,
-            "server": plan.server,
-            "repoURL": plan.repo_url,
-            "targetRevision": plan.target_revision,
+pub fn context(ws: &Workspace, plan: &ArgocdPlan) -> ArgocdContext {
+    ArgocdContext {
+        kiln: json!({"kubernetesVersion": ws.settings.kubernetes_version}),
+        argocd: ArgocdSettings {
+            namespace: plan.namespace.clone(),
+            server: plan.server.clone(),
+            repo_url: plan.repo_url.clone(),
+            target_revision: plan.target_revision.clone(),
         },
-        "projectWave": plan.project_wave.to_string(),
-        "projects": plan.projects.iter().map(|p| project(p, &plan.repo_url)).collect::<Vec<_>>(),
-        "applications": plan.applications.iter().map(application).collect::<Vec<_>>(),
-    })
+        project_wave: plan.project_wave.to_string(),
+        projects: plan
+            .projects
+            .iter()
+            .map(|p| project(p, &plan.repo_url))
+            .collect(),
+        applications: plan.applications.iter().map(application).collect(),
+    }
 }

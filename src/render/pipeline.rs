@@ -2,6 +2,7 @@
 //! scope (once per running node), computed from the pipeline's plan. Every key is always
 //! present.
 
+use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use crate::names::derived;
@@ -39,14 +40,25 @@ fn workload_labels(plan: &PipelinePlan, name: &str) -> (Json, Json) {
     (Json::Object(l), selector)
 }
 
-fn security(exceptions: Option<&crate::model::SecurityExceptions>) -> Json {
+/// The restricted profile less a node's exceptions.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    read_only_root_filesystem: bool,
+    run_as_non_root: bool,
+    /// The excepted rules, comma-separated.
+    exceptions: Option<String>,
+    reason: Option<String>,
+}
+
+fn security(exceptions: Option<&crate::model::SecurityExceptions>) -> Profile {
     let allows = |rule: &str| exceptions.is_some_and(|e| e.allows(rule));
-    json!({
-        "readOnlyRootFilesystem": !allows("readOnlyRootFilesystem"),
-        "runAsNonRoot": !allows("runAsNonRoot"),
-        "exceptions": exceptions.map(|e| e.allow.join(",")),
-        "reason": exceptions.map(|e| e.reason.clone()),
-    })
+    Profile {
+        read_only_root_filesystem: !allows("readOnlyRootFilesystem"),
+        run_as_non_root: !allows("runAsNonRoot"),
+        exceptions: exceptions.map(|e| e.allow.join(",")),
+        reason: exceptions.map(|e| e.reason.clone()),
+    }
 }
 
 fn pull_secrets(ws: &Workspace, plan: &PipelinePlan) -> Vec<String> {
@@ -57,8 +69,40 @@ fn pull_secrets(ws: &Workspace, plan: &PipelinePlan) -> Vec<String> {
     s
 }
 
+/// `node`: one model container of a pipeline (docs/templates.md, "Node context").
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeContext {
+    name: String,
+    container_name: String,
+    #[serde(rename = "type")]
+    node_type: &'static str,
+    image: String,
+    resources: Json,
+    labels: Json,
+    selector: Json,
+    /// The SharedFolders it mounts: `volume`, `claim`, `path`.
+    mounts: Vec<Json>,
+    /// `SHARED_FOLDER_PATH` when it mounts a SharedFolder.
+    env: Vec<Json>,
+    security: Profile,
+    grpc_port: u16,
+    webui_port: u16,
+    network: NodeNetwork,
+}
+
+/// Who may call a node.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeNetwork {
+    /// The orchestrator; a single model, its namespace.
+    grpc_from: Json,
+    /// The ingress controller, when the pipeline has a web UI.
+    webui_from: Option<Json>,
+}
+
 /// The context of one node.
-pub fn node_context(plan: &PipelinePlan, node: &NodePlan) -> Json {
+pub fn node_context(plan: &PipelinePlan, node: &NodePlan) -> NodeContext {
     let (labels, selector) = workload_labels(plan, &node.name);
     let mounts: Vec<Json> = node
         .mounts
@@ -72,34 +116,69 @@ pub fn node_context(plan: &PipelinePlan, node: &NodePlan) -> Json {
         .map(|(_, path)| vec![json!({"name": "SHARED_FOLDER_PATH", "value": path})])
         .unwrap_or_default();
     let webui = plan.pipeline.settings.webui.as_ref();
-    json!({
-        "name": node.name,
-        "containerName": node.container_name,
-        "type": node.node_type.name(),
-        "image": node.image,
-        "resources": node.resources,
-        "labels": labels,
-        "selector": selector,
-        "mounts": mounts,
-        "env": env,
-        "security": security(node.exceptions.as_ref()),
-        "grpcPort": GRPC_PORT,
-        "webuiPort": WEBUI_PORT,
-        "network": {
+    NodeContext {
+        name: node.name.clone(),
+        container_name: node.container_name.clone(),
+        node_type: node.node_type.name(),
+        image: node.image.clone(),
+        resources: node.resources.clone(),
+        labels,
+        selector,
+        mounts,
+        env,
+        security: security(node.exceptions.as_ref()),
+        grpc_port: GRPC_PORT,
+        webui_port: WEBUI_PORT,
+        network: NodeNetwork {
             // gRPC only from the orchestrator; a single model from its namespace.
-            "grpcFrom": match &plan.orchestrator {
-                Some(o) => json!({"podSelector": {"matchLabels": {"app": o, "kiln.dev/pipeline": plan.name}}}),
+            grpc_from: match &plan.orchestrator {
+                Some(o) => {
+                    json!({"podSelector": {"matchLabels": {"app": o, "kiln.dev/pipeline": plan.name}}})
+                }
                 None => json!({"podSelector": {}}),
             },
-            "webuiFrom": webui.map(|w| json!({"namespaceSelector": {"matchLabels": {
-                "kubernetes.io/metadata.name": w.controller_namespace
-            }}})),
+            webui_from: webui.map(|w| {
+                json!({"namespaceSelector": {"matchLabels": {
+                    "kubernetes.io/metadata.name": w.controller_namespace
+                }}})
+            }),
         },
-    })
+    }
+}
+
+/// The context of the pipeline templates: `kiln` and `pipeline` (docs/templates.md,
+/// "Pipeline context"); the node scope adds `node`.
+#[derive(Serialize)]
+pub struct PipelineScope {
+    /// `kubernetesVersion`.
+    kiln: Json,
+    pipeline: PipelineContext,
+}
+
+/// `pipeline`: one pipeline, its orchestrator, starter, files, shared folders, web UI
+/// and nodes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PipelineContext {
+    name: String,
+    namespace: String,
+    own_namespace: bool,
+    tenant: Option<String>,
+    labels: Map<String, Json>,
+    /// `restricted`, or `baseline` when a node is excepted from `runAsNonRoot`.
+    pod_security: &'static str,
+    image_pull_secrets: Vec<String>,
+    service_account: String,
+    orchestrator: Option<Json>,
+    starter: Option<Json>,
+    files: Option<Json>,
+    shared_folders: Vec<Json>,
+    webui: Option<Json>,
+    nodes: Vec<NodeContext>,
 }
 
 /// The context of the `pipeline` scope.
-pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> Json {
+pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> PipelineScope {
     let s = &plan.pipeline.settings;
     let d = &ws.settings.pipelines;
     let root = plan.nodes.iter().any(|n| {
@@ -151,23 +230,23 @@ pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> Json {
             "tlsSecret": derived::webui_tls_secret(&plan.name),
         })
     });
-    json!({
-        "kiln": {"kubernetesVersion": ws.settings.kubernetes_version},
-        "pipeline": {
-            "name": plan.name,
-            "namespace": plan.namespace,
-            "ownNamespace": plan.own_namespace,
-            "tenant": plan.tenant,
-            "labels": labels(plan),
-            "podSecurity": if root { "baseline" } else { "restricted" },
-            "imagePullSecrets": pull_secrets(ws, plan),
-            "serviceAccount": derived::pipeline_service_account(&plan.name, plan.own_namespace),
-            "orchestrator": orchestrator,
-            "starter": starter,
-            "files": files,
-            "sharedFolders": shared,
-            "webui": webui,
-            "nodes": plan.nodes.iter().map(|n| node_context(plan, n)).collect::<Vec<_>>(),
+    PipelineScope {
+        kiln: json!({"kubernetesVersion": ws.settings.kubernetes_version}),
+        pipeline: PipelineContext {
+            name: plan.name.clone(),
+            namespace: plan.namespace.clone(),
+            own_namespace: plan.own_namespace,
+            tenant: plan.tenant.clone(),
+            labels: labels(plan),
+            pod_security: if root { "baseline" } else { "restricted" },
+            image_pull_secrets: pull_secrets(ws, plan),
+            service_account: derived::pipeline_service_account(&plan.name, plan.own_namespace),
+            orchestrator,
+            starter,
+            files,
+            shared_folders: shared,
+            webui,
+            nodes: plan.nodes.iter().map(|n| node_context(plan, n)).collect(),
         },
-    })
+    }
 }

@@ -391,11 +391,16 @@ mod tests {
         let plan = c.plans.first().unwrap();
         let all = crate::render::context::instances(ws, plan);
         let inst = all.first().unwrap();
-        let svc = crate::render::context::instance_context(ws, plan, inst, &all);
+        let svc = serde_json::to_value(crate::render::context::instance_context(
+            ws, plan, inst, &all,
+        ))
+        .unwrap();
         assert_eq!(context_keys(&svc), keys(SERVICE));
-        let tenant = crate::render::context::tenant_context(ws, plan, &all);
+        let tenant =
+            serde_json::to_value(crate::render::context::tenant_context(ws, plan, &all)).unwrap();
         assert_eq!(context_keys(&tenant), keys(TENANT));
-        let ns = crate::render::context::namespace_value(ws, plan, 0);
+        let ns =
+            serde_json::to_value(crate::render::context::namespace_value(ws, plan, 0)).unwrap();
         assert_eq!(context_keys(&ns), keys(NAMESPACE));
     }
 
@@ -417,7 +422,8 @@ mod tests {
         assert!(!c.pipelines.is_empty());
         for (key, _) in PIPELINE {
             let found = c.pipelines.iter().any(|p| {
-                let ctx = super::super::pipeline::pipeline_context(ws, p);
+                let ctx =
+                    serde_json::to_value(super::super::pipeline::pipeline_context(ws, p)).unwrap();
                 has(&ctx["pipeline"], key)
             });
             assert!(found, "pipeline.{key}");
@@ -427,33 +433,81 @@ mod tests {
                 .pipelines
                 .iter()
                 .flat_map(|p| p.nodes.iter().map(move |n| (p, n)))
-                .any(|(p, n)| has(&super::super::pipeline::node_context(p, n), key));
+                .any(|(p, n)| {
+                    has(
+                        &serde_json::to_value(super::super::pipeline::node_context(p, n)).unwrap(),
+                        key,
+                    )
+                });
             assert!(found, "node.{key}");
         }
     }
 
     /// docs/templates.md documents every key of `svc`, `namespace` and the tenant
     /// context, and no key the context lacks.
+    /// The keys named in the first column of the table under `title` in
+    /// docs/templates.md.
+    fn section(title: &str) -> BTreeSet<String> {
+        let docs = include_str!("../../docs/templates.md");
+        let start = docs.find(title).unwrap();
+        let body = &docs[start + title.len()..];
+        let end = body.find("\n### ").unwrap_or(body.len());
+        body[..end]
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .flat_map(|l| {
+                let cell = l.split('|').nth(1).unwrap_or("");
+                cell.split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The first key of each documented path (`kiln` of `kiln.platform`).
+    fn tops(keys: BTreeSet<String>, prefix: &str) -> BTreeSet<String> {
+        keys.into_iter()
+            .filter_map(|k| {
+                let k = k.strip_prefix(prefix)?.to_string();
+                Some(k.split('.').next().unwrap_or("").to_string())
+            })
+            .collect()
+    }
+
+    /// The cluster, pipeline and node tables of docs/templates.md name exactly the keys
+    /// of their context types, built on the root workspace.
+    #[test]
+    fn the_docs_tables_of_the_other_scopes_are_their_types() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let c = crate::compile::compile(root, crate::compile::Until::Explain).unwrap();
+        let ws = c.workspace.as_ref().unwrap();
+        let cluster = serde_json::to_value(crate::render::context::cluster_context(ws)).unwrap();
+        assert_eq!(
+            tops(section("### Cluster context"), ""),
+            context_keys(&cluster)
+        );
+        let p = c.pipelines.iter().find(|p| !p.nodes.is_empty()).unwrap();
+        let scope = serde_json::to_value(super::super::pipeline::pipeline_context(ws, p)).unwrap();
+        assert_eq!(
+            tops(section("### Pipeline context"), "pipeline."),
+            context_keys(&scope["pipeline"])
+        );
+        assert_eq!(
+            tops(section("### Pipeline context"), ""),
+            context_keys(&scope)
+        );
+        let node =
+            serde_json::to_value(super::super::pipeline::node_context(p, &p.nodes[0])).unwrap();
+        assert_eq!(
+            tops(section("### Node context"), "node."),
+            context_keys(&node)
+        );
+    }
+
     #[test]
     fn the_docs_tables_are_the_context() {
-        let docs = include_str!("../../docs/templates.md");
-        let section = |title: &str| -> BTreeSet<String> {
-            let start = docs.find(title).unwrap();
-            let body = &docs[start + title.len()..];
-            let end = body.find("\n### ").unwrap_or(body.len());
-            body[..end]
-                .lines()
-                .filter(|l| l.starts_with("| `"))
-                .flat_map(|l| {
-                    let cell = l.split('|').nth(1).unwrap_or("");
-                    cell.split('`')
-                        .skip(1)
-                        .step_by(2)
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        };
         let service: BTreeSet<String> = section("### Service context")
             .into_iter()
             .filter_map(|k| k.strip_prefix("svc.").map(str::to_string))

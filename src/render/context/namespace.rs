@@ -1,6 +1,7 @@
 //! The `namespace` of the namespace scope: which namespace of the tenant is rendered,
 //! the Pod Security profile it enforces and its secret store.
 
+use serde::Serialize;
 use serde_json::{json, Value as Json};
 
 use super::instances;
@@ -8,9 +9,24 @@ use crate::names::derived;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
 
+/// `namespace` in the namespace scope (docs/templates.md, "Namespace context").
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamespaceContext {
+    name: String,
+    primary: bool,
+    /// For an extra namespace, the name it was given (without the tenant prefix).
+    extra: Option<String>,
+    /// The Pod Security profile it enforces: `restricted`, or `baseline` when a
+    /// service there is excepted from `runAsNonRoot`.
+    pod_security: &'static str,
+    /// `null` when no service there reads credentials, or no store is configured.
+    secret_store: Json,
+}
+
 /// The `namespace` of the namespace scope: its name, whether it is the primary one,
 /// and for an extra namespace the name it was given (without the tenant prefix).
-pub fn namespace_value(ws: &Workspace, plan: &TenantPlan, index: usize) -> Json {
+pub fn namespace_value(ws: &Workspace, plan: &TenantPlan, index: usize) -> NamespaceContext {
     let name = plan.namespaces.get(index).cloned().unwrap_or_default();
     let extra = derived::extra_namespace_given(&plan.name, &name).filter(|_| index > 0);
     // A service excepted from `runAsNonRoot` needs the `baseline` profile.
@@ -22,13 +38,13 @@ pub fn namespace_value(ws: &Workspace, plan: &TenantPlan, index: usize) -> Json 
                 .is_some_and(|e| e.allows("runAsNonRoot"))
     });
     let profile = if root { "baseline" } else { "restricted" };
-    json!({
-        "name": name,
-        "primary": index == 0,
-        "extra": extra,
-        "podSecurity": profile,
-        "secretStore": secret_store(ws, plan, &name),
-    })
+    NamespaceContext {
+        name: name.clone(),
+        primary: index == 0,
+        extra: extra.map(str::to_string),
+        pod_security: profile,
+        secret_store: secret_store(ws, plan, &name),
+    }
 }
 
 /// The secret store of a tenant namespace where a service reads credentials: named by

@@ -2,6 +2,7 @@
 //! merged values, the routes and endpoints of its running services, its gateway and
 //! its Ingress.
 
+use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use super::{common_labels, ingress_host, port_number, Instance};
@@ -9,27 +10,71 @@ use crate::names::derived;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
 
+/// The context shared by every template of one tenant (docs/templates.md, "Tenant
+/// context"); the namespace and service scopes add `namespace` and `svc` to it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantContext {
+    /// `kubernetesVersion` and `platform`.
+    kiln: Map<String, Json>,
+    tenant: TenantIdentity,
+    /// The labels every object of the tenant carries.
+    labels: Map<String, Json>,
+    /// The merged values, every top-level key of the values schema present.
+    values: Json,
+    /// Every flag of the catalog, on or off.
+    flags: Map<String, Json>,
+    /// The routes of the running services, sorted by prefix.
+    routes: Vec<Json>,
+    /// The address of every running service with an `endpoint`.
+    endpoints: Map<String, Json>,
+    /// The gateway, `null` when none runs.
+    gateway: Json,
+    /// The Ingress, `null` when the tenant has none.
+    ingress: Json,
+    /// The sync wave after every stage's.
+    registry_wave: i64,
+}
+
+#[derive(Serialize)]
+struct TenantIdentity {
+    name: String,
+    environment: String,
+    /// The primary namespace.
+    namespace: String,
+    /// The primary namespace, then the extra ones.
+    namespaces: Vec<String>,
+}
+
 /// The context shared by every template of one tenant.
-pub fn tenant_context(ws: &Workspace, plan: &TenantPlan, all: &[Instance]) -> Json {
-    let primary = plan.namespaces.first().cloned().unwrap_or_default();
-    let last_wave = ws.catalog.stages.len() as i64 * 10 + 10;
-    json!({
-        "kiln": {"kubernetesVersion": ws.settings.kubernetes_version, "platform": ws.catalog.platform},
-        "tenant": {
-            "name": plan.name,
-            "environment": plan.environment,
-            "namespace": primary,
-            "namespaces": plan.namespaces,
+pub fn tenant_context(ws: &Workspace, plan: &TenantPlan, all: &[Instance]) -> TenantContext {
+    let mut kiln = Map::new();
+    kiln.insert(
+        "kubernetesVersion".into(),
+        json!(ws.settings.kubernetes_version),
+    );
+    kiln.insert("platform".into(), json!(ws.catalog.platform));
+    TenantContext {
+        kiln,
+        tenant: TenantIdentity {
+            name: plan.name.clone(),
+            environment: plan.environment.clone(),
+            namespace: plan.namespaces.first().cloned().unwrap_or_default(),
+            namespaces: plan.namespaces.clone(),
         },
-        "labels": common_labels(ws, plan),
-        "values": complete_values(plan.values.to_json()),
-        "flags": plan.flags.iter().map(|(k, (on, _))| (k.clone(), json!(on))).collect::<Map<_, _>>(),
-        "routes": routes(all),
-        "endpoints": endpoints(all),
-        "gateway": gateway(all),
-        "ingress": ingress(plan),
-        "registryWave": last_wave,
-    })
+        labels: common_labels(ws, plan),
+        values: complete_values(plan.values.to_json()),
+        flags: plan
+            .flags
+            .iter()
+            .map(|(k, (on, _))| (k.clone(), json!(on)))
+            .collect(),
+        routes: routes(all),
+        endpoints: endpoints(all),
+        gateway: gateway(all),
+        ingress: ingress(plan),
+        registry_wave: ws.catalog.stages.len() as i64 * 10 + 10,
+    }
 }
 
 /// The routes of every running service in the primary namespace, sorted by prefix.

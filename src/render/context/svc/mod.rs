@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use super::{common_labels, svc_values, Instance, INSTANCE_LABEL, NAME_LABEL};
@@ -19,30 +20,65 @@ mod network;
 mod pod;
 mod workload;
 
+/// `svc`: the context of one running copy of a service, as templates see it
+/// (docs/templates.md, "Service context"). Each part is one concern's keys, flattened
+/// into `svc`; every key is always present (`null` when it does not apply).
+#[derive(Serialize)]
+pub struct ServiceContext {
+    #[serde(flatten)]
+    identity: Identity,
+    #[serde(flatten)]
+    image: pod::Image,
+    #[serde(flatten)]
+    ports: pod::PortsAndProbes,
+    #[serde(flatten)]
+    placement: pod::Placement,
+    #[serde(flatten)]
+    security: pod::SecurityContext,
+    #[serde(flatten)]
+    configuration: env::Configuration,
+    #[serde(flatten)]
+    credentials: env::Credentials,
+    #[serde(flatten)]
+    volumes: env::Volumes,
+    #[serde(flatten)]
+    scaling: workload::Scaling,
+    #[serde(flatten)]
+    rollout: workload::Rollout,
+    #[serde(flatten)]
+    stateful: workload::Stateful,
+    #[serde(flatten)]
+    job: workload::JobSettings,
+    network: network::NetworkRules,
+    /// The service's own merged values, every key of the schema present.
+    values: Json,
+}
+
 /// The context of one service instance.
 pub fn instance_context(
     ws: &Workspace,
     plan: &TenantPlan,
     inst: &Instance,
     all: &[Instance],
-) -> Json {
+) -> ServiceContext {
     let svc = inst.service;
     let v = svc_values(plan, inst.name);
-    let mut ctx = identity(ws, plan, inst);
-    ctx.extend(pod::image(plan, inst, v));
-    ctx.extend(pod::ports_and_probes(svc));
-    ctx.extend(pod::placement(plan, svc, v));
-    ctx.extend(pod::security(plan, svc));
-    ctx.extend(env::configuration(ws, plan, inst));
-    ctx.extend(env::credentials(plan, inst, v));
-    ctx.extend(env::volumes(inst));
-    ctx.extend(workload::scaling(svc, v));
-    ctx.extend(workload::rollout(plan, svc));
-    ctx.extend(workload::stateful(inst.name, svc, v));
-    ctx.extend(workload::job(v));
-    ctx.insert("network".into(), network::network(ws, plan, inst, all));
-    ctx.insert("values".into(), own_values(v));
-    Json::Object(ctx)
+    ServiceContext {
+        identity: identity(ws, plan, inst),
+        image: pod::image(plan, inst, v),
+        ports: pod::ports_and_probes(svc),
+        placement: pod::placement(plan, svc, v),
+        security: pod::security(plan, svc),
+        configuration: env::configuration(ws, plan, inst),
+        credentials: env::credentials(plan, inst, v),
+        volumes: env::volumes(inst),
+        scaling: workload::scaling(svc, v),
+        rollout: workload::rollout(plan, svc),
+        stateful: workload::stateful(inst.name, svc, v),
+        job: workload::job(v),
+        network: network::network(ws, plan, inst, all),
+        values: own_values(v),
+    }
 }
 
 /// `values`: the service's own merged values (`services.<name>`), with every key the
@@ -88,39 +124,66 @@ impl Shape {
         }
     }
 }
-/// Some keys of `svc`, as a map to merge into it.
-fn keys<const N: usize>(pairs: [(&str, Json); N]) -> Map<String, Json> {
-    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+/// Who the instance is.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity {
+    name: String,
+    namespace: String,
+    primary: bool,
+    kind: WorkloadKind,
+    /// `service` or `job`.
+    class: &'static str,
+    description: String,
+    stage: String,
+    /// 10 × the stage's place, from 1.
+    wave: i64,
+    /// For a Job, `PreSync` or `PostSync`.
+    hook: Option<String>,
+    gateway: bool,
+    labels: Map<String, Json>,
+    selector: Map<String, Json>,
+    service_account: ServiceAccount,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceAccount {
+    name: String,
+    /// Only with `rbac`.
+    automount_token: bool,
+    /// The catalog's `rbac`.
+    rules: Vec<Json>,
 }
 
 /// Who the instance is: its name and namespace, what the catalog says of it, its
 /// labels and selector, and its service account.
-fn identity(ws: &Workspace, plan: &TenantPlan, inst: &Instance) -> Map<String, Json> {
+fn identity(ws: &Workspace, plan: &TenantPlan, inst: &Instance) -> Identity {
     let svc = inst.service;
     let mut labels = common_labels(ws, plan);
     labels.insert(NAME_LABEL.into(), json!(inst.name));
-    let hook = svc.hook.clone().filter(|_| svc.kind == WorkloadKind::Job);
-    keys([
-        ("name", json!(inst.name)),
-        ("namespace", json!(inst.namespace)),
-        ("primary", json!(inst.primary)),
-        ("kind", json!(svc.kind)),
-        ("class", json!(svc.kind.class())),
-        ("description", json!(svc.description)),
-        ("stage", json!(svc.stage)),
-        ("wave", json!(stage_wave(&ws.catalog, &svc.stage))),
-        ("hook", json!(hook)),
-        ("gateway", json!(svc.gateway)),
-        ("labels", Json::Object(labels)),
-        (
-            "selector",
-            json!({NAME_LABEL: inst.name, INSTANCE_LABEL: plan.name}),
-        ),
-        (
-            "serviceAccount",
-            json!({"name": inst.name, "automountToken": !svc.rbac.is_empty(), "rules": svc.rbac}),
-        ),
-    ])
+    let mut selector = Map::new();
+    selector.insert(NAME_LABEL.into(), json!(inst.name));
+    selector.insert(INSTANCE_LABEL.into(), json!(plan.name));
+    Identity {
+        name: inst.name.to_string(),
+        namespace: inst.namespace.clone(),
+        primary: inst.primary,
+        kind: svc.kind,
+        class: svc.kind.class(),
+        description: svc.description.clone(),
+        stage: svc.stage.clone(),
+        wave: stage_wave(&ws.catalog, &svc.stage),
+        hook: svc.hook.clone().filter(|_| svc.kind == WorkloadKind::Job),
+        gateway: svc.gateway,
+        labels,
+        selector,
+        service_account: ServiceAccount {
+            name: inst.name.to_string(),
+            automount_token: !svc.rbac.is_empty(),
+            rules: svc.rbac.clone(),
+        },
+    }
 }
 
 /// Sync wave of a start-up stage: 10, 20, 30, … in stage order.

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
 use serde_json::{json, Value as Json};
 
 use super::super::{
@@ -16,21 +17,40 @@ use crate::model::Service;
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
 
+/// `svc.network`: the NetworkPolicy rules of one instance.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct NetworkRules {
+    /// Callers allowed in, each a peer (`namespace`, `namespaceSelector`,
+    /// `podSelector`, `ports`).
+    ingress_from: Vec<Json>,
+    /// The catalog's `allowFrom`, each as `from` and `ports`.
+    allow_from: Vec<Json>,
+    /// Services this copy may call, as peers.
+    egress_to: Vec<Json>,
+    /// Destinations outside the cluster: `name`, `cidr`, `ports`.
+    external: Vec<Json>,
+    /// `null`, or `namespaceSelector` and `ports`.
+    from_ingress_controller: Json,
+    /// `null`, or `namespaceSelector` and `ports`.
+    from_monitoring: Json,
+}
+
 /// Network rules of one instance: who may call it, whom it may call.
 pub(super) fn network(
     ws: &Workspace,
     plan: &TenantPlan,
     inst: &Instance,
     all: &[Instance],
-) -> Json {
-    json!({
-        "ingressFrom": ingress_from(ws, plan, inst, all),
-        "allowFrom": allow_from(plan, inst.service),
-        "egressTo": egress_to(ws, plan, inst, all),
-        "external": external(plan, inst.service),
-        "fromIngressController": from_ingress_controller(plan, inst, all),
-        "fromMonitoring": from_monitoring(plan, inst.service),
-    })
+) -> NetworkRules {
+    NetworkRules {
+        ingress_from: ingress_from(ws, plan, inst, all),
+        allow_from: allow_from(plan, inst.service),
+        egress_to: egress_to(ws, plan, inst, all),
+        external: external(plan, inst.service),
+        from_ingress_controller: from_ingress_controller(plan, inst, all),
+        from_monitoring: from_monitoring(plan, inst.service),
+    }
 }
 
 /// A peer of a rule: the pods of one service in one namespace, on these ports.

@@ -1,38 +1,42 @@
 //! The pod settings of `svc`: image and command, ports and probes, resources and
 //! placement, pod annotations, and the security context.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use super::super::{monitoring_on, port_number, Instance};
-use super::keys;
-use crate::model::values::ServiceValues;
+use crate::model::values::{Resources, ServiceValues, Toleration};
 use crate::model::Service;
 use crate::plan::TenantPlan;
 
+/// What the container runs.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Image {
+    /// `[<registry>/]<repository>[:<tag>][@<digest>]`.
+    image: String,
+    image_pull_policy: Option<String>,
+    image_pull_secrets: Vec<String>,
+    command: Vec<String>,
+    /// The service's `args`, else the catalog's.
+    args: Vec<String>,
+}
+
 /// `image`, `imagePullPolicy`, `imagePullSecrets`, `command` and `args`.
-pub(super) fn image(plan: &TenantPlan, inst: &Instance, v: &ServiceValues) -> Map<String, Json> {
+pub(super) fn image(plan: &TenantPlan, inst: &Instance, v: &ServiceValues) -> Image {
     let svc = inst.service;
     let images = plan.values.images.as_ref();
-    let args = v
-        .args
-        .as_ref()
-        .map_or_else(|| json!(svc.args), |a| json!(a));
-    keys([
-        ("image", json!(image_ref(plan, svc, v))),
-        (
-            "imagePullPolicy",
-            json!(images.and_then(|i| i.pull_policy.as_ref())),
-        ),
-        (
-            "imagePullSecrets",
-            json!(images
-                .and_then(|i| i.pull_secrets.as_ref())
-                .cloned()
-                .unwrap_or_default()),
-        ),
-        ("command", json!(svc.command)),
-        ("args", args),
-    ])
+    Image {
+        image: image_ref(plan, svc, v),
+        image_pull_policy: images.and_then(|i| i.pull_policy.clone()),
+        image_pull_secrets: images
+            .and_then(|i| i.pull_secrets.clone())
+            .unwrap_or_default(),
+        command: svc.command.clone(),
+        args: v.args.clone().unwrap_or_else(|| svc.args.clone()),
+    }
 }
 
 /// The full image reference: `[registry/]repository[:tag][@digest]`, from the
@@ -62,36 +66,83 @@ fn image_ref(plan: &TenantPlan, svc: &Service, v: &ServiceValues) -> String {
     image
 }
 
-/// `ports` (the catalog's) and `probes`.
-pub(super) fn ports_and_probes(svc: &Service) -> Map<String, Json> {
-    let ports: Vec<Json> = svc
-        .ports
-        .iter()
-        .map(|p| json!({"name": p.name, "port": p.port, "protocol": p.protocol, "appProtocol": p.app_protocol}))
-        .collect();
-    keys([("ports", json!(ports)), ("probes", probes(svc))])
+/// The catalog's ports, and the probes.
+#[derive(Serialize)]
+pub(super) struct PortsAndProbes {
+    ports: Vec<PortContext>,
+    /// `None` without probes.
+    probes: Option<ProbesContext>,
+}
+
+/// One port of the catalog.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PortContext {
+    name: String,
+    port: u16,
+    protocol: String,
+    app_protocol: Option<String>,
 }
 
 /// The probes as templates see them: every key present.
-fn probes(svc: &Service) -> Json {
-    match &svc.probes {
-        None => Json::Null,
-        Some(p) => json!({
-            "type": p.kind,
-            "path": p.path,
-            "livenessPath": p.liveness_path.as_ref().or(p.path.as_ref()),
-            "port": p.port,
-            "portNumber": p.port.as_deref().and_then(|n| port_number(svc, n)),
-            "command": p.command,
-            "initialDelaySeconds": p.initial_delay_seconds,
-            "timeoutSeconds": p.timeout_seconds,
-        }),
-    }
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProbesContext {
+    /// `http`, `tcp`, `grpc` or `exec`.
+    #[serde(rename = "type")]
+    kind: String,
+    path: Option<String>,
+    /// `livenessPath`, else `path`.
+    liveness_path: Option<String>,
+    /// The port's name.
+    port: Option<String>,
+    port_number: Option<u16>,
+    command: Vec<String>,
+    initial_delay_seconds: u32,
+    timeout_seconds: u32,
+}
+
+/// `ports` (the catalog's) and `probes`.
+pub(super) fn ports_and_probes(svc: &Service) -> PortsAndProbes {
+    let ports = svc
+        .ports
+        .iter()
+        .map(|p| PortContext {
+            name: p.name.clone(),
+            port: p.port,
+            protocol: p.protocol.clone(),
+            app_protocol: p.app_protocol.clone(),
+        })
+        .collect();
+    let probes = svc.probes.as_ref().map(|p| ProbesContext {
+        kind: p.kind.clone(),
+        path: p.path.clone(),
+        liveness_path: p.liveness_path.clone().or_else(|| p.path.clone()),
+        port: p.port.clone(),
+        port_number: p.port.as_deref().and_then(|n| port_number(svc, n)),
+        command: p.command.clone(),
+        initial_delay_seconds: p.initial_delay_seconds,
+        timeout_seconds: p.timeout_seconds,
+    });
+    PortsAndProbes { ports, probes }
+}
+
+/// The pod's resources and annotations, and where it runs.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Placement {
+    resources: Resources,
+    pod_annotations: Map<String, Json>,
+    /// The service's own, else its pool's.
+    node_selector: BTreeMap<String, String>,
+    /// The service's own, else its pool's.
+    tolerations: Vec<Toleration>,
+    priority_class_name: Option<String>,
 }
 
 /// `resources`, `podAnnotations`, and where the pod runs: `nodeSelector` and
 /// `tolerations` (the service's own, else its pool's) and `priorityClassName`.
-pub(super) fn placement(plan: &TenantPlan, svc: &Service, v: &ServiceValues) -> Map<String, Json> {
+pub(super) fn placement(plan: &TenantPlan, svc: &Service, v: &ServiceValues) -> Placement {
     let pool = svc
         .pool
         .as_ref()
@@ -108,16 +159,13 @@ pub(super) fn placement(plan: &TenantPlan, svc: &Service, v: &ServiceValues) -> 
         .or_else(|| pool.and_then(|p| p.tolerations.as_ref()))
         .cloned()
         .unwrap_or_default();
-    keys([
-        ("resources", json!(v.resources.clone().unwrap_or_default())),
-        (
-            "podAnnotations",
-            Json::Object(pod_annotations(plan, svc, v)),
-        ),
-        ("nodeSelector", json!(node_selector)),
-        ("tolerations", json!(tolerations)),
-        ("priorityClassName", json!(svc.priority_class)),
-    ])
+    Placement {
+        resources: v.resources.clone().unwrap_or_default(),
+        pod_annotations: pod_annotations(plan, svc, v),
+        node_selector,
+        tolerations,
+        priority_class_name: svc.priority_class.clone(),
+    }
 }
 
 /// Scrape annotations first, so that the values' own pod annotations win.
@@ -142,25 +190,45 @@ fn pod_annotations(plan: &TenantPlan, svc: &Service, v: &ServiceValues) -> Map<S
     annotations
 }
 
+/// Who the pod runs as, and its profile.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SecurityContext {
+    run_as_user: Option<i64>,
+    /// `security.runAsGroup`, else `runAsUser`.
+    run_as_group: Option<i64>,
+    /// `security.fsGroup`, else `runAsUser`.
+    fs_group: Option<i64>,
+    security: Profile,
+}
+
+/// The restricted profile less the catalog's exceptions.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    read_only_root_filesystem: bool,
+    run_as_non_root: bool,
+    /// The excepted rules, comma-separated.
+    exceptions: Option<String>,
+    reason: Option<String>,
+}
+
 /// The security context: `runAsUser`, `runAsGroup` and `fsGroup` (default
 /// `runAsUser`), and `security`, the restricted profile less the catalog's exceptions.
-pub(super) fn security(plan: &TenantPlan, svc: &Service) -> Map<String, Json> {
+pub(super) fn security(plan: &TenantPlan, svc: &Service) -> SecurityContext {
     let security = plan.values.security.clone().unwrap_or_default();
     let run_as_user = security.run_as_user;
     let exceptions = svc.security_exceptions.as_ref();
     let allows = |rule: &str| exceptions.is_some_and(|e| e.allows(rule));
-    keys([
-        ("runAsUser", json!(run_as_user)),
-        ("runAsGroup", json!(security.run_as_group.or(run_as_user))),
-        ("fsGroup", json!(security.fs_group.or(run_as_user))),
-        (
-            "security",
-            json!({
-                "readOnlyRootFilesystem": !allows("readOnlyRootFilesystem"),
-                "runAsNonRoot": !allows("runAsNonRoot"),
-                "exceptions": exceptions.map(|e| e.allow.join(",")),
-                "reason": exceptions.map(|e| e.reason.clone()),
-            }),
-        ),
-    ])
+    SecurityContext {
+        run_as_user,
+        run_as_group: security.run_as_group.or(run_as_user),
+        fs_group: security.fs_group.or(run_as_user),
+        security: Profile {
+            read_only_root_filesystem: !allows("readOnlyRootFilesystem"),
+            run_as_non_root: !allows("runAsNonRoot"),
+            exceptions: exceptions.map(|e| e.allow.join(",")),
+            reason: exceptions.map(|e| e.reason.clone()),
+        },
+    }
 }
