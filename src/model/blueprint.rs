@@ -155,6 +155,14 @@ pub struct StarterSettings {
     pub command: Option<Vec<String>>,
     #[serde(default)]
     pub args: Vec<String>,
+    /// Filled in from kiln's defaults (`pipeline.starter`) when pipeline.yaml leaves
+    /// them out.
+    #[serde(default)]
+    pub backoff_limit: Option<i64>,
+    #[serde(default)]
+    pub ttl_seconds_after_finished: Option<i64>,
+    #[serde(default)]
+    pub active_deadline_seconds: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

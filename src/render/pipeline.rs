@@ -209,6 +209,9 @@ pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> PipelineScope {
             "selector": selector,
             "orchestratorAddress": format!("{}:{GRPC_PORT}", plan.orchestrator.clone().unwrap_or_default()),
             "orchestrationDir": ORCHESTRATION_DIR,
+            "backoffLimit": s.starter.backoff_limit,
+            "ttlSecondsAfterFinished": s.starter.ttl_seconds_after_finished,
+            "activeDeadlineSeconds": s.starter.active_deadline_seconds,
             "security": security(None),
         })
     });

@@ -257,6 +257,15 @@ pub const PIPELINE: &[(&str, &[&str])] = &[
         ],
     ),
     ("starter.args", &["pipeline:/starter/args"]),
+    ("starter.backoffLimit", &["pipeline:/starter/backoffLimit"]),
+    (
+        "starter.ttlSecondsAfterFinished",
+        &["pipeline:/starter/ttlSecondsAfterFinished"],
+    ),
+    (
+        "starter.activeDeadlineSeconds",
+        &["pipeline:/starter/activeDeadlineSeconds"],
+    ),
     ("sharedFolders.size", &["pipeline:/sharedFolder/size"]),
     (
         "sharedFolders.storageClassName",

@@ -223,6 +223,32 @@ fn a_good_two_node_pipeline_builds() {
 }
 
 #[test]
+fn the_starter_job_settings_default_from_kiln_and_pipeline_yaml_replaces_them() {
+    let tmp = workspace(&two_nodes("", ", \"node_type\": \"MLModel\""));
+    kiln(tmp.path()).arg("build").assert().success();
+    let job = tmp.path().join("out/pipelines/p/p/job_starter.yaml");
+    let text = std::fs::read_to_string(&job).unwrap();
+    for line in [
+        "\n  backoffLimit: 3\n",
+        "\n  ttlSecondsAfterFinished: 3600\n",
+        "\n  activeDeadlineSeconds: 900\n",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+    write_files(
+        tmp.path(),
+        &[(
+            "blueprints/p/pipeline.yaml",
+            "starter:\n  activeDeadlineSeconds: 1800\n",
+        )],
+    );
+    kiln(tmp.path()).arg("build").assert().success();
+    let text = std::fs::read_to_string(&job).unwrap();
+    assert!(text.contains("\n  activeDeadlineSeconds: 1800\n"), "{text}");
+    assert!(text.contains("\n  backoffLimit: 3\n"), "{text}");
+}
+
+#[test]
 fn the_legacy_format_is_refused() {
     fails(
         r#"{"name":"old","version":"1","input_operation_signatures":[{"operation":"add"}],"nodes":[{"container_name":"a","image":"x:1","depends_on":[]}]}"#,
