@@ -8,6 +8,7 @@ mod diff;
 mod explain;
 mod explain_object;
 mod publish;
+mod report;
 mod schema;
 mod status;
 mod timings;
@@ -16,6 +17,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use report::Done;
 use status::Status;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -107,12 +109,18 @@ fn run(cli: &Cli) -> Status {
     let result = match &cli.command {
         Command::Check => check::run(cli),
         Command::Build(args) => build::run(cli, args),
-        Command::Diff(args) => diff::run(cli, args),
+        Command::Diff(args) => diff::run(cli, args).map(Done::from),
         Command::Publish(args) => publish::run(cli, args),
-        Command::Explain(args) => explain::run(cli, args),
+        Command::Explain(args) => explain::run(cli, args).map(Done::from),
         Command::Schema(args) => schema::run(cli, args),
         Command::Defaults => defaults::run(cli),
-    };
+    }
+    .and_then(|done| {
+        if let Some(r) = &done.report {
+            report::print(cli.format, r.as_ref())?;
+        }
+        Ok(done.status)
+    });
     match result {
         Ok(code) => code,
         // Output piped into a program that stopped reading (`| head`) is not a failure.
