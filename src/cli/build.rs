@@ -5,7 +5,7 @@ use super::status::Status;
 use std::io::Write as _;
 use std::path::Path;
 
-use super::{fail, report, shown, Cli, Format, Planned};
+use super::{fail, print_diagnostics, shown, Cli, Format, Planned};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::emit::lock::Access;
 use crate::emit::stream::{self, Compare, Staging};
@@ -27,7 +27,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Done> {
     };
     let mut p = Planned::new(cli, access)?;
     let Some(out_dir) = p.out_dir.clone().filter(|_| p.c.ok()) else {
-        report(cli, &p.c, "build");
+        print_diagnostics(cli, &p.c, "build");
         return Ok(fail(cli, &p.c.diagnostics.sorted())?.into());
     };
     if args.check {
@@ -41,7 +41,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Done> {
 fn check(cli: &Cli, p: &mut Planned, out_dir: &Path) -> anyhow::Result<Done> {
     let sink = Compare::default();
     p.build(&sink)?;
-    let failed = report(cli, &p.c, "build");
+    let failed = print_diagnostics(cli, &p.c, "build");
     let Some(output) = p.c.output.as_ref().filter(|_| !failed) else {
         return Ok(fail(cli, &p.c.diagnostics.sorted())?.into());
     };
@@ -60,7 +60,7 @@ fn check(cli: &Cli, p: &mut Planned, out_dir: &Path) -> anyhow::Result<Done> {
 fn write(cli: &Cli, p: &mut Planned, out_dir: &Path) -> anyhow::Result<Done> {
     let staging = Staging::new(out_dir)?;
     let built = p.build(&staging);
-    let failed = report(cli, &p.c, "build");
+    let failed = print_diagnostics(cli, &p.c, "build");
     let output = match (built, p.c.output.as_ref(), failed) {
         (Ok(()), Some(output), false) => output,
         (built, _, _) => {

@@ -3,7 +3,7 @@
 use super::report::{CheckReport, Done};
 use super::status::Status;
 
-use super::{report, Cli, Planned};
+use super::{print_diagnostics, Cli, Planned};
 use crate::compile::Discard;
 use crate::diagnostic;
 
@@ -13,7 +13,7 @@ pub(super) fn run(cli: &Cli) -> anyhow::Result<Done> {
     p.build(&Discard)?;
     p.timings.print();
     let c = &p.c;
-    let failed = report(cli, c, "check");
+    let failed = print_diagnostics(cli, c, "check");
     let objects = c.output.as_ref().map(|o| o.objects().count()).unwrap_or(0);
     let report = CheckReport {
         diagnostics: diagnostic::render_json(&c.diagnostics.sorted()),

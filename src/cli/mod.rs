@@ -17,7 +17,6 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use report::Done;
 use status::Status;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -109,9 +108,9 @@ fn run(cli: &Cli) -> Status {
     let result = match &cli.command {
         Command::Check => check::run(cli),
         Command::Build(args) => build::run(cli, args),
-        Command::Diff(args) => diff::run(cli, args).map(Done::from),
+        Command::Diff(args) => diff::run(cli, args),
         Command::Publish(args) => publish::run(cli, args),
-        Command::Explain(args) => explain::run(cli, args).map(Done::from),
+        Command::Explain(args) => explain::run(cli, args),
         Command::Schema(args) => schema::run(cli, args),
         Command::Defaults => defaults::run(cli),
     }
@@ -147,7 +146,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 /// Prints a compilation's diagnostics (text on stderr). Returns whether it had errors.
-fn report(cli: &Cli, c: &Compilation, verb: &str) -> bool {
+fn print_diagnostics(cli: &Cli, c: &Compilation, verb: &str) -> bool {
     let diags = c.diagnostics.sorted();
     let errors = c.diagnostics.error_count();
     if cli.format != Format::Json && !diags.is_empty() {

@@ -6,7 +6,7 @@ use super::status::Status;
 use std::io::Write as _;
 use std::path::Path;
 
-use super::{fail, report, Cli, Format, Planned};
+use super::{fail, print_diagnostics, Cli, Format, Planned};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::emit::stream::Memory;
 use crate::git::{self, Outcome};
@@ -42,7 +42,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Done> {
     let sink = Memory::default();
     p.build(&sink)?;
     let c = &p.c;
-    let failed = report(cli, c, "publish");
+    let failed = print_diagnostics(cli, c, "publish");
     let (Some(output), Some(ws), Some(out_path), false) = (
         c.output.as_ref(),
         c.workspace.as_ref(),

@@ -2,17 +2,25 @@
 //! [`Status`]; [`print`] is the one place that turns a report into the chosen format:
 //! JSON (the report serialised, on stdout), text (`Report::text`) and Markdown
 //! (`Report::markdown`, `kiln diff` only). Diagnostics are not reports: the commands
-//! print them as they find them (`cli::report`, `diagnostic::render_human`).
+//! print them as they find them (`cli::print_diagnostics`, `diagnostic::render_human`).
 
 mod build;
 mod check;
 mod defaults;
+mod diff;
+mod explain;
+mod explain_object;
 mod publish;
 mod schema;
 
 pub(super) use build::{BuildCheckReport, BuildReport, Changes};
 pub(super) use check::CheckReport;
 pub(super) use defaults::DefaultsReport;
+pub(super) use diff::DiffReport;
+pub(super) use explain::{
+    ChainRow, ExplainServicesReport, ExplainValueReport, ExplainValuesReport, ServiceRow, ValueRow,
+};
+pub(super) use explain_object::{ExplainOutputReport, Expression, Source, TemplateLine};
 pub(super) use publish::PublishReport;
 pub(super) use schema::{KindTitle, SchemaReport};
 
