@@ -1,15 +1,15 @@
 //! `kiln build`: compile into the output directory; `--check` compares instead.
 
+use super::report::{BuildCheckReport, BuildReport, Changes, Done};
 use super::status::Status;
 use std::io::Write as _;
+use std::path::Path;
 
-use serde_json::json;
-
-use super::{fail, print_json, report, shown, Cli, Format, Planned};
+use super::{fail, print_diagnostics, shown, Cli, Format, Planned};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::emit::lock::Access;
 use crate::emit::stream::{self, Compare, Staging};
-use crate::emit::{self, Comparison, WriteOutcome};
+use crate::emit::{self, WriteOutcome};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,7 +19,7 @@ pub struct Args {
     pub check: bool,
 }
 
-pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Done> {
     let access = if args.check {
         Access::Read
     } else {
@@ -27,165 +27,109 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
     };
     let mut p = Planned::new(cli, access)?;
     let Some(out_dir) = p.out_dir.clone().filter(|_| p.c.ok()) else {
-        report(cli, &p.c, "build");
-        return fail(cli, &p.c.diagnostics.sorted());
+        print_diagnostics(cli, &p.c, "build");
+        return Ok(fail(cli, &p.c.diagnostics.sorted())?.into());
     };
-    let shown = shown(cli, &out_dir);
     if args.check {
-        let sink = Compare::default();
-        p.build(&sink)?;
-        let failed = report(cli, &p.c, "build");
-        let Some(output) = p.c.output.as_ref().filter(|_| !failed) else {
-            return fail(cli, &p.c.diagnostics.sorted());
-        };
-        let cmp = sink.finish(&out_dir, output, &p.previous)?;
-        return Ok(report_check(cli, &p, &cmp, &shown));
+        check(cli, &mut p, &out_dir)
+    } else {
+        write(cli, &mut p, &out_dir)
     }
-    let staging = Staging::new(&out_dir)?;
+}
+
+/// `build --check`: builds into memory and compares with the output folder.
+fn check(cli: &Cli, p: &mut Planned, out_dir: &Path) -> anyhow::Result<Done> {
+    let sink = Compare::default();
+    p.build(&sink)?;
+    let failed = print_diagnostics(cli, &p.c, "build");
+    let Some(output) = p.c.output.as_ref().filter(|_| !failed) else {
+        return Ok(fail(cli, &p.c.diagnostics.sorted())?.into());
+    };
+    let cmp = sink.finish(out_dir, output, &p.previous)?;
+    let ok = cmp.is_clean();
+    let report = BuildCheckReport {
+        changes: Changes::from(cmp),
+        ok,
+        diagnostics: p.c.diagnostics.sorted(),
+        shown: shown(cli, out_dir),
+    };
+    Ok(Done::with(report, Status::problems_if(!ok)))
+}
+
+/// `build`: builds into a staging folder and moves it into place.
+fn write(cli: &Cli, p: &mut Planned, out_dir: &Path) -> anyhow::Result<Done> {
+    let staging = Staging::new(out_dir)?;
     let built = p.build(&staging);
-    let failed = report(cli, &p.c, "build");
+    let failed = print_diagnostics(cli, &p.c, "build");
     let output = match (built, p.c.output.as_ref(), failed) {
         (Ok(()), Some(output), false) => output,
         (built, _, _) => {
             staging.discard();
             built?;
-            return fail(cli, &p.c.diagnostics.sorted());
+            return Ok(fail(cli, &p.c.diagnostics.sorted())?.into());
         }
     };
-    let outcome = stream::commit(&out_dir, staging, output, &p.previous, p.id.as_deref())?;
+    let outcome = stream::commit(out_dir, staging, output, &p.previous, p.id.as_deref())?;
     p.timings.mark("save the cache, move into place");
-    if let WriteOutcome::Blocked { foreign, links } = &outcome {
-        let diags: Vec<Diagnostic> = foreign
-            .iter()
-            .map(|path| {
-                Diagnostic::error(Code::ForeignFile, format!("`{shown}{path}` is not kiln's, and the build would replace it"))
-                    .hint(format!(
-                        "move or delete it; kiln changes only the files it wrote (those listed in `{shown}{}`)",
-                        emit::INDEX_FILE
-                    ))
-            })
-            .chain(links.iter().map(|path| {
-                Diagnostic::error(Code::OutputLink, format!(
-                    "`{shown}{path}` is a symbolic link, and the build would write or remove a file through it"
-                ))
-                .hint(format!(
-                    "replace it with a folder, or remove it: kiln writes and removes files only inside `{shown}`, and never follows a link there"
-                ))
-            }))
-            .collect();
-        if cli.format != Format::Json {
-            let mut stderr = std::io::stderr().lock();
-            let _ = write!(
-                stderr,
-                "{}",
-                diagnostic::render_human(&diags, &Default::default())
-            );
-            let _ = writeln!(
-                stderr,
-                "build failed: {}; {shown} is unchanged",
-                diagnostic::summary(diags.len(), 0)
-            );
-        }
-        return fail(cli, &diags);
-    }
-    p.timings.print();
+    let shown = shown(cli, out_dir);
     let files = output.files().len() + 1;
-    match cli.format {
-        Format::Json => {
-            let mut v = match &outcome {
-                WriteOutcome::Written(cmp) => changes_json(cmp),
-                _ => {
-                    let mut v = changes_json(&Comparison::default());
-                    v.insert("unchanged".into(), files.into());
-                    v
-                }
-            };
-            v.insert(
-                "wrote".into(),
-                matches!(outcome, WriteOutcome::Written(_)).into(),
-            );
-            v.insert("ok".into(), true.into());
-            v.insert("diagnostics".into(), json!(p.c.diagnostics.sorted()));
-            print_json(&v.into());
+    let (changes, wrote) = match outcome {
+        WriteOutcome::Written(cmp) => (Changes::from(cmp), true),
+        WriteOutcome::Unchanged => (
+            Changes {
+                unchanged: files,
+                ..Changes::default()
+            },
+            false,
+        ),
+        WriteOutcome::Blocked { foreign, links } => {
+            return Ok(blocked(cli, &shown, &foreign, &links)?.into());
         }
-        Format::Text | Format::Markdown => {
-            let mut stderr = std::io::stderr().lock();
-            let _ = match &outcome {
-                WriteOutcome::Written(cmp) => writeln!(
-                    stderr,
-                    "wrote {shown}: {} new, {} changed, {} removed, {} unchanged",
-                    cmp.missing.len(),
-                    cmp.stale.len(),
-                    cmp.extra.len(),
-                    cmp.unchanged.len()
-                ),
-                _ => writeln!(stderr, "{shown} is up to date ({files} files)"),
-            };
-        }
-    }
-    Ok(Status::Ok)
+    };
+    p.timings.print();
+    let report = BuildReport {
+        changes,
+        wrote,
+        ok: true,
+        diagnostics: p.c.diagnostics.sorted(),
+        shown,
+    };
+    Ok(Done::with(report, Status::Ok))
 }
 
-/// The report of `build --check`.
-fn report_check(cli: &Cli, p: &Planned, cmp: &Comparison, shown: &str) -> Status {
-    let stale = !cmp.is_clean();
-    match cli.format {
-        Format::Json => {
-            let mut v = changes_json(cmp);
-            v.insert("ok".into(), (!stale).into());
-            v.insert("diagnostics".into(), json!(p.c.diagnostics.sorted()));
-            print_json(&v.into());
-        }
-        Format::Text | Format::Markdown => {
-            let mut stdout = std::io::stdout().lock();
-            for (label, list) in [
-                ("missing", &cmp.missing),
-                ("stale", &cmp.stale),
-                ("extra", &cmp.extra),
-                ("foreign", &cmp.foreign),
-                ("link", &cmp.links),
-            ] {
-                for path in list {
-                    let _ = writeln!(stdout, "{label:<8} {shown}{path}");
-                }
-            }
-            let mut stderr = std::io::stderr().lock();
-            if stale {
-                let foreign = match cmp.foreign.len() {
-                    0 => String::new(),
-                    n => format!(", {n} in the way (not kiln's)"),
-                };
-                let links = match cmp.links.len() {
-                    0 => String::new(),
-                    1 => ", 1 symbolic link in the way".to_string(),
-                    n => format!(", {n} symbolic links in the way"),
-                };
-                let _ = writeln!(
-                    stderr,
-                    "{shown} is out of date: {} missing, {} stale, {} extra{foreign}{links}; run `kiln build`",
-                    cmp.missing.len(),
-                    cmp.stale.len(),
-                    cmp.extra.len()
-                );
-            } else {
-                let _ = writeln!(
-                    stderr,
-                    "{shown} is up to date ({} files)",
-                    cmp.unchanged.len()
-                );
-            }
-        }
+/// A build that files not kiln's, or links, kept from being moved into place: their
+/// diagnostics.
+fn blocked(cli: &Cli, shown: &str, foreign: &[String], links: &[String]) -> anyhow::Result<Status> {
+    let diags: Vec<Diagnostic> = foreign
+        .iter()
+        .map(|path| {
+            Diagnostic::error(Code::ForeignFile, format!("`{shown}{path}` is not kiln's, and the build would replace it"))
+                .hint(format!(
+                    "move or delete it; kiln changes only the files it wrote (those listed in `{shown}{}`)",
+                    emit::INDEX_FILE
+                ))
+        })
+        .chain(links.iter().map(|path| {
+            Diagnostic::error(Code::OutputLink, format!(
+                "`{shown}{path}` is a symbolic link, and the build would write or remove a file through it"
+            ))
+            .hint(format!(
+                "replace it with a folder, or remove it: kiln writes and removes files only inside `{shown}`, and never follows a link there"
+            ))
+        }))
+        .collect();
+    if cli.format != Format::Json {
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(
+            stderr,
+            "{}",
+            diagnostic::render_human(&diags, &Default::default())
+        );
+        let _ = writeln!(
+            stderr,
+            "build failed: {}; {shown} is unchanged",
+            diagnostic::summary(diags.len(), 0)
+        );
     }
-    Status::problems_if(stale)
-}
-
-fn changes_json(cmp: &Comparison) -> serde_json::Map<String, serde_json::Value> {
-    let mut v = serde_json::Map::new();
-    v.insert("missing".into(), json!(cmp.missing));
-    v.insert("stale".into(), json!(cmp.stale));
-    v.insert("extra".into(), json!(cmp.extra));
-    v.insert("foreign".into(), json!(cmp.foreign));
-    v.insert("links".into(), json!(cmp.links));
-    v.insert("unchanged".into(), cmp.unchanged.len().into());
-    v
+    fail(cli, &diags)
 }

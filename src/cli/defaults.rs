@@ -1,17 +1,14 @@
 //! `kiln defaults`: print kiln's own defaults, layer 0 of every tenant's values.
 
+use super::report::{DefaultsReport, Done};
 use super::status::Status;
-use std::io::Write as _;
 
-use super::{print_json, Cli, Format};
+use super::Cli;
 use crate::defaults;
 
-pub(super) fn run(cli: &Cli) -> anyhow::Result<Status> {
-    match cli.format {
-        Format::Json => print_json(&defaults::root().to_json()),
-        Format::Text | Format::Markdown => {
-            write!(std::io::stdout().lock(), "{}", defaults::TEXT)?;
-        }
-    }
-    Ok(Status::Ok)
+pub(super) fn run(_cli: &Cli) -> anyhow::Result<Done> {
+    let report = DefaultsReport {
+        values: defaults::root().to_json(),
+    };
+    Ok(Done::with(report, Status::Ok))
 }

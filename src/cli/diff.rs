@@ -1,18 +1,17 @@
 //! `kiln diff`: what a build would change, object by object, against the output
 //! committed at a git ref or a directory.
 
+use super::report::{DiffReport, Done};
 use super::status::Status;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use rayon::prelude::*;
-use serde_json::json;
-
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use super::{fail, print_json, report, Cli, Format, Planned};
+use super::{fail, print_diagnostics, Cli, Format, Planned};
 use crate::compile::{Compilation, Sink};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::diff::{self, markdown, Files};
@@ -54,7 +53,7 @@ pub enum Color {
     Never,
 }
 
-pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Done> {
     let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     // The base is read first, as blob ids only, so the build keeps just what differs.
     let base = match (&p.c.workspace, p.c.ok()) {
@@ -81,21 +80,21 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let c = &p.c;
-    let failed = report(cli, c, "diff");
+    let failed = print_diagnostics(cli, c, "diff");
     let (Some(output), Some(ws), Some(out_path), false) = (
         c.output.as_ref(),
         c.workspace.as_ref(),
         p.out_dir.as_ref(),
         failed,
     ) else {
-        return fail(cli, &c.diagnostics.sorted());
+        return Ok(fail(cli, &c.diagnostics.sorted())?.into());
     };
     let base = match base {
         Some(Ok(b)) => b,
         Some(Err(Outcome::User(e))) => {
             let d = Diagnostic::error(Code::Git, e.message).hint_opt(e.hint);
             report_one(cli, &d);
-            return fail(cli, &[d]);
+            return Ok(fail(cli, &[d])?.into());
         }
         Some(Err(Outcome::Failed(e))) => return Err(e),
         None => anyhow::bail!("the base was not read"),
@@ -117,8 +116,29 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
     r.unchanged += same;
     p.timings.mark("compare");
     p.timings.print();
-    print(cli, args, c, &r, &base.label)?;
-    Ok(Status::problems_if(args.exit_code && r.has_differences()))
+    let status = Status::problems_if(args.exit_code && r.has_differences());
+    Ok(Done::with(diff_report(args, c, r, base.label), status))
+}
+
+/// The report of the comparison, with what the text and Markdown need.
+fn diff_report(args: &Args, c: &Compilation, r: diff::Report, label: String) -> DiffReport {
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    DiffReport {
+        ok: true,
+        base: args.base.clone(),
+        against: args.against.clone(),
+        differences: r.has_differences(),
+        totals: r.totals(),
+        diff: r,
+        diagnostics: c.diagnostics.sorted(),
+        label,
+        max_chars: args.max_chars,
+        color,
+    }
 }
 
 /// Reads from the output folder the files of the build that must be compared and that
@@ -175,60 +195,6 @@ fn base_files(
     }
     base_files.extend(base.contents(&to_fetch)?);
     Ok(base_files)
-}
-
-/// Prints the report in the chosen format; outside JSON, the files left out go to
-/// stderr.
-fn print(
-    cli: &Cli,
-    args: &Args,
-    c: &Compilation,
-    r: &diff::Report,
-    label: &str,
-) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match cli.format {
-        Format::Json => {
-            print_json(&json!({
-                "ok": true,
-                "base": args.base,
-                "against": args.against,
-                "dataAtRisk": r.data_at_risk,
-                "differences": r.has_differences(),
-                "totals": r.totals(),
-                "summary": r.summary,
-                "objects": r.objects,
-                "unchanged": r.unchanged,
-                "skipped": r.skipped,
-                "diagnostics": c.diagnostics.sorted(),
-            }));
-            return Ok(());
-        }
-        Format::Markdown => {
-            let title = format!("kiln diff against {label}");
-            write!(stdout, "{}", markdown::render(r, &title, args.max_chars))?;
-        }
-        Format::Text => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            write!(stdout, "{}", diff::text::render(r, color))?;
-        }
-    }
-    let mut stderr = std::io::stderr().lock();
-    for s in &r.skipped {
-        let side = if s.side == "base" { label } else { "the build" };
-        writeln!(
-            stderr,
-            "note: `{}` of {side} was left out: {}",
-            s.path, s.reason
-        )?;
-    }
-    Ok(())
 }
 
 /// Whether a file must be read and compared: its blob differs from the base's, or it

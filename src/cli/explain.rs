@@ -1,12 +1,15 @@
 //! `kiln explain`: where a tenant's value, or a service's being on or off, comes from.
 
+use super::report::{
+    ChainRow, Done, ExplainServicesReport, ExplainValueReport, ExplainValuesReport, ServiceRow,
+    ValueRow,
+};
 use super::status::Status;
-use std::fmt::Write as _;
 use std::io::Write as _;
 
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
-use super::{print_json, report, Cli, Format};
+use super::{print_diagnostics, print_json, Cli, Format};
 use crate::compile::{compile, Until};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::plan::merge::{item_name, KEYED_LISTS};
@@ -30,15 +33,15 @@ pub struct Args {
     pub services: bool,
 }
 
-pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Done> {
     if super::explain_object::is_output_ref(&args.tenant) {
         return super::explain_object::run(cli, &args.tenant, args.pointer.as_deref());
     }
     let c = compile(&cli.workspace, Until::Explain)?;
     // A tenant that planned can be explained even when other inputs have problems.
     let planned = c.plans.iter().find(|p| p.name == args.tenant);
-    if planned.is_none() && report(cli, &c, "explain") {
-        return Ok(Status::Problems);
+    if planned.is_none() && print_diagnostics(cli, &c, "explain") {
+        return Ok(Status::Problems.into());
     }
     if planned.is_some() && c.diagnostics.has_errors() && cli.format == Format::Text {
         let _ = writeln!(
@@ -56,14 +59,15 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
                     crate::suggest::code_list(names.iter())
                 )
             });
-        return fail(
+        return Ok(fail(
             cli,
             Diagnostic::error(Code::UnknownTenant, format!("no tenant `{}`", args.tenant))
                 .hint(hint),
-        );
+        )?
+        .into());
     };
     if args.services {
-        return services(cli, plan);
+        return Ok(Done::with(services(plan), Status::Ok));
     }
     match &args.pointer {
         Some(p) => {
@@ -73,7 +77,7 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
                 .and_then(|ws| crate::plan::effect::no_effect(ws, plan, p));
             value(cli, plan, p, no_effect)
         }
-        None => all_values(cli, plan),
+        None => Ok(Done::with(all_values(plan), Status::Ok)),
     }
 }
 
@@ -98,7 +102,7 @@ fn location(plan: &TenantPlan, layer: usize, line: u32) -> (String, String) {
     (format!("{file}:{line}"), label)
 }
 
-fn services(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<Status> {
+fn services(plan: &TenantPlan) -> ExplainServicesReport {
     let mut rows = Vec::new();
     for (name, d) in &plan.services {
         let (why, at, layer) = match &d.reason {
@@ -124,30 +128,18 @@ fn services(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<Status> {
                 )
             }
         };
-        rows.push((name.clone(), d.on, why, at, layer));
+        rows.push(ServiceRow {
+            service: name.clone(),
+            on: d.on,
+            reason: why,
+            at,
+            layer,
+        });
     }
-    match cli.format {
-        Format::Json => print_json(&json!({
-            "tenant": plan.name,
-            "services": rows.iter().map(|(n, on, why, at, layer)| json!({
-                "service": n, "on": on, "reason": why, "at": at, "layer": layer,
-            })).collect::<Vec<_>>(),
-        })),
-        Format::Text | Format::Markdown => {
-            let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-            let why_width = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
-            let mut out = String::new();
-            for (n, on, why, at, layer) in &rows {
-                let state = if *on { "on " } else { "off" };
-                let _ = writeln!(
-                    out,
-                    "{n:<width$}  {state}  {why:<why_width$}  {at} ({layer})"
-                );
-            }
-            let _ = write!(std::io::stdout(), "{out}");
-        }
+    ExplainServicesReport {
+        tenant: plan.name.clone(),
+        services: rows,
     }
-    Ok(Status::Ok)
 }
 
 /// Rewrites a pointer so that steps into keyed lists use the item's name, which is
@@ -222,7 +214,7 @@ fn in_layer<'a>(root: &'a Node, tokens: &[String]) -> Option<&'a Node> {
 pub(super) fn chain<'p>(
     plan: &'p TenantPlan,
     pointer: &str,
-) -> (Option<&'p MNode>, Vec<String>, Vec<Json>) {
+) -> (Option<&'p MNode>, Vec<String>, Vec<ChainRow>) {
     // `explain` plans with `Keep::All`, so the origins are there.
     let root = plan.provenance.as_ref();
     let merged = root.and_then(|r| r.at(pointer));
@@ -235,12 +227,16 @@ pub(super) fn chain<'p>(
         if let Some(node) = in_layer(&layer.root, &tokens) {
             let line = node.span.line;
             let (at, label) = location(plan, i, line);
-            rows.push(json!({
-                "layer": label,
-                "at": at,
-                "pointer": layer.file_pointer(&tokens.iter().map(|t| format!("/{}", escape_token(t))).collect::<String>()),
-                "value": crate::secret::hide_json(key_of(&tokens), &node.to_json()),
-            }));
+            let pointer: String = tokens
+                .iter()
+                .map(|t| format!("/{}", escape_token(t)))
+                .collect();
+            rows.push(ChainRow {
+                layer: label,
+                at,
+                pointer: layer.file_pointer(&pointer),
+                value: crate::secret::hide_json(key_of(&tokens), &node.to_json()),
+            });
         }
     }
     (merged, tokens, rows)
@@ -251,10 +247,10 @@ fn value(
     plan: &TenantPlan,
     pointer: &str,
     no_effect: Option<String>,
-) -> anyhow::Result<Status> {
+) -> anyhow::Result<Done> {
     let pointer = if pointer == "/" { "" } else { pointer };
     if !pointer.is_empty() && !pointer.starts_with('/') {
-        return fail(
+        return Ok(fail(
             cli,
             Diagnostic::error(
                 Code::NotAPointer,
@@ -264,7 +260,8 @@ fn value(
                 "start it with `/`, e.g. `/{}`",
                 pointer.replace('.', "/")
             )),
-        );
+        )?
+        .into());
     }
     let (merged, tokens, chain) = chain(plan, pointer);
     if merged.is_none() && chain.is_empty() {
@@ -277,136 +274,51 @@ fn value(
         let last = pointer.rsplit('/').next().unwrap_or("");
         let hint = suggest::did_you_mean(last, keys.iter().map(String::as_str))
             .unwrap_or_else(|| format!("`kiln explain {}` lists every value", plan.name));
-        return fail(
+        return Ok(fail(
             cli,
             Diagnostic::error(
                 Code::NoValue,
                 format!("tenant `{}` has no value at `{pointer}`", plan.name),
             )
             .hint(hint),
-        );
+        )?
+        .into());
     }
     let final_value = merged
         .map(MNode::to_json)
         .map(|v| crate::secret::hide_json(key_of(&tokens), &v));
-    match cli.format {
-        Format::Json => print_json(&json!({
-            "tenant": plan.name,
-            "pointer": pointer,
-            "value": final_value,
-            "set": merged.map(|m| location(plan, m.origin.layer, m.origin.span.line).0),
-            "chain": chain,
-            "noEffect": no_effect,
-        })),
-        Format::Text | Format::Markdown => {
-            let mut out = String::new();
-            match &final_value {
-                Some(v) if v.is_object() || v.is_array() => {
-                    let _ = writeln!(out, "{pointer} =");
-                    for line in crate::yaml::to_string(v).lines() {
-                        let _ = writeln!(out, "  {line}");
-                    }
-                }
-                Some(v) => {
-                    let _ = writeln!(out, "{pointer} = {}", inline(v));
-                }
-                None => {
-                    let _ = writeln!(out, "{pointer} is not set (a layer removed it)");
-                }
-            }
-            let _ = writeln!(out);
-            write_chain(&mut out, &chain, final_value.is_some(), "  ");
-            if let Some(why) = &no_effect {
-                let _ = writeln!(out, "\nno effect: {why}");
-            }
-            let _ = write!(std::io::stdout(), "{out}");
-        }
-    }
-    Ok(Status::Ok)
+    let report = ExplainValueReport {
+        tenant: plan.name.clone(),
+        pointer: pointer.to_string(),
+        value: final_value,
+        set: merged.map(|m| location(plan, m.origin.layer, m.origin.span.line).0),
+        chain,
+        no_effect,
+    };
+    Ok(Done::with(report, Status::Ok))
 }
 
-/// The rows of a chain as text, aligned, each after `indent`: the layer, where, what
-/// it did (`set`, `overridden`, `removed`) and the value, the last marked `← final`
-/// when the value is set.
-pub(super) fn write_chain(out: &mut String, chain: &[Json], has_final: bool, indent: &str) {
-    let label_width = chain
-        .iter()
-        .map(|c| c["layer"].as_str().unwrap_or("").len())
-        .max()
-        .unwrap_or(0);
-    let at_width = chain
-        .iter()
-        .map(|c| c["at"].as_str().unwrap_or("").len())
-        .max()
-        .unwrap_or(0);
-    let last = chain.len().saturating_sub(1);
-    for (i, c) in chain.iter().enumerate() {
-        let v = &c["value"];
-        let deleted = v.get("$patch").and_then(Json::as_str) == Some("delete");
-        let shown = match (v.is_null(), deleted) {
-            (true, _) => "null".to_string(),
-            (_, true) => "$patch: delete".to_string(),
-            _ => inline(v),
-        };
-        let verb = match (i, v.is_null() || deleted) {
-            (_, true) => "removed",
-            (0, false) => "set",
-            _ => "overridden",
-        };
-        let mark = if i == last && has_final {
-            "  ← final"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "{indent}{:<label_width$}  {:<at_width$}  {verb:<10}  {shown}{mark}",
-            c["layer"].as_str().unwrap_or(""),
-            c["at"].as_str().unwrap_or(""),
-        );
-    }
-}
-
-/// A value on one line: scalars as YAML would show them, collections as compact JSON.
-pub(super) fn inline(v: &Json) -> String {
-    match v {
-        Json::Object(_) | Json::Array(_) => {
-            let s = v.to_string();
-            if s.chars().count() > 80 {
-                format!("{}…", s.chars().take(80).collect::<String>())
-            } else {
-                s
-            }
-        }
-        other => crate::yaml::to_string(other).trim_end().to_string(),
-    }
-}
-
-fn all_values(cli: &Cli, plan: &TenantPlan) -> anyhow::Result<Status> {
+fn all_values(plan: &TenantPlan) -> ExplainValuesReport {
     let mut leaves = Vec::new();
     if let Some(root) = &plan.provenance {
         collect(root, String::new(), &mut leaves);
     }
-    match cli.format {
-        Format::Json => print_json(&json!({
-            "tenant": plan.name,
-            "values": leaves.iter().map(|(p, n)| json!({
-                "pointer": p,
-                "value": shown(p, n),
-                "at": location(plan, n.origin.layer, n.origin.span.line).0,
-                "layer": location(plan, n.origin.layer, n.origin.span.line).1,
-            })).collect::<Vec<_>>(),
-        })),
-        Format::Text | Format::Markdown => {
-            let mut out = String::new();
-            for (p, n) in &leaves {
-                let (at, label) = location(plan, n.origin.layer, n.origin.span.line);
-                let _ = writeln!(out, "{p} = {}  # {at} ({label})", inline(&shown(p, n)));
+    let values = leaves
+        .iter()
+        .map(|(p, n)| {
+            let (at, layer) = location(plan, n.origin.layer, n.origin.span.line);
+            ValueRow {
+                pointer: p.clone(),
+                value: shown(p, n),
+                at,
+                layer,
             }
-            let _ = write!(std::io::stdout(), "{out}");
-        }
+        })
+        .collect();
+    ExplainValuesReport {
+        tenant: plan.name.clone(),
+        values,
     }
-    Ok(Status::Ok)
 }
 
 /// The key that decides whether a value at these tokens is hidden: the first that may

@@ -8,6 +8,7 @@ mod diff;
 mod explain;
 mod explain_object;
 mod publish;
+mod report;
 mod schema;
 mod status;
 mod timings;
@@ -112,7 +113,13 @@ fn run(cli: &Cli) -> Status {
         Command::Explain(args) => explain::run(cli, args),
         Command::Schema(args) => schema::run(cli, args),
         Command::Defaults => defaults::run(cli),
-    };
+    }
+    .and_then(|done| {
+        if let Some(r) = &done.report {
+            report::print(cli.format, r.as_ref())?;
+        }
+        Ok(done.status)
+    });
     match result {
         Ok(code) => code,
         // Output piped into a program that stopped reading (`| head`) is not a failure.
@@ -139,7 +146,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 /// Prints a compilation's diagnostics (text on stderr). Returns whether it had errors.
-fn report(cli: &Cli, c: &Compilation, verb: &str) -> bool {
+fn print_diagnostics(cli: &Cli, c: &Compilation, verb: &str) -> bool {
     let diags = c.diagnostics.sorted();
     let errors = c.diagnostics.error_count();
     if cli.format != Format::Json && !diags.is_empty() {

@@ -1,13 +1,12 @@
 //! `kiln publish`: commit the build into a folder of a branch of the rendered
 //! repository, and push it.
 
+use super::report::{Done, PublishReport};
 use super::status::Status;
 use std::io::Write as _;
 use std::path::Path;
 
-use serde_json::json;
-
-use super::{fail, print_json, report, Cli, Format, Planned};
+use super::{fail, print_diagnostics, Cli, Format, Planned};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::emit::stream::Memory;
 use crate::git::{self, Outcome};
@@ -38,23 +37,23 @@ pub struct Args {
     pub remote: String,
 }
 
-pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
+pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Done> {
     let mut p = Planned::new(cli, crate::emit::lock::Access::Read)?;
     let sink = Memory::default();
     p.build(&sink)?;
     let c = &p.c;
-    let failed = report(cli, c, "publish");
+    let failed = print_diagnostics(cli, c, "publish");
     let (Some(output), Some(ws), Some(out_path), false) = (
         c.output.as_ref(),
         c.workspace.as_ref(),
         p.out_dir.as_ref(),
         failed,
     ) else {
-        return fail(cli, &c.diagnostics.sorted());
+        return Ok(fail(cli, &c.diagnostics.sorted())?.into());
     };
     let files = sink.all(out_path, output)?;
     match publish(cli, args, &files, &ws.settings.repo_path) {
-        Ok(code) => Ok(code),
+        Ok(report) => Ok(Done::with(report, Status::Ok)),
         Err(Outcome::User(e)) => {
             let d = Diagnostic::error(Code::Git, e.message).hint_opt(e.hint);
             if cli.format != Format::Json {
@@ -66,39 +65,20 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Status> {
                 )?;
                 writeln!(stderr, "publish failed: {}", diagnostic::summary(1, 0))?;
             }
-            fail(cli, &[d])
+            Ok(fail(cli, &[d])?.into())
         }
         Err(Outcome::Failed(e)) => Err(e),
     }
 }
 
+/// Commits the build into its folder of the branch, and pushes when asked.
 fn publish(
     cli: &Cli,
     args: &Args,
     files: &crate::diff::Files,
     repo_path: &str,
-) -> git::Result<Status> {
-    let folder = args
-        .path
-        .clone()
-        .unwrap_or_else(|| repo_path.to_string())
-        .trim_matches('/')
-        .to_string();
-    let folder = if folder == "." { String::new() } else { folder };
-    if folder != repo_path.trim_matches('/') {
-        return Err(git::user(
-            format!(
-                "`--path {folder}` is not `repoPath` of kiln.yaml (`{repo_path}`), where the Argo CD applications look"
-            ),
-            Some("set `repoPath` in kiln.yaml to the folder, and build again".into()),
-        ));
-    }
-    if !folder.is_empty() && !crate::emit::is_safe_path(&folder) {
-        return Err(git::user(
-            format!("`{folder}` is not a folder inside the repository"),
-            None,
-        ));
-    }
+) -> git::Result<PublishReport> {
+    let folder = folder(args, repo_path)?;
     let source = source(&cli.workspace);
     let remote_url = publish::is_url(&args.repo);
     if remote_url && !args.push {
@@ -130,40 +110,45 @@ fn publish(
     if args.push && (commit.is_some() || !remote_url) {
         publish::push(&repo, &args.remote, &args.branch)?;
     }
-    let shown = publish::without_credentials(&args.repo);
-    match cli.format {
-        Format::Json => print_json(&json!({
-            "ok": true,
-            "committed": commit.is_some(),
-            "commit": commit.map(|c| c.to_string()),
-            "branch": args.branch,
-            "path": folder,
-            "pushed": args.push,
-            "totals": prepared.report.totals(),
-            "summary": prepared.report.summary,
-        })),
-        _ => {
-            let mut stderr = std::io::stderr().lock();
-            let _ = match commit {
-                None => writeln!(
-                    stderr,
-                    "nothing to publish: `{}` of `{shown}` already holds this build",
-                    args.branch
-                ),
-                Some(id) => writeln!(
-                    stderr,
-                    "published to `{}` of `{shown}` as {}: {}",
-                    args.branch,
-                    &id.to_string()[..12],
-                    prepared.report.totals().describe()
-                ),
-            };
-            if args.push {
-                let _ = writeln!(stderr, "pushed `{}` to `{}`", args.branch, args.remote);
-            }
-        }
+    Ok(PublishReport {
+        ok: true,
+        committed: commit.is_some(),
+        commit: commit.map(|c| c.to_string()),
+        branch: args.branch.clone(),
+        path: folder,
+        pushed: args.push,
+        totals: prepared.report.totals(),
+        summary: prepared.report.summary,
+        repo: publish::without_credentials(&args.repo),
+        remote: args.remote.clone(),
+    })
+}
+
+/// The folder of the repository to publish into: `--path`, which must be `repoPath`
+/// of kiln.yaml, or `repoPath` itself; `""` for the repository root.
+fn folder(args: &Args, repo_path: &str) -> git::Result<String> {
+    let folder = args
+        .path
+        .clone()
+        .unwrap_or_else(|| repo_path.to_string())
+        .trim_matches('/')
+        .to_string();
+    let folder = if folder == "." { String::new() } else { folder };
+    if folder != repo_path.trim_matches('/') {
+        return Err(git::user(
+            format!(
+                "`--path {folder}` is not `repoPath` of kiln.yaml (`{repo_path}`), where the Argo CD applications look"
+            ),
+            Some("set `repoPath` in kiln.yaml to the folder, and build again".into()),
+        ));
     }
-    Ok(Status::Ok)
+    if !folder.is_empty() && !crate::emit::is_safe_path(&folder) {
+        return Err(git::user(
+            format!("`{folder}` is not a folder inside the repository"),
+            None,
+        ));
+    }
+    Ok(folder)
 }
 
 /// The workspace's commit and repository, for the trailers.

@@ -1,7 +1,7 @@
 //! `kiln schema`: print the JSON Schemas of the input kinds.
 
+use super::report::{Done, KindTitle, SchemaReport};
 use super::status::Status;
-use std::io::Write as _;
 
 use super::Cli;
 use crate::schema;
@@ -13,22 +13,27 @@ pub struct Args {
     pub kind: Option<String>,
 }
 
-pub(super) fn run(_cli: &Cli, args: &Args) -> anyhow::Result<Status> {
-    let mut stdout = std::io::stdout().lock();
-    match &args.kind {
+pub(super) fn run(_cli: &Cli, args: &Args) -> anyhow::Result<Done> {
+    let report = match &args.kind {
         Some(kind) => {
             let text = schema::text(kind).ok_or_else(|| anyhow::anyhow!("no schema `{kind}`"))?;
-            write!(stdout, "{text}")?;
-        }
-        None => {
-            for (kind, text) in schema::KINDS {
-                let title = serde_json::from_str::<serde_json::Value>(text)
-                    .ok()
-                    .and_then(|v| v.get("title").and_then(|t| t.as_str()).map(str::to_string))
-                    .unwrap_or_default();
-                writeln!(stdout, "{kind:<12} {title}")?;
+            SchemaReport::Schema {
+                kind: kind.clone(),
+                text: text.to_string(),
             }
         }
-    }
-    Ok(Status::Ok)
+        None => SchemaReport::Kinds(
+            schema::KINDS
+                .iter()
+                .map(|(kind, text)| KindTitle {
+                    kind: (*kind).to_string(),
+                    title: serde_json::from_str::<serde_json::Value>(text)
+                        .ok()
+                        .and_then(|v| v.get("title").and_then(|t| t.as_str()).map(str::to_string))
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        ),
+    };
+    Ok(Done::with(report, Status::Ok))
 }
