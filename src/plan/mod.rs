@@ -7,7 +7,7 @@
 //!
 //! One file per concern: `layers.rs` the layers, `merge.rs` the merge, `checks.rs` and
 //! `effect.rs` the checks on merged values, `secrets.rs` the secret key prefixes and
-//! scope, `pipeline.rs` the pipelines.
+//! scope, `pipeline/` the pipelines.
 
 mod checks;
 pub mod effect;
