@@ -137,17 +137,71 @@ pub fn build(
     };
     let checker = Checker::new(ws, &c.plans)?;
     let fps = Fingerprints::new(&c.sources, build_id);
+    let tools = Tools {
+        renderer: &renderer,
+        checker: &checker,
+        sink,
+        reusable,
+        fps: &fps,
+    };
+    let (mut outputs, render_problems, mut check_problems) = build_units(c, &tools)?;
+    // Checks are only worth reading once every template renders.
+    if !render_problems.is_empty() {
+        c.diagnostics
+            .extend(crate::diagnostic::collapse_repeats(render_problems));
+        return Ok(());
+    }
+    let argocd = match argocd_unit(c, ws, &tools, &outputs, &mut check_problems)? {
+        Built::Reused(u) | Built::Fresh(u) => u,
+        failed => {
+            c.diagnostics.extend(stopped(failed, check_problems));
+            return Ok(());
+        }
+    };
+    outputs.push(argocd);
+    outputs.sort_by(|a, b| a.key.cmp(&b.key));
+    check_problems.extend(check::identities(
+        outputs.iter().flat_map(|u| u.objects.iter()),
+    ));
+    c.diagnostics
+        .extend(crate::diagnostic::collapse_repeats(check_problems));
+    if !c.diagnostics.has_errors() {
+        c.output = Some(Output { units: outputs });
+    }
+    Ok(())
+}
+
+/// What building a unit uses: one renderer and checker for the build, the sink, the
+/// units that may be reused and the fingerprints to tell.
+struct Tools<'a> {
+    renderer: &'a Renderer<'a>,
+    checker: &'a Checker<'a>,
+    sink: &'a dyn Sink,
+    reusable: &'a Reusable,
+    fps: &'a Fingerprints,
+}
+
+/// Builds (or reuses) every unit but the Argo CD one, in parallel: their outputs, the
+/// problems of their templates and the problems of their checks.
+fn build_units(
+    c: &Compilation,
+    t: &Tools,
+) -> anyhow::Result<(Vec<UnitOutput>, Vec<Diagnostic>, Vec<Diagnostic>)> {
     let units = unit::units(&c.plans, &c.pipelines);
     let sources = &c.sources;
     let built: Vec<anyhow::Result<Built>> = units
         .par_iter()
         .map(|u| {
             let key = u.key();
-            let fingerprint = fps.unit(sources, u);
-            if let Some(r) = reusable.get(&key).filter(|r| r.fingerprint == fingerprint) {
+            let fingerprint = t.fps.unit(sources, u);
+            if let Some(r) = t
+                .reusable
+                .get(&key)
+                .filter(|r| r.fingerprint == fingerprint)
+            {
                 return Ok(Built::Reused(r.clone()));
             }
-            build_unit(&renderer, &checker, sink, key, fingerprint, u)
+            build_unit(t.renderer, t.checker, t.sink, key, fingerprint, u)
         })
         .collect();
     let mut outputs = Vec::new();
@@ -160,44 +214,30 @@ pub fn build(
             Built::CheckFailed(ds) => check_problems.extend(ds),
         }
     }
-    // Checks are only worth reading once every template renders.
-    if !render_problems.is_empty() {
-        c.diagnostics
-            .extend(crate::diagnostic::collapse_repeats(render_problems));
-        return Ok(());
-    }
-    // The Argo CD objects, from what every other unit holds.
+    Ok((outputs, render_problems, check_problems))
+}
+
+/// The Argo CD unit, from what every other unit holds: reused when its fingerprint is
+/// unchanged, else built (its checks' findings go to `check_problems`).
+fn argocd_unit(
+    c: &Compilation,
+    ws: &Workspace,
+    t: &Tools,
+    outputs: &[UnitOutput],
+    check_problems: &mut Vec<Diagnostic>,
+) -> anyhow::Result<Built> {
     let facts: Vec<&ObjectFact> = outputs.iter().flat_map(|u| u.objects.iter()).collect();
-    let fingerprint = fps.argocd(facts.iter().copied(), &c.plans, &c.pipelines);
-    let reused = reusable.get(unit::ARGOCD);
-    let built = match reused.filter(|r| r.fingerprint == fingerprint) {
+    let fingerprint = t.fps.argocd(facts.iter().copied(), &c.plans, &c.pipelines);
+    let reused = t.reusable.get(unit::ARGOCD);
+    Ok(match reused.filter(|r| r.fingerprint == fingerprint) {
         Some(r) => Built::Reused(r.clone()),
         None => {
             let (built, checks) =
-                build_argocd(c, ws, &renderer, &checker, sink, &facts, fingerprint)?;
+                build_argocd(c, ws, t.renderer, t.checker, t.sink, &facts, fingerprint)?;
             check_problems.extend(checks);
             built
         }
-    };
-    let argocd = match built {
-        Built::Reused(u) | Built::Fresh(u) => u,
-        failed => {
-            c.diagnostics.extend(stopped(failed, check_problems));
-            return Ok(());
-        }
-    };
-    drop(facts);
-    outputs.push(argocd);
-    outputs.sort_by(|a, b| a.key.cmp(&b.key));
-    check_problems.extend(check::identities(
-        outputs.iter().flat_map(|u| u.objects.iter()),
-    ));
-    c.diagnostics
-        .extend(crate::diagnostic::collapse_repeats(check_problems));
-    if !c.diagnostics.has_errors() {
-        c.output = Some(Output { units: outputs });
-    }
-    Ok(())
+    })
 }
 
 /// The Argo CD unit: planned (`argocd::plan`) from the facts of every other unit's

@@ -10,14 +10,15 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use git2::{
-    Commit, Cred, CredentialType, Index, IndexEntry, IndexTime, Oid, PushOptions, RemoteCallbacks,
-    Repository, Signature,
-};
+use git2::{Commit, Index, IndexEntry, IndexTime, Oid, Repository, Signature};
 
 use crate::diff::{self, Files, Report};
 use crate::emit::{is_safe_path, parse_index, INDEX_FILE};
 use crate::git::{self, user, Result};
+
+mod remote;
+
+pub use remote::{fetch_remote, is_url, push, without_credentials};
 
 /// Where the compiled tree came from, for the commit's trailers.
 #[derive(Clone, Debug, Default)]
@@ -101,46 +102,14 @@ pub fn open_local(path: &Path, branch: &str) -> Result<Repository> {
 /// Builds the tree the branch should hold: its tip with kiln's previous files in
 /// `folder` replaced by `files`.
 pub fn prepare(repo: &Repository, branch: &str, folder: &str, files: &Files) -> Result<Prepared> {
-    let refname = branch_ref(branch);
-    let tip: Option<Commit> = match repo.find_reference(&refname) {
-        Ok(r) => Some(r.peel_to_commit()?),
-        Err(e) if e.code() == git2::ErrorCode::NotFound => None,
-        Err(e) => return Err(e.into()),
-    };
+    let tip = tip(repo, branch)?;
     let tip_tree = tip.as_ref().map(Commit::tree).transpose()?;
     let old = match &tip_tree {
         Some(tree) => git::files_under(repo, tree, folder)?,
         None => Files::new(),
     };
-    let owned: BTreeSet<String> = old
-        .get(INDEX_FILE)
-        .map(|bytes| parse_index(&String::from_utf8_lossy(bytes)))
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|p| is_safe_path(p))
-        .collect();
-    let foreign: Vec<String> = files
-        .keys()
-        .filter(|p| p.as_str() != INDEX_FILE && old.contains_key(*p) && !owned.contains(*p))
-        .map(|p| join(folder, p))
-        .collect();
-    if !foreign.is_empty() {
-        let listed: Vec<String> = foreign.iter().take(10).map(|p| format!("`{p}`")).collect();
-        let more = match foreign.len() {
-            n if n > 10 => format!(" and {} more", n - 10),
-            _ => String::new(),
-        };
-        return Err(user(
-            format!(
-                "branch `{branch}` has files that are not kiln's where the build goes: {}{more}",
-                listed.join(", ")
-            ),
-            Some(format!(
-                "move or delete them in the rendered repository; kiln changes only the files listed in `{}`",
-                join(folder, INDEX_FILE)
-            )),
-        ));
-    }
+    let owned = owned(&old);
+    refuse_foreign(branch, folder, files, &old, &owned)?;
     let mut index = Index::new()?;
     if let Some(tree) = &tip_tree {
         index.read_tree(tree)?;
@@ -152,6 +121,73 @@ pub fn prepare(repo: &Repository, branch: &str, folder: &str, files: &Files) -> 
         }
     }
     in_the_way(&index, branch, folder, files)?;
+    add_files(repo, &mut index, folder, files)?;
+    let tree = index.write_tree_to(repo)?;
+    let unchanged = tip_tree.as_ref().is_some_and(|t| t.id() == tree);
+    let report = diff::compare(&old, files, folder);
+    Ok(Prepared {
+        branch: branch.to_string(),
+        tip: tip.map(|c| c.id()),
+        tree,
+        report,
+        unchanged,
+    })
+}
+
+/// The commit at the tip of `branch`, if the branch exists.
+fn tip<'r>(repo: &'r Repository, branch: &str) -> Result<Option<Commit<'r>>> {
+    match repo.find_reference(&branch_ref(branch)) {
+        Ok(r) => Ok(Some(r.peel_to_commit()?)),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The files kiln's index in the folder lists (those with a safe path).
+fn owned(old: &Files) -> BTreeSet<String> {
+    old.get(INDEX_FILE)
+        .map(|bytes| parse_index(&String::from_utf8_lossy(bytes)))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| is_safe_path(p))
+        .collect()
+}
+
+/// Refuses a build that would overwrite files of the folder that are not kiln's.
+fn refuse_foreign(
+    branch: &str,
+    folder: &str,
+    files: &Files,
+    old: &Files,
+    owned: &BTreeSet<String>,
+) -> Result<()> {
+    let foreign: Vec<String> = files
+        .keys()
+        .filter(|p| p.as_str() != INDEX_FILE && old.contains_key(*p) && !owned.contains(*p))
+        .map(|p| join(folder, p))
+        .collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = foreign.iter().take(10).map(|p| format!("`{p}`")).collect();
+    let more = match foreign.len() {
+        n if n > 10 => format!(" and {} more", n - 10),
+        _ => String::new(),
+    };
+    Err(user(
+        format!(
+            "branch `{branch}` has files that are not kiln's where the build goes: {}{more}",
+            listed.join(", ")
+        ),
+        Some(format!(
+            "move or delete them in the rendered repository; kiln changes only the files listed in `{}`",
+            join(folder, INDEX_FILE)
+        )),
+    ))
+}
+
+/// Writes each of `files` as a blob and adds it to `index` under `folder`.
+fn add_files(repo: &Repository, index: &mut Index, folder: &str, files: &Files) -> Result<()> {
     for (path, bytes) in files {
         let full = join(folder, path);
         let id = repo.blob(bytes)?;
@@ -170,16 +206,7 @@ pub fn prepare(repo: &Repository, branch: &str, folder: &str, files: &Files) -> 
             path: full.into_bytes(),
         })?;
     }
-    let tree = index.write_tree_to(repo)?;
-    let unchanged = tip_tree.as_ref().is_some_and(|t| t.id() == tree);
-    let report = diff::compare(&old, files, folder);
-    Ok(Prepared {
-        branch: branch.to_string(),
-        tip: tip.map(|c| c.id()),
-        tree,
-        report,
-        unchanged,
-    })
+    Ok(())
 }
 
 /// Refuses a build whose files the branch's other files are in the way of: a file that
@@ -317,303 +344,5 @@ pub fn commit(repo: &Repository, prepared: &Prepared, message: &str) -> Result<O
     }
 }
 
-/// Pushes the branch to a remote, with the usual credentials: the ssh agent for ssh
-/// URLs, the git credential helper for https. A push that is not a fast-forward is
-/// refused by the remote, and reported as such.
-pub fn push(repo: &Repository, remote: &str, branch: &str) -> Result<()> {
-    let mut remote = repo.find_remote(remote).map_err(|_| {
-        user(
-            format!("the repository has no remote `{remote}` to push to"),
-            Some("add one with `git remote add`, or publish without `--push`".into()),
-        )
-    })?;
-    let config = repo.config()?;
-    let url = remote.url().unwrap_or_default().to_string();
-    let mut rejected: Option<String> = None;
-    {
-        let mut callbacks = RemoteCallbacks::new();
-        with_credentials(&mut callbacks, config, &url);
-        callbacks.push_update_reference(|_, status| {
-            if let Some(message) = status {
-                rejected = Some(message.to_string());
-            }
-            Ok(())
-        });
-        let mut options = PushOptions::new();
-        options.remote_callbacks(callbacks);
-        let refname = branch_ref(branch);
-        remote
-            .push(&[format!("{refname}:{refname}")], Some(&mut options))
-            .map_err(|e| {
-                if e.code() == git2::ErrorCode::NotFastForward {
-                    rejected_error(branch, e.message())
-                } else {
-                    scrubbed(&e, &url, "the push failed".into())
-                }
-            })?;
-    }
-    match rejected {
-        Some(message) => Err(rejected_error(branch, &message)),
-        None => Ok(()),
-    }
-}
-
-/// The usual git credentials: a user and token in the remote's URL (as CI systems
-/// give them), the ssh agent for ssh URLs, the credential helper for https; given up
-/// after three refusals.
-fn with_credentials(callbacks: &mut RemoteCallbacks<'_>, config: git2::Config, remote_url: &str) {
-    let mut attempts = 0;
-    let in_url = url_credentials(remote_url);
-    callbacks.credentials(move |url, username, allowed| {
-        attempts += 1;
-        if attempts > 3 {
-            return Err(git2::Error::from_str("the credentials were refused"));
-        }
-        if let (Some((user, token)), true) = (
-            &in_url,
-            allowed.contains(CredentialType::USER_PASS_PLAINTEXT),
-        ) {
-            if attempts == 1 {
-                return Cred::userpass_plaintext(user, token);
-            }
-        }
-        if allowed.contains(CredentialType::SSH_KEY) {
-            return Cred::ssh_key_from_agent(username.unwrap_or("git"));
-        }
-        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
-            return Cred::credential_helper(&config, url, username);
-        }
-        Cred::default()
-    });
-}
-
-fn rejected_error(branch: &str, message: &str) -> git::Outcome {
-    user(
-        format!("the remote refused the new commit of `{branch}`: {message}"),
-        Some(
-            "the branch moved on the remote since kiln read it: fetch it and publish again".into(),
-        ),
-    )
-}
-
-/// Clones nothing: a bare repository in `dir` with `url` as `origin`, holding the
-/// remote's `branch` when it has one.
-pub fn fetch_remote(dir: &Path, url: &str, branch: &str) -> Result<Repository> {
-    let repo = Repository::init_bare(dir)?;
-    let mut remote = repo.remote("origin", url)?;
-    let refname = branch_ref(branch);
-    let mut callbacks = RemoteCallbacks::new();
-    with_credentials(&mut callbacks, repo.config()?, url);
-    let mut options = git2::FetchOptions::new();
-    options.remote_callbacks(callbacks);
-    remote
-        .fetch(&[format!("+{refname}:{refname}")], Some(&mut options), None)
-        .or_else(|e| {
-            // A branch the remote does not have yet: kiln creates it.
-            if e.message().contains("couldn't find remote ref") {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })
-        .map_err(|e| scrubbed(&e, url, format!("cannot fetch `{branch}` from the remote")))?;
-    drop(remote);
-    Ok(repo)
-}
-
-/// The user and password an `https://user:password@host/…` URL carries.
-fn url_credentials(url: &str) -> Option<(String, String)> {
-    let (_, rest) = url.split_once("://")?;
-    let authority = rest.split('/').next()?;
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    let (user, password) = userinfo.split_once(':')?;
-    Some((user.to_string(), password.to_string()))
-}
-
-/// A git error as an error of kiln's, without the credentials of `url`.
-fn scrubbed(e: &git2::Error, url: &str, context: String) -> git::Outcome {
-    let mut message = e.message().replace(url, &without_credentials(url));
-    if let Some((_, password)) = url_credentials(url).filter(|(_, p)| !p.is_empty()) {
-        message = message.replace(&password, "***");
-    }
-    git::Outcome::Failed(anyhow::anyhow!(message).context(context))
-}
-
-/// A URL without the user and password it may carry.
-pub fn without_credentials(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-            let host = authority
-                .rsplit_once('@')
-                .map(|(_, h)| h)
-                .unwrap_or(authority);
-            if path.is_empty() && !rest.contains('/') {
-                format!("{scheme}://{host}")
-            } else {
-                format!("{scheme}://{host}/{path}")
-            }
-        }
-        None => url.to_string(),
-    }
-}
-
-/// Whether `--repo` names a remote repository rather than a local path.
-pub fn is_url(repo: &str) -> bool {
-    repo.contains("://") || (repo.contains('@') && repo.contains(':') && !Path::new(repo).exists())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_never_reach_the_trailers() {
-        assert_eq!(
-            without_credentials("https://ci:s3cret@git.example.com/platform/src.git"),
-            "https://git.example.com/platform/src.git"
-        );
-        assert_eq!(
-            without_credentials("https://git.example.com"),
-            "https://git.example.com"
-        );
-        assert_eq!(without_credentials("/srv/git/src"), "/srv/git/src");
-    }
-
-    #[test]
-    fn tokens_in_urls_are_used_and_scrubbed() {
-        let url = "https://oauth2:glpat-123@git.example.com/r.git";
-        assert_eq!(
-            url_credentials(url),
-            Some(("oauth2".into(), "glpat-123".into()))
-        );
-        assert_eq!(url_credentials("https://git.example.com/r.git"), None);
-        let e = git2::Error::from_str(&format!("failed to reach {url} (glpat-123)"));
-        let git::Outcome::Failed(scrubbed) = scrubbed(&e, url, "push".into()) else {
-            panic!("not a failure")
-        };
-        let text = format!("{scrubbed:#}");
-        assert!(!text.contains("glpat-123"), "{text}");
-        assert!(text.contains("https://git.example.com/r.git"), "{text}");
-    }
-
-    #[test]
-    fn urls_and_paths() {
-        assert!(is_url("https://git.example.com/r.git"));
-        assert!(is_url("git@github.com:org/r.git"));
-        assert!(is_url("file:///tmp/r.git"));
-        assert!(!is_url("../rendered"));
-    }
-
-    /// A bare repository whose `main` holds `files`, committed by hand.
-    fn repo_with(dir: &Path, files: &[(&str, &str)]) -> Repository {
-        let repo = Repository::init_bare(dir).unwrap();
-        let mut index = Index::new().unwrap();
-        for (path, content) in files {
-            let id = repo.blob(content.as_bytes()).unwrap();
-            index
-                .add(&IndexEntry {
-                    ctime: IndexTime::new(0, 0),
-                    mtime: IndexTime::new(0, 0),
-                    dev: 0,
-                    ino: 0,
-                    mode: 0o100_644,
-                    uid: 0,
-                    gid: 0,
-                    file_size: content.len() as u32,
-                    id,
-                    flags: path.len() as u16,
-                    flags_extended: 0,
-                    path: path.as_bytes().to_vec(),
-                })
-                .unwrap();
-        }
-        let tree = index.write_tree_to(&repo).unwrap();
-        let tree = repo.find_tree(tree).unwrap();
-        let sig = Signature::now("t", "t@example.com").unwrap();
-        repo.commit(Some("refs/heads/main"), &sig, &sig, "init", &tree, &[])
-            .unwrap();
-        drop(tree);
-        repo
-    }
-
-    fn build(files: &[(&str, &str)]) -> Files {
-        files
-            .iter()
-            .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
-            .collect()
-    }
-
-    fn user_message(r: Result<Prepared>) -> String {
-        match r {
-            Err(git::Outcome::User(u)) => u.message,
-            Err(git::Outcome::Failed(e)) => panic!("failed: {e:#}"),
-            Ok(_) => panic!("prepared"),
-        }
-    }
-
-    #[test]
-    fn a_foreign_file_where_the_build_needs_a_folder_is_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        let repo = repo_with(tmp.path(), &[("deploy/tenants", "a user's file")]);
-        let files = build(&[(".kiln-owned", "index\n"), ("tenants/acme/a.yaml", "a")]);
-        assert_eq!(
-            user_message(prepare(&repo, "main", "deploy", &files)),
-            "branch `main` has files that are not kiln's where the build needs folders: `deploy/tenants`"
-        );
-        // The folder itself.
-        assert_eq!(
-            user_message(prepare(&repo, "main", "deploy/tenants", &files)),
-            "branch `main` has files that are not kiln's where the build needs folders: `deploy/tenants`"
-        );
-    }
-
-    #[test]
-    fn a_foreign_folder_where_the_build_writes_a_file_is_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        let repo = repo_with(tmp.path(), &[("deploy/a.yaml/notes.md", "a user's file")]);
-        let files = build(&[(".kiln-owned", "index\n"), ("a.yaml", "a")]);
-        assert_eq!(
-            user_message(prepare(&repo, "main", "deploy", &files)),
-            "branch `main` has folders where the build writes files: `deploy/a.yaml`"
-        );
-    }
-
-    #[test]
-    fn a_file_kiln_owned_gives_way_to_a_folder() {
-        let tmp = tempfile::tempdir().unwrap();
-        let repo = repo_with(tmp.path(), &[(".kiln-owned", "# index\nx\n"), ("x", "old")]);
-        let files = build(&[(".kiln-owned", "# index\nx/y.yaml\n"), ("x/y.yaml", "new")]);
-        let prepared = prepare(&repo, "main", "", &files).unwrap();
-        let tree = repo.find_tree(prepared.tree).unwrap();
-        assert!(tree.get_path(Path::new("x/y.yaml")).is_ok());
-    }
-
-    #[test]
-    fn a_branch_locked_by_git_is_named() {
-        let tmp = tempfile::tempdir().unwrap();
-        let repo = repo_with(
-            tmp.path(),
-            &[(".kiln-owned", "# index\na.yaml\n"), ("a.yaml", "old")],
-        );
-        let files = build(&[(".kiln-owned", "# index\na.yaml\n"), ("a.yaml", "new")]);
-        let prepared = prepare(&repo, "main", "", &files).unwrap();
-        let lock = tmp.path().join("refs/heads/main.lock");
-        std::fs::write(&lock, "").unwrap();
-        let before = repo.refname_to_id("refs/heads/main").unwrap();
-        match commit(&repo, &prepared, "m") {
-            Err(git::Outcome::User(u)) => assert_eq!(
-                u.message,
-                format!(
-                    "branch `main` is locked: `{}` exists; nothing was changed",
-                    lock.display()
-                )
-            ),
-            _ => panic!("committed through a lock"),
-        }
-        assert_eq!(repo.refname_to_id("refs/heads/main").unwrap(), before);
-        std::fs::remove_file(&lock).unwrap();
-        let id = commit(&repo, &prepared, "m").unwrap();
-        assert_eq!(repo.refname_to_id("refs/heads/main").unwrap(), id);
-    }
-}
+mod tests;

@@ -112,23 +112,6 @@ impl ObjectFact {
             ))
             .note(self.origin.clone())
     }
-
-    /// `group/kind/namespace/name` ([`ObjectId::key`]), what `check::identities` tells
-    /// objects apart by as text. (It could key by the `id` field itself; this and the
-    /// `Deref` below keep `check/` as it is.)
-    pub fn id(&self) -> String {
-        self.id.key()
-    }
-}
-
-/// The object's identity, as fields of the fact (`fact.kind`): for `check/`, which
-/// reads them so.
-impl std::ops::Deref for ObjectFact {
-    type Target = ObjectId;
-
-    fn deref(&self) -> &ObjectId {
-        &self.id
-    }
 }
 
 /// The id git gives a blob of these bytes (SHA-1 of `blob <len>\0<bytes>`), so output

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::object_id::ObjectId;
 use crate::plan::TenantPlan;
 use crate::render::Object;
 use crate::unit::ObjectFact;
@@ -138,7 +139,7 @@ fn own_namespace(namespaces: &BTreeMap<&str, &[String]>, o: &Object) -> Option<D
 /// go to the same file.
 pub fn identities<'f>(objects: impl IntoIterator<Item = &'f ObjectFact>) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let mut seen: BTreeMap<String, &ObjectFact> = BTreeMap::new();
+    let mut seen: BTreeMap<&ObjectId, &ObjectFact> = BTreeMap::new();
     let mut paths: BTreeMap<&str, &ObjectFact> = BTreeMap::new();
     for o in objects {
         let other = |first: &ObjectFact| {
@@ -147,15 +148,15 @@ pub fn identities<'f>(objects: impl IntoIterator<Item = &'f ObjectFact>) -> Vec<
                 first.template, first.origin
             )
         };
-        if let Some(first) = seen.insert(o.id(), o) {
+        if let Some(first) = seen.insert(&o.id, o) {
             problems.push(
                 o.diagnostic(
                     Code::DuplicateObject,
                     format!(
                         "two objects are the same `{}` `{}`{}",
-                        o.kind,
-                        o.name,
-                        o.namespace
+                        o.id.kind,
+                        o.id.name,
+                        o.id.namespace
                             .as_ref()
                             .map(|n| format!(" in namespace `{n}`"))
                             .unwrap_or_default()

@@ -8,17 +8,18 @@
 
 pub mod markdown;
 mod mask;
+mod read;
 pub mod risk;
 pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::object_id::ObjectId;
 use crate::yaml;
+use read::{locate, parse_files, read_objects};
 
 /// Files by path, relative to the root of a compiled tree.
 pub type Files = BTreeMap<String, Vec<u8>>;
@@ -178,171 +179,6 @@ impl Report {
     }
 }
 
-/// Application of a file: the one whose folder holds it most closely.
-const NO_APPLICATION: &str = "(no application)";
-
-/// Where each Argo CD application of a tree takes its files from: folder → name,
-/// read from the tree's own Application objects. `repo_path` is the folder of the
-/// rendered repository the tree sits in, stripped from the applications' paths.
-fn application_folders(
-    objects: &BTreeMap<ObjectId, (String, Json)>,
-    repo_path: &str,
-) -> BTreeMap<String, String> {
-    let prefix = repo_path.trim_matches('/');
-    let mut folders = BTreeMap::new();
-    for (id, (_, value)) in objects {
-        if !id.is("argoproj.io", "Application") {
-            continue;
-        }
-        let Some(path) = value.pointer("/spec/source/path").and_then(Json::as_str) else {
-            continue;
-        };
-        let path = path.trim_matches('/');
-        let folder = if prefix.is_empty() {
-            Some(path)
-        } else {
-            path.strip_prefix(prefix)
-                .and_then(|rest| rest.strip_prefix('/'))
-        };
-        if let Some(folder) = folder.filter(|f| !f.is_empty() && *f != ".") {
-            folders.insert(folder.to_string(), id.name.clone());
-        }
-    }
-    folders
-}
-
-fn application_of(folders: &BTreeMap<String, String>, path: &str) -> String {
-    folders
-        .iter()
-        .filter(|(folder, _)| {
-            path.strip_prefix(folder.as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
-        })
-        .max_by_key(|(folder, _)| folder.len())
-        .map(|(_, name)| name.clone())
-        .unwrap_or_else(|| NO_APPLICATION.to_string())
-}
-
-/// Reads every YAML file of a tree as Kubernetes objects.
-/// The documents of every manifest file, parsed on every core. A file whose bytes are
-/// those of the same path in `known` is not parsed again.
-fn parse_files<'f>(
-    files: &'f Files,
-    known: &BTreeMap<&str, Parsed<'_>>,
-) -> BTreeMap<&'f str, Parsed<'f>> {
-    // The trees compared are outputs, not inputs: escaped control characters in a
-    // string are data (they are masked and escaped before they are shown).
-    let options = yaml::ReadOptions {
-        yaml11_check: false,
-        escaped_controls: true,
-        ..yaml::ReadOptions::default()
-    };
-    files
-        .par_iter()
-        .filter(|(path, _)| {
-            [".yaml", ".yml", ".json"]
-                .iter()
-                .any(|ext| path.ends_with(ext))
-        })
-        .map(|(path, bytes)| {
-            if let Some(p) = known
-                .get(path.as_str())
-                .filter(|p| p.bytes == bytes.as_slice())
-            {
-                return (
-                    path.as_str(),
-                    Parsed {
-                        bytes,
-                        values: p.values.clone(),
-                    },
-                );
-            }
-            let values = match std::str::from_utf8(bytes) {
-                Err(_) => Err("not UTF-8 text".to_string()),
-                Ok(text) => {
-                    let read = yaml::parse_stream(text, &options);
-                    match read.problems.iter().find(|p| p.fatal) {
-                        Some(p) => Err(format!("not valid YAML: {}", p.message)),
-                        None => Ok(read
-                            .documents
-                            .iter()
-                            .map(super::yaml::node::Node::to_json)
-                            .collect()),
-                    }
-                }
-            };
-            (path.as_str(), Parsed { bytes, values })
-        })
-        .collect()
-}
-
-/// A file's bytes and its documents, or why it cannot be read.
-struct Parsed<'f> {
-    bytes: &'f [u8],
-    values: Result<Vec<Json>, String>,
-}
-
-fn read_objects(
-    parsed: BTreeMap<&str, Parsed>,
-    side: &'static str,
-    skipped: &mut Vec<Skipped>,
-) -> BTreeMap<ObjectId, (String, Json)> {
-    let mut objects = BTreeMap::new();
-    for (path, Parsed { values, .. }) in parsed {
-        let skip = |reason: String| Skipped {
-            side,
-            path: path.to_string(),
-            reason,
-        };
-        let values = match values {
-            Ok(values) => values,
-            Err(reason) => {
-                skipped.push(skip(reason));
-                continue;
-            }
-        };
-        for value in values {
-            if value.is_null() {
-                continue;
-            }
-            match ObjectId::of(&value) {
-                Some(key) => match objects.entry(key) {
-                    std::collections::btree_map::Entry::Occupied(e) => {
-                        skipped.push(skip(format!(
-                            "`{}` appears twice; the second is left out",
-                            e.key().spaced()
-                        )));
-                    }
-                    std::collections::btree_map::Entry::Vacant(e) => {
-                        e.insert((path.to_string(), value));
-                    }
-                },
-                None => skipped.push(skip(
-                    "a document without `apiVersion`, `kind` or `metadata.name`".into(),
-                )),
-            }
-        }
-    }
-    objects
-}
-
-fn locate(
-    objects: BTreeMap<ObjectId, (String, Json)>,
-    repo_path: &str,
-    fallback: &BTreeMap<String, String>,
-) -> (BTreeMap<ObjectId, Located>, BTreeMap<String, String>) {
-    let mut folders = fallback.clone();
-    folders.extend(application_folders(&objects, repo_path));
-    let located = objects
-        .into_iter()
-        .map(|(key, (path, value))| {
-            let app = application_of(&folders, &path);
-            (key, Located { path, app, value })
-        })
-        .collect();
-    (located, folders)
-}
-
 /// Compares the objects of the `base` tree with those of the `new` one. Both sit at
 /// `repo_path` of the rendered repository.
 pub fn compare(base: &Files, new: &Files, repo_path: &str) -> Report {
@@ -365,53 +201,88 @@ pub fn compare(base: &Files, new: &Files, repo_path: &str) -> Report {
     };
     for key in keys {
         let (old, new) = (old_located.get(key), new_located.get(key));
-        let (change, app, previous_app) = match (old, new) {
-            (None, Some(n)) => {
-                pairs.added.push((key, n));
-                (ChangeKind::Added, n.app.clone(), None)
+        match classify(key, old, new, &mut pairs) {
+            Some((change, app, previous_app)) => {
+                objects.push(change_of(key, change, app, previous_app, old, new));
             }
-            (Some(o), None) => {
-                pairs.removed.push((key, o));
-                (ChangeKind::Removed, o.app.clone(), None)
-            }
-            (Some(o), Some(n)) if o.app != n.app => {
-                pairs.changed.push((key, o, n));
-                (ChangeKind::Moved, n.app.clone(), Some(o.app.clone()))
-            }
-            (Some(o), Some(n)) if o.value != n.value => {
-                pairs.changed.push((key, o, n));
-                (ChangeKind::Changed, n.app.clone(), None)
-            }
-            _ => {
-                unchanged += 1;
-                continue;
-            }
-        };
-        let (old_value, new_value) = mask::pair(old.map(|o| &o.value), new.map(|n| &n.value));
-        let path = new.or(old).map(|l| l.path.clone()).unwrap_or_default();
-        let previous_path = match (old, new) {
-            (Some(o), Some(n)) if o.path != n.path => Some(o.path.clone()),
-            _ => None,
-        };
-        let diff = unified(
-            old_value.as_ref(),
-            new_value.as_ref(),
-            old.map(|o| o.path.as_str()).unwrap_or(&path),
-            &path,
-        );
-        objects.push(Change {
-            application: app,
-            previous_application: previous_app,
-            change,
-            id: key.clone(),
-            path,
-            previous_path,
-            diff,
-        });
+            None => unchanged += 1,
+        }
     }
     objects.sort_by(|a, b| (&a.application, a.id.by_kind()).cmp(&(&b.application, b.id.by_kind())));
+    Report {
+        data_at_risk: risk::assess(&pairs),
+        summary: summarise(&objects),
+        objects,
+        unchanged,
+        skipped,
+    }
+}
+
+/// How an object differs, in which application (and which it was in, when it moved),
+/// noted in `pairs` for the risks; `None` when it is unchanged.
+fn classify<'a>(
+    key: &'a ObjectId,
+    old: Option<&'a Located>,
+    new: Option<&'a Located>,
+    pairs: &mut risk::Pairs<'a>,
+) -> Option<(ChangeKind, String, Option<String>)> {
+    Some(match (old, new) {
+        (None, Some(n)) => {
+            pairs.added.push((key, n));
+            (ChangeKind::Added, n.app.clone(), None)
+        }
+        (Some(o), None) => {
+            pairs.removed.push((key, o));
+            (ChangeKind::Removed, o.app.clone(), None)
+        }
+        (Some(o), Some(n)) if o.app != n.app => {
+            pairs.changed.push((key, o, n));
+            (ChangeKind::Moved, n.app.clone(), Some(o.app.clone()))
+        }
+        (Some(o), Some(n)) if o.value != n.value => {
+            pairs.changed.push((key, o, n));
+            (ChangeKind::Changed, n.app.clone(), None)
+        }
+        _ => return None,
+    })
+}
+
+/// One changed object: its paths and its diff, credentials masked.
+fn change_of(
+    key: &ObjectId,
+    change: ChangeKind,
+    application: String,
+    previous_application: Option<String>,
+    old: Option<&Located>,
+    new: Option<&Located>,
+) -> Change {
+    let (old_value, new_value) = mask::pair(old.map(|o| &o.value), new.map(|n| &n.value));
+    let path = new.or(old).map(|l| l.path.clone()).unwrap_or_default();
+    let previous_path = match (old, new) {
+        (Some(o), Some(n)) if o.path != n.path => Some(o.path.clone()),
+        _ => None,
+    };
+    let diff = unified(
+        old_value.as_ref(),
+        new_value.as_ref(),
+        old.map(|o| o.path.as_str()).unwrap_or(&path),
+        &path,
+    );
+    Change {
+        application,
+        previous_application,
+        change,
+        id: key.clone(),
+        path,
+        previous_path,
+        diff,
+    }
+}
+
+/// The counts of changes by application and kind, sorted by application.
+fn summarise(objects: &[Change]) -> Vec<AppSummary> {
     let mut summary: BTreeMap<&str, AppSummary> = BTreeMap::new();
-    for o in &objects {
+    for o in objects {
         let s = summary.entry(&o.application).or_insert_with(|| AppSummary {
             application: o.application.clone(),
             ..AppSummary::default()
@@ -419,13 +290,7 @@ pub fn compare(base: &Files, new: &Files, repo_path: &str) -> Report {
         s.counts.add(o.change);
         s.kinds.entry(o.id.kind.clone()).or_default().add(o.change);
     }
-    Report {
-        data_at_risk: risk::assess(&pairs),
-        summary: summary.into_values().collect(),
-        objects,
-        unchanged,
-        skipped,
-    }
+    summary.into_values().collect()
 }
 
 /// The unified diff of two versions of an object (either may be absent).
@@ -453,73 +318,4 @@ fn unified(old: Option<&Json>, new: Option<&Json>, old_path: &str, new_path: &st
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn files(entries: &[(&str, &str)]) -> Files {
-        entries
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
-            .collect()
-    }
-
-    const APP: &str = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: acme-workloads, namespace: argocd}\nspec: {source: {path: deploy/tenants/acme/workloads}}\n";
-    const CM: &str =
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: acme}\ndata: {a: '1'}\n";
-
-    #[test]
-    fn a_moved_file_is_not_a_change() {
-        let base = files(&[
-            ("argocd/app.yaml", APP),
-            ("tenants/acme/workloads/acme/c.yaml", CM),
-        ]);
-        let new = files(&[
-            ("argocd/app.yaml", APP),
-            ("tenants/acme/workloads/other/c.yaml", CM),
-        ]);
-        let r = compare(&base, &new, "deploy");
-        assert!(!r.has_differences(), "{r:?}");
-        assert_eq!(r.unchanged, 2);
-    }
-
-    #[test]
-    fn changes_are_counted_per_application_and_kind() {
-        let changed = CM.replace("'1'", "'2'");
-        let base = files(&[
-            ("argocd/app.yaml", APP),
-            ("tenants/acme/workloads/acme/c.yaml", CM),
-        ]);
-        let new = files(&[
-            ("argocd/app.yaml", APP),
-            ("tenants/acme/workloads/acme/c.yaml", &changed),
-        ]);
-        let r = compare(&base, &new, "deploy");
-        assert_eq!(r.objects.len(), 1);
-        let c = &r.objects[0];
-        assert_eq!(
-            (c.change, c.application.as_str()),
-            (ChangeKind::Changed, "acme-workloads")
-        );
-        assert!(c.diff.contains("-  a: \"1\"\n+  a: \"2\"\n"), "{}", c.diff);
-        assert_eq!(r.summary[0].kinds["ConfigMap"].changed, 1);
-    }
-
-    #[test]
-    fn unreadable_files_are_skipped_and_said() {
-        let base = files(&[("x.yaml", "a: [")]);
-        let r = compare(&base, &Files::new(), "");
-        assert_eq!(r.skipped.len(), 1);
-        assert_eq!(r.skipped[0].side, "base");
-        assert!(!r.has_differences());
-    }
-
-    #[test]
-    fn files_outside_every_application_are_said_so() {
-        let r = compare(&Files::new(), &files(&[("x/c.yaml", CM)]), "");
-        assert_eq!(r.objects[0].application, NO_APPLICATION);
-        assert_eq!(r.objects[0].change, ChangeKind::Added);
-        assert!(r.objects[0]
-            .diff
-            .starts_with("--- /dev/null\n+++ b/x/c.yaml\n"));
-    }
-}
+mod tests;

@@ -145,6 +145,16 @@ pub(super) fn render_one(
     objects: &mut Vec<Object>,
     problems: &mut Vec<Diagnostic>,
 ) {
+    match render_text(engine, job) {
+        Ok(text) => read_objects(engine, job, &text, objects, problems),
+        Err(d) => problems.push(*d),
+    }
+}
+
+/// The text a template renders, or the one problem that stopped it: output over
+/// `MAX_RENDERED_BYTES`, not UTF-8, or a template error (located in the template that
+/// raised it).
+fn render_text(engine: &Engine, job: &Job) -> Result<String, Box<Diagnostic>> {
     let env = &engine.env;
     let mut out = Bounded {
         text: Vec::new(),
@@ -156,29 +166,25 @@ pub(super) fn render_one(
             .map(|_| ())
     });
     if out.over {
-        problems.push(
+        return Err(Box::new(
             Diagnostic::error(Code::TooLarge, format!(
                 "the output of this template is over the limit of {MAX_RENDERED_BYTES} bytes"
             ))
             .in_file(&job.provenance.template)
             .hint("a template renders a few objects of at most 1 MiB each; look for a loop or a repeated string that runs away")
             .note(job.provenance.describe()),
-        );
-        return;
+        ));
     }
-    let text = match rendered.map(|_| String::from_utf8(std::mem::take(&mut out.text))) {
-        Ok(Ok(text)) => text,
-        Ok(Err(_)) => {
-            problems.push(
-                Diagnostic::error(
-                    Code::TemplateOutput,
-                    "the output of this template is not UTF-8",
-                )
-                .in_file(&job.provenance.template)
-                .note(job.provenance.describe()),
-            );
-            return;
-        }
+    match rendered.map(|_| String::from_utf8(std::mem::take(&mut out.text))) {
+        Ok(Ok(text)) => Ok(text),
+        Ok(Err(_)) => Err(Box::new(
+            Diagnostic::error(
+                Code::TemplateOutput,
+                "the output of this template is not UTF-8",
+            )
+            .in_file(&job.provenance.template)
+            .note(job.provenance.describe()),
+        )),
         Err(e) => {
             // The error may sit in an imported or included template.
             let name = e
@@ -194,11 +200,25 @@ pub(super) fn render_one(
                 .get_template(name)
                 .map(|t| t.source().to_string())
                 .unwrap_or_default();
-            problems.push(template_error(&e, &file, &source, Some(&job.provenance)));
-            return;
+            Err(Box::new(template_error(
+                &e,
+                &file,
+                &source,
+                Some(&job.provenance),
+            )))
         }
-    };
-    let read = yaml::parse_stream(&text, &ReadOptions::default());
+    }
+}
+
+/// Reads a template's output as a YAML stream and each document as an object.
+fn read_objects(
+    engine: &Engine,
+    job: &Job,
+    text: &str,
+    objects: &mut Vec<Object>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let read = yaml::parse_stream(text, &ReadOptions::default());
     for p in &read.problems {
         let line_text = shown_line(
             text.lines()

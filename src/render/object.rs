@@ -148,78 +148,100 @@ pub fn from_document(
     scopes: &crate::kube::Scopes,
 ) -> Result<Object, Box<Diagnostic>> {
     let fail = |message: String| {
-        Err(Box::new(
+        Box::new(
             Diagnostic::error(Code::ObjectIdentity, message)
                 .in_file(&provenance.template)
                 .pointer("")
                 .note(format!("document {} of the output", document + 1))
                 .note(provenance.describe()),
-        ))
+        )
     };
-    if !value.is_object() {
-        return fail(
-            "a rendered document is not a mapping, so it is not a Kubernetes object".into(),
-        );
-    }
-    let api_version = value.get("apiVersion").and_then(Json::as_str).unwrap_or("");
-    let kind = value.get("kind").and_then(Json::as_str).unwrap_or("");
-    if api_version.is_empty() || kind.is_empty() {
-        return fail("a rendered object has no `apiVersion` or no `kind`".into());
-    }
-    if !kind.chars().all(|c| c.is_ascii_alphanumeric())
-        || !kind.starts_with(|c: char| c.is_ascii_uppercase())
-    {
-        return fail(format!("`{kind}` is not a valid kind"));
-    }
-    let Some(name) = value.pointer("/metadata/name").and_then(Json::as_str) else {
-        return fail(format!("a rendered `{kind}` has no `metadata.name`"));
-    };
-    if !crate::names::is_dns1123_subdomain(name) {
-        return fail(format!(
-            "`{kind}` name `{name}` is not a valid Kubernetes name (lower-case letters, digits, `-` and `.`, at most 253 characters)"
-        ));
-    }
+    let (kind, name) = identity(&value).map_err(fail)?;
+    let app = application(provenance, kind);
     let namespace = value.pointer("/metadata/namespace").and_then(Json::as_str);
-    let cluster_scoped = scopes.is_cluster_scoped(kind);
-    let tenant = provenance.tenant.as_deref();
-    let pipeline = provenance.pipeline.as_deref();
-    // Guard-rails go to the tenant's platform application; a pipeline of its own
-    // namespace keeps everything in its application.
-    let app = match (pipeline, tenant) {
-        (Some(_) | None, Some(t)) if PLATFORM_KINDS.contains(&kind) => layout::tenant_platform(t),
-        (Some(p), _) => layout::pipeline(p),
-        (None, Some(t)) => layout::tenant_workloads(t),
-        (None, None) if provenance.argocd => layout::ARGOCD.to_string(),
-        (None, None) => layout::CLUSTER.to_string(),
-    };
-    let scoped = tenant.is_some() || pipeline.is_some();
-    let file = layout::file(kind, name);
-    let path = match (cluster_scoped, namespace) {
-        // The Argo CD objects live in Argo CD's namespace, all in one folder.
-        _ if provenance.argocd => layout::path(&app, None, &file),
-        (true, Some(_)) => return fail(format!("`{kind}` `{name}` is cluster-scoped and must not have a namespace")),
-        (true, None) if kind == "Namespace" && scoped => layout::path(&app, Some(name), &file),
-        (true, None) if scoped => {
-            return fail(format!(
-                "tenant templates may not emit the cluster-scoped `{kind}` `{name}`; put it in `templates/objects/cluster/`"
-            ))
-        }
-        (true, None) => layout::path(&app, None, &file),
-        (false, None) => return fail(format!("`{kind}` `{name}` has no `metadata.namespace`")),
-        (false, Some(ns)) if !crate::names::is_dns1123_label(ns) => {
-            return fail(format!("`{kind}` `{name}` is in namespace `{ns}`, which is not a valid namespace name"))
-        }
-        (false, Some(_)) if !scoped => {
-            return fail(format!("cluster templates may emit only cluster-scoped objects, and `{kind}` is namespaced"))
-        }
-        (false, Some(ns)) => layout::path(&app, Some(ns), &file),
-    };
+    let path = output_path(provenance, scopes, &app, kind, name, namespace).map_err(fail)?;
     Ok(Object {
         app,
         path,
         value,
         provenance: provenance.clone(),
         document,
+    })
+}
+
+/// The kind and name of a rendered document, or why it is not a Kubernetes object.
+fn identity(value: &Json) -> Result<(&str, &str), String> {
+    if !value.is_object() {
+        return Err(
+            "a rendered document is not a mapping, so it is not a Kubernetes object".into(),
+        );
+    }
+    let api_version = value.get("apiVersion").and_then(Json::as_str).unwrap_or("");
+    let kind = value.get("kind").and_then(Json::as_str).unwrap_or("");
+    if api_version.is_empty() || kind.is_empty() {
+        return Err("a rendered object has no `apiVersion` or no `kind`".into());
+    }
+    if !kind.chars().all(|c| c.is_ascii_alphanumeric())
+        || !kind.starts_with(|c: char| c.is_ascii_uppercase())
+    {
+        return Err(format!("`{kind}` is not a valid kind"));
+    }
+    let Some(name) = value.pointer("/metadata/name").and_then(Json::as_str) else {
+        return Err(format!("a rendered `{kind}` has no `metadata.name`"));
+    };
+    if !crate::names::is_dns1123_subdomain(name) {
+        return Err(format!(
+            "`{kind}` name `{name}` is not a valid Kubernetes name (lower-case letters, digits, `-` and `.`, at most 253 characters)"
+        ));
+    }
+    Ok((kind, name))
+}
+
+/// The application folder an object of `kind` goes to. Guard-rails go to the
+/// tenant's platform application; a pipeline of its own namespace keeps everything in
+/// its application.
+fn application(provenance: &Provenance, kind: &str) -> String {
+    match (provenance.pipeline.as_deref(), provenance.tenant.as_deref()) {
+        (Some(_) | None, Some(t)) if PLATFORM_KINDS.contains(&kind) => layout::tenant_platform(t),
+        (Some(p), _) => layout::pipeline(p),
+        (None, Some(t)) => layout::tenant_workloads(t),
+        (None, None) if provenance.argocd => layout::ARGOCD.to_string(),
+        (None, None) => layout::CLUSTER.to_string(),
+    }
+}
+
+/// The object's output path in `app`, or why its scope and namespace do not fit what
+/// rendered it.
+fn output_path(
+    provenance: &Provenance,
+    scopes: &crate::kube::Scopes,
+    app: &str,
+    kind: &str,
+    name: &str,
+    namespace: Option<&str>,
+) -> Result<String, String> {
+    let cluster_scoped = scopes.is_cluster_scoped(kind);
+    let scoped = provenance.tenant.is_some() || provenance.pipeline.is_some();
+    let file = layout::file(kind, name);
+    Ok(match (cluster_scoped, namespace) {
+        // The Argo CD objects live in Argo CD's namespace, all in one folder.
+        _ if provenance.argocd => layout::path(app, None, &file),
+        (true, Some(_)) => return Err(format!("`{kind}` `{name}` is cluster-scoped and must not have a namespace")),
+        (true, None) if kind == "Namespace" && scoped => layout::path(app, Some(name), &file),
+        (true, None) if scoped => {
+            return Err(format!(
+                "tenant templates may not emit the cluster-scoped `{kind}` `{name}`; put it in `templates/objects/cluster/`"
+            ))
+        }
+        (true, None) => layout::path(app, None, &file),
+        (false, None) => return Err(format!("`{kind}` `{name}` has no `metadata.namespace`")),
+        (false, Some(ns)) if !crate::names::is_dns1123_label(ns) => {
+            return Err(format!("`{kind}` `{name}` is in namespace `{ns}`, which is not a valid namespace name"))
+        }
+        (false, Some(_)) if !scoped => {
+            return Err(format!("cluster templates may emit only cluster-scoped objects, and `{kind}` is namespaced"))
+        }
+        (false, Some(ns)) => layout::path(app, Some(ns), &file),
     })
 }
 
