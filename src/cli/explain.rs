@@ -81,7 +81,9 @@ pub(super) fn run(cli: &Cli, args: &Args) -> anyhow::Result<Done> {
     }
 }
 
-fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<Status> {
+/// One problem of `kiln explain` (an unknown tenant, value or output): on stderr, or
+/// in JSON on stdout; exit 1.
+pub(super) fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<Status> {
     match cli.format {
         Format::Json => print_json(&crate::diagnostic::render_json(&[d]).into()),
         Format::Text | Format::Markdown => {

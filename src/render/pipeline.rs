@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
+use super::context::SecurityProfile;
 use crate::names::derived;
 use crate::plan::pipeline::{NodePlan, PipelinePlan, GRPC_PORT, WEBUI_PORT};
 use crate::validate::Workspace;
@@ -40,27 +41,6 @@ fn workload_labels(plan: &PipelinePlan, name: &str) -> (Json, Json) {
     (Json::Object(l), selector)
 }
 
-/// The restricted profile less a node's exceptions.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Profile {
-    read_only_root_filesystem: bool,
-    run_as_non_root: bool,
-    /// The excepted rules, comma-separated.
-    exceptions: Option<String>,
-    reason: Option<String>,
-}
-
-fn security(exceptions: Option<&crate::model::SecurityExceptions>) -> Profile {
-    let allows = |rule: &str| exceptions.is_some_and(|e| e.allows(rule));
-    Profile {
-        read_only_root_filesystem: !allows("readOnlyRootFilesystem"),
-        run_as_non_root: !allows("runAsNonRoot"),
-        exceptions: exceptions.map(|e| e.allow.join(",")),
-        reason: exceptions.map(|e| e.reason.clone()),
-    }
-}
-
 fn pull_secrets(ws: &Workspace, plan: &PipelinePlan) -> Vec<String> {
     let mut s = ws.settings.pipelines.image_pull_secrets.clone();
     s.extend(plan.pipeline.settings.image_pull_secrets.iter().cloned());
@@ -85,7 +65,7 @@ pub struct NodeContext {
     mounts: Vec<Json>,
     /// `SHARED_FOLDER_PATH` when it mounts a SharedFolder.
     env: Vec<Json>,
-    security: Profile,
+    security: SecurityProfile,
     grpc_port: u16,
     webui_port: u16,
     network: NodeNetwork,
@@ -126,7 +106,7 @@ pub fn node_context(plan: &PipelinePlan, node: &NodePlan) -> NodeContext {
         selector,
         mounts,
         env,
-        security: security(node.exceptions.as_ref()),
+        security: SecurityProfile::of(node.exceptions.as_ref()),
         grpc_port: GRPC_PORT,
         webui_port: WEBUI_PORT,
         network: NodeNetwork {
@@ -195,7 +175,7 @@ pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> PipelineScope {
             "labels": labels,
             "selector": selector,
             "port": GRPC_PORT,
-            "security": security(None),
+            "security": SecurityProfile::of(None),
         })
     });
     let starter = plan.starter.as_ref().map(|name| {
@@ -212,7 +192,7 @@ pub fn pipeline_context(ws: &Workspace, plan: &PipelinePlan) -> PipelineScope {
             "backoffLimit": s.starter.backoff_limit,
             "ttlSecondsAfterFinished": s.starter.ttl_seconds_after_finished,
             "activeDeadlineSeconds": s.starter.active_deadline_seconds,
-            "security": security(None),
+            "security": SecurityProfile::of(None),
         })
     });
     let files = (!plan.files.is_empty()).then(|| {

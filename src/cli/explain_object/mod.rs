@@ -14,7 +14,8 @@ use std::io::Write as _;
 use rayon::prelude::*;
 use serde_json::Value as Json;
 
-use super::{print_diagnostics, print_json, Cli, Format};
+use super::explain::fail;
+use super::{print_diagnostics, Cli};
 use crate::check::Templates;
 use crate::compile::{compile, Compilation, Until};
 use crate::diagnostic::{Code, Diagnostic};
@@ -103,20 +104,6 @@ fn no_field(object: &Object, pointer: &str) -> Diagnostic {
         format!("`{}` has no field at `{pointer}`", object.path),
     )
     .hint(hint)
-}
-
-fn fail(cli: &Cli, d: Diagnostic) -> anyhow::Result<Status> {
-    match cli.format {
-        Format::Json => print_json(&crate::diagnostic::render_json(&[d]).into()),
-        Format::Text | Format::Markdown => {
-            let _ = write!(
-                std::io::stderr(),
-                "{}",
-                crate::diagnostic::render_human(&[d], &Default::default())
-            );
-        }
-    }
-    Ok(Status::Problems)
 }
 
 /// Every object a build would write, the Argo CD ones included.

@@ -12,10 +12,11 @@
 
 use std::sync::LazyLock;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
 use crate::model::values::ServiceValues;
-use crate::model::Service;
+use crate::model::{SecurityExceptions, Service};
 use crate::plan::TenantPlan;
 use crate::validate::Workspace;
 
@@ -35,6 +36,30 @@ const NAME_LABEL: &str = "app.kubernetes.io/name";
 const INSTANCE_LABEL: &str = "app.kubernetes.io/instance";
 const NAMESPACE_LABEL: &str = "kubernetes.io/metadata.name";
 const TENANT_LABEL: &str = "kiln.dev/tenant";
+
+/// The restricted Pod Security profile less a service's or a node's exceptions, as
+/// `svc.security` and `node.security` give it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityProfile {
+    read_only_root_filesystem: bool,
+    run_as_non_root: bool,
+    /// The excepted rules, comma-separated.
+    exceptions: Option<String>,
+    reason: Option<String>,
+}
+
+impl SecurityProfile {
+    pub fn of(exceptions: Option<&SecurityExceptions>) -> SecurityProfile {
+        let allows = |rule: &str| exceptions.is_some_and(|e| e.allows(rule));
+        SecurityProfile {
+            read_only_root_filesystem: !allows("readOnlyRootFilesystem"),
+            run_as_non_root: !allows("runAsNonRoot"),
+            exceptions: exceptions.map(|e| e.allow.join(",")),
+            reason: exceptions.map(|e| e.reason.clone()),
+        }
+    }
+}
 
 /// One running copy of a service: the service in one namespace.
 #[derive(Clone, Debug)]

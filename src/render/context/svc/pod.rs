@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Map, Value as Json};
 
-use super::super::{monitoring_on, port_number, Instance};
+use super::super::{monitoring_on, port_number, Instance, SecurityProfile};
 use crate::model::values::{Resources, ServiceValues, Toleration};
 use crate::model::Service;
 use crate::plan::TenantPlan;
@@ -199,18 +199,7 @@ pub(super) struct SecurityContext {
     run_as_group: Option<i64>,
     /// `security.fsGroup`, else `runAsUser`.
     fs_group: Option<i64>,
-    security: Profile,
-}
-
-/// The restricted profile less the catalog's exceptions.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Profile {
-    read_only_root_filesystem: bool,
-    run_as_non_root: bool,
-    /// The excepted rules, comma-separated.
-    exceptions: Option<String>,
-    reason: Option<String>,
+    security: SecurityProfile,
 }
 
 /// The security context: `runAsUser`, `runAsGroup` and `fsGroup` (default
@@ -218,17 +207,10 @@ struct Profile {
 pub(super) fn security(plan: &TenantPlan, svc: &Service) -> SecurityContext {
     let security = plan.values.security.clone().unwrap_or_default();
     let run_as_user = security.run_as_user;
-    let exceptions = svc.security_exceptions.as_ref();
-    let allows = |rule: &str| exceptions.is_some_and(|e| e.allows(rule));
     SecurityContext {
         run_as_user,
         run_as_group: security.run_as_group.or(run_as_user),
         fs_group: security.fs_group.or(run_as_user),
-        security: Profile {
-            read_only_root_filesystem: !allows("readOnlyRootFilesystem"),
-            run_as_non_root: !allows("runAsNonRoot"),
-            exceptions: exceptions.map(|e| e.allow.join(",")),
-            reason: exceptions.map(|e| e.reason.clone()),
-        },
+        security: SecurityProfile::of(svc.security_exceptions.as_ref()),
     }
 }
